@@ -1,0 +1,132 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import argon2 from 'argon2'
+import { KeywardError } from './errors.js'
+
+/**
+ * How token secrets are kept at rest. `verify` must return false (never throw) for a stored hash
+ * it does not accept; `accepts` lets the caller refuse such a row before any expensive work.
+ */
+export interface TokenHasher {
+  /** A PHC-style string for the store. */
+  hash(secret: string): Promise<string>
+  verify(stored: string, secret: string): Promise<boolean>
+  /** True when `stored` verifies but was made with other parameters than the current ones. */
+  needsRehash(stored: string): boolean
+  /** False when `stored` is not one of ours or lies outside the configured bounds. Cheap. */
+  accepts(stored: string): boolean
+}
+
+export type Argon2Parameters = {
+  /** KiB. OWASP's minimum for argon2id: 19456 (19 MiB). */
+  memoryCost: number
+  timeCost: number
+  parallelism: number
+}
+
+export type Argon2HasherOptions = Partial<Argon2Parameters> & {
+  /**
+   * The largest parameters a stored hash may carry and still be verified. A row with more is
+   * refused without running argon2, so a tampered row cannot set the cost of a request.
+   * Defaults to the configured parameters: raise it only while migrating down to cheaper ones.
+   */
+  maxParameters?: Partial<Argon2Parameters>
+}
+
+export const OWASP_ARGON2ID: Readonly<Argon2Parameters> = Object.freeze({
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+})
+
+const PHC_ARGON2ID = /^\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{22,}$/
+
+function parseArgon2id(stored: string): Argon2Parameters | null {
+  const match = PHC_ARGON2ID.exec(stored)
+  if (!match) return null
+  return { memoryCost: Number(match[1]), timeCost: Number(match[2]), parallelism: Number(match[3]) }
+}
+
+function positiveInteger(value: number, what: string, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new KeywardError('invalid_option', `${what} must be an integer of at least ${min}; got ${value}.`)
+  }
+  return value
+}
+
+/** argon2id (the default), with parameters pinned by configuration. */
+export function argon2Hasher(options: Argon2HasherOptions = {}): TokenHasher {
+  const params: Argon2Parameters = {
+    memoryCost: positiveInteger(options.memoryCost ?? OWASP_ARGON2ID.memoryCost, 'memoryCost', 1024),
+    timeCost: positiveInteger(options.timeCost ?? OWASP_ARGON2ID.timeCost, 'timeCost', 1),
+    parallelism: positiveInteger(options.parallelism ?? OWASP_ARGON2ID.parallelism, 'parallelism', 1),
+  }
+  const max: Argon2Parameters = {
+    memoryCost: positiveInteger(options.maxParameters?.memoryCost ?? params.memoryCost, 'maxParameters.memoryCost', 1),
+    timeCost: positiveInteger(options.maxParameters?.timeCost ?? params.timeCost, 'maxParameters.timeCost', 1),
+    parallelism: positiveInteger(
+      options.maxParameters?.parallelism ?? params.parallelism,
+      'maxParameters.parallelism',
+      1,
+    ),
+  }
+  if (max.memoryCost < params.memoryCost || max.timeCost < params.timeCost || max.parallelism < params.parallelism) {
+    throw new KeywardError('invalid_option', 'maxParameters must not be below the configured argon2 parameters.')
+  }
+
+  const accepts = (stored: string): boolean => {
+    const found = parseArgon2id(stored)
+    return (
+      found !== null &&
+      found.memoryCost <= max.memoryCost &&
+      found.timeCost <= max.timeCost &&
+      found.parallelism <= max.parallelism
+    )
+  }
+
+  return {
+    hash: (secret) => argon2.hash(secret, { type: argon2.argon2id, ...params }),
+    async verify(stored, secret) {
+      if (!accepts(stored)) return false
+      try {
+        return await argon2.verify(stored, secret)
+      } catch {
+        return false
+      }
+    },
+    needsRehash(stored) {
+      const found = parseArgon2id(stored)
+      return (
+        found === null ||
+        found.memoryCost !== params.memoryCost ||
+        found.timeCost !== params.timeCost ||
+        found.parallelism !== params.parallelism
+      )
+    },
+    accepts,
+  }
+}
+
+const SHA256_PREFIX = '$sha256$'
+
+function sha256Base64(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64')
+}
+
+/**
+ * SHA-256, for when verification cost matters more than defence in depth. Sound only because a
+ * Keyward secret is 256 random bits: unlike a password it cannot be guessed, so slow hashing adds
+ * little. A leaked table still cannot be turned into tokens, but it can be checked far faster.
+ */
+export function sha256Hasher(): TokenHasher {
+  const accepts = (stored: string) => stored.startsWith(SHA256_PREFIX) && stored.length === SHA256_PREFIX.length + 44
+  return {
+    hash: async (secret) => SHA256_PREFIX + sha256Base64(secret),
+    async verify(stored, secret) {
+      if (!accepts(stored)) return false
+      const expected = Buffer.from(stored.slice(SHA256_PREFIX.length), 'base64')
+      return expected.length === 32 && timingSafeEqual(expected, createHash('sha256').update(secret).digest())
+    },
+    needsRehash: (stored) => !accepts(stored),
+    accepts,
+  }
+}

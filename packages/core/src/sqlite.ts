@@ -1,0 +1,227 @@
+import Database from 'better-sqlite3'
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import { type BaseSQLiteDatabase, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { KeywardError } from './errors.js'
+import {
+  fromColumns,
+  type KeywardStore,
+  patchColumns,
+  resolveNaming,
+  type StoreNaming,
+  toColumns,
+} from './store.js'
+
+export function sqliteTables(tablePrefix = 'keyward_') {
+  const tokens = sqliteTable(
+    `${tablePrefix}tokens`,
+    {
+      id: text('id').primaryKey(),
+      userId: text('user_id').notNull(),
+      name: text('name').notNull(),
+      prefix: text('prefix').notNull(),
+      secretHash: text('secret_hash').notNull(),
+      scopes: text('scopes').notNull(),
+      expiresAt: integer('expires_at'),
+      lastUsedAt: integer('last_used_at'),
+      createdAt: integer('created_at').notNull(),
+      revokedAt: integer('revoked_at'),
+      revokedReason: text('revoked_reason'),
+      metadata: text('metadata'),
+    },
+    (t) => [index(`${tablePrefix}tokens_user_created_idx`).on(t.userId, t.createdAt)],
+  )
+  const sessionVersions = sqliteTable(`${tablePrefix}session_versions`, {
+    userId: text('user_id').primaryKey(),
+    version: integer('version').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  })
+  return { tokens, sessionVersions }
+}
+
+/** Each entry runs once, in order, recorded in `<prefix>migrations`. Never edit one that shipped. */
+function sqliteMigrations({ tablePrefix: p }: StoreNaming): string[][] {
+  return [
+    [
+      `CREATE TABLE IF NOT EXISTS "${p}tokens" (
+        "id" TEXT PRIMARY KEY NOT NULL,
+        "user_id" TEXT NOT NULL,
+        "name" TEXT NOT NULL,
+        "prefix" TEXT NOT NULL,
+        "secret_hash" TEXT NOT NULL,
+        "scopes" TEXT NOT NULL,
+        "expires_at" INTEGER,
+        "last_used_at" INTEGER,
+        "created_at" INTEGER NOT NULL,
+        "revoked_at" INTEGER,
+        "revoked_reason" TEXT,
+        "metadata" TEXT
+      )`,
+      `CREATE INDEX IF NOT EXISTS "${p}tokens_user_created_idx" ON "${p}tokens" ("user_id", "created_at")`,
+      `CREATE TABLE IF NOT EXISTS "${p}session_versions" (
+        "user_id" TEXT PRIMARY KEY NOT NULL,
+        "version" INTEGER NOT NULL,
+        "updated_at" INTEGER NOT NULL
+      )`,
+    ],
+  ]
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any schema the user's drizzle instance was built with
+export type SqliteDatabase = BaseSQLiteDatabase<'sync', any, any>
+
+export type SqliteStoreOptions = (
+  | { /** A database file; created if missing, opened in WAL mode. */ path: string }
+  | { /** An open better-sqlite3 connection; Keyward leaves its pragmas and lifetime to you. */ client: Database.Database }
+  | { /** Your drizzle instance on a synchronous SQLite driver (better-sqlite3). */ db: SqliteDatabase }
+) & {
+  /** Default `keyward_`. */
+  tablePrefix?: string
+}
+
+/** The token store on SQLite (better-sqlite3 + drizzle). Statements are prepared once. */
+export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
+  const naming = resolveNaming(options)
+  let owned: Database.Database | null = null
+  let db: SqliteDatabase
+  if ('db' in options) {
+    db = options.db
+  } else if ('client' in options) {
+    db = drizzle(options.client)
+  } else if (typeof options.path === 'string' && options.path !== '') {
+    owned = new Database(options.path)
+    // WAL with synchronous=NORMAL: a last-used UPDATE costs ~37 µs instead of ~1 ms, and readers never block.
+    owned.pragma('journal_mode = WAL')
+    owned.pragma('synchronous = NORMAL')
+    owned.pragma('busy_timeout = 5000')
+    db = drizzle(owned)
+  } else {
+    throw new KeywardError('invalid_option', 'sqliteStore() needs { path }, { client } or { db }.')
+  }
+
+  const { tokens, sessionVersions } = sqliteTables(naming.tablePrefix)
+  const migrationsTable = `${naming.tablePrefix}migrations`
+  const find = db
+    .select()
+    .from(tokens)
+    .where(eq(tokens.id, sql.placeholder('id')))
+    .prepare()
+  const list = db
+    .select()
+    .from(tokens)
+    .where(eq(tokens.userId, sql.placeholder('userId')))
+    .orderBy(desc(tokens.createdAt), desc(tokens.id))
+    .prepare()
+  const getVersion = db
+    .select({ version: sessionVersions.version })
+    .from(sessionVersions)
+    .where(eq(sessionVersions.userId, sql.placeholder('userId')))
+    .prepare()
+
+  let closed = false
+  const open = () => {
+    if (closed) throw new KeywardError('closed', 'This SQLite store is closed.')
+  }
+
+  return {
+    dialect: 'sqlite',
+    async migrate() {
+      open()
+      db.run(sql.raw(`CREATE TABLE IF NOT EXISTS "${migrationsTable}" ("version" INTEGER PRIMARY KEY, "applied_at" INTEGER NOT NULL)`))
+      db.transaction(
+        (tx) => {
+          const applied = new Set(
+            tx.all<{ version: number }>(sql.raw(`SELECT "version" FROM "${migrationsTable}"`)).map((r) => r.version),
+          )
+          sqliteMigrations(naming).forEach((statements, index) => {
+            const version = index + 1
+            if (applied.has(version)) return
+            for (const statement of statements) tx.run(sql.raw(statement))
+            tx.run(sql`INSERT INTO ${sql.identifier(migrationsTable)} ("version", "applied_at") VALUES (${version}, ${Date.now()})`)
+          })
+        },
+        { behavior: 'immediate' },
+      )
+    },
+    async insertToken(row) {
+      open()
+      db.insert(tokens).values(toColumns(row)).run()
+    },
+    async findToken(id) {
+      open()
+      const found = find.get({ id })
+      return found ? fromColumns(found) : null
+    },
+    async listTokens(userId) {
+      open()
+      return list.all({ userId }).map(fromColumns)
+    },
+    async updateToken(id, patch) {
+      open()
+      const values = patchColumns(patch)
+      if (Object.keys(values).length === 0) return this.findToken(id)
+      const [updated] = db.update(tokens).set(values).where(eq(tokens.id, id)).returning().all()
+      return updated ? fromColumns(updated) : null
+    },
+    async revokeToken(id, { revokedAt, reason, userId }) {
+      open()
+      const owner = userId === undefined ? undefined : eq(tokens.userId, userId)
+      const [updated] = db
+        .update(tokens)
+        .set({ revokedAt, revokedReason: reason })
+        .where(and(eq(tokens.id, id), isNull(tokens.revokedAt), owner))
+        .returning()
+        .all()
+      if (updated) return fromColumns(updated)
+      const [current] = db.select().from(tokens).where(and(eq(tokens.id, id), owner)).all()
+      return current ? fromColumns(current) : null
+    },
+    async revokeUserTokens(userId, { revokedAt, reason }) {
+      open()
+      return db
+        .update(tokens)
+        .set({ revokedAt, revokedReason: reason })
+        .where(and(eq(tokens.userId, userId), isNull(tokens.revokedAt)))
+        .returning({ id: tokens.id })
+        .all()
+        .map((r) => r.id)
+    },
+    async touchTokens(uses) {
+      open()
+      if (uses.length === 0) return 0
+      const values = sql.join(
+        uses.map((u) => sql`(${u.id}, ${u.at})`),
+        sql`, `,
+      )
+      const result = db.run(sql`
+        WITH "uses"("id", "at") AS (VALUES ${values})
+        UPDATE ${tokens} SET "last_used_at" = (SELECT max("at") FROM "uses" WHERE "uses"."id" = ${tokens.id})
+        WHERE ${inArray(tokens.id, uses.map((u) => u.id))}
+          AND ("last_used_at" IS NULL OR "last_used_at" < (SELECT max("at") FROM "uses" WHERE "uses"."id" = ${tokens.id}))`)
+      return result.changes
+    },
+    async getSessionVersion(userId) {
+      open()
+      return getVersion.get({ userId })?.version ?? 0
+    },
+    async bumpSessionVersion(userId, at) {
+      open()
+      const [row] = db
+        .insert(sessionVersions)
+        .values({ userId, version: 1, updatedAt: at })
+        .onConflictDoUpdate({
+          target: sessionVersions.userId,
+          set: { version: sql`${sessionVersions.version} + 1`, updatedAt: at },
+        })
+        .returning({ version: sessionVersions.version })
+        .all()
+      if (!row) throw new KeywardError('store_error', 'The session version upsert returned no row.')
+      return row.version
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      owned?.close()
+    },
+  } satisfies KeywardStore
+}

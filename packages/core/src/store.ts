@@ -1,0 +1,115 @@
+import { KeywardError } from './errors.js'
+
+/**
+ * One row of `keyward_tokens`, as every store reads and writes it. Times are epoch milliseconds
+ * (integers on both dialects, so a SQLite → Postgres move is a plain copy).
+ */
+export type TokenRow = {
+  id: string
+  userId: string
+  name: string
+  /** What a user may see of the token, e.g. `myapp_3fK9x2…`; never the secret. */
+  prefix: string
+  secretHash: string
+  scopes: readonly string[]
+  expiresAt: number | null
+  lastUsedAt: number | null
+  createdAt: number
+  revokedAt: number | null
+  revokedReason: string | null
+  metadata: Readonly<Record<string, unknown>> | null
+}
+
+export type TokenPatch = Partial<Pick<TokenRow, 'secretHash' | 'expiresAt' | 'scopes' | 'name' | 'metadata'>>
+
+export type RevokeInput = {
+  revokedAt: number
+  reason: string | null
+  /** Only revoke when the token belongs to this user. */
+  userId?: string
+}
+
+/**
+ * What Keyward needs from storage: a handful of methods, implemented by `sqliteStore()` and
+ * `postgresStore()` and checked by one contract suite. Methods throw only on outages and misuse.
+ */
+export interface KeywardStore {
+  readonly dialect: string
+  /** Creates or upgrades the tables. Idempotent, and safe to run from several processes at once. */
+  migrate(): Promise<void>
+  insertToken(row: TokenRow): Promise<void>
+  findToken(id: string): Promise<TokenRow | null>
+  /** Newest first. */
+  listTokens(userId: string): Promise<TokenRow[]>
+  /** Returns the updated row, or null when there is no such token. */
+  updateToken(id: string, patch: TokenPatch): Promise<TokenRow | null>
+  /**
+   * Marks the token revoked unless it already is (the first revocation wins). Returns the row as it
+   * now stands, or null when there is no such token (or it belongs to another user).
+   */
+  revokeToken(id: string, input: RevokeInput): Promise<TokenRow | null>
+  /** Revokes every active token of the user; returns the ids it revoked. */
+  revokeUserTokens(userId: string, input: Omit<RevokeInput, 'userId'>): Promise<string[]>
+  /**
+   * Records last use in one statement for the whole batch; never moves a value backwards.
+   * Returns the number of rows written.
+   */
+  touchTokens(uses: ReadonlyArray<{ id: string; at: number }>): Promise<number>
+  /** 0 for a user with no stored version. */
+  getSessionVersion(userId: string): Promise<number>
+  /** Creates or increments the user's version atomically; returns the new value. */
+  bumpSessionVersion(userId: string, at: number): Promise<number>
+  close(): Promise<void>
+}
+
+export function serializeScopes(scopes: readonly string[]): string {
+  return scopes.join(' ')
+}
+
+export function parseScopes(value: string): string[] {
+  return value === '' ? [] : value.split(' ')
+}
+
+export function serializeMetadata(metadata: TokenRow['metadata']): string | null {
+  return metadata == null ? null : JSON.stringify(metadata)
+}
+
+export function parseMetadata(value: string | null): TokenRow['metadata'] {
+  return value == null ? null : (JSON.parse(value) as Record<string, unknown>)
+}
+
+/** Identifiers from options are spliced into DDL, so they are held to a strict pattern. */
+export const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/
+
+/** A row as both drizzle schemas select it: scopes and metadata still serialized. */
+export type StoredTokenColumns = Omit<TokenRow, 'scopes' | 'metadata'> & { scopes: string; metadata: string | null }
+
+export function fromColumns(columns: StoredTokenColumns): TokenRow {
+  return { ...columns, scopes: parseScopes(columns.scopes), metadata: parseMetadata(columns.metadata) }
+}
+
+export function toColumns(row: TokenRow): StoredTokenColumns {
+  return { ...row, scopes: serializeScopes(row.scopes), metadata: serializeMetadata(row.metadata) }
+}
+
+export function patchColumns(patch: TokenPatch): Partial<StoredTokenColumns> {
+  const { scopes, metadata, ...rest } = patch
+  const columns: Partial<StoredTokenColumns> = { ...rest }
+  if (scopes !== undefined) columns.scopes = serializeScopes(scopes)
+  if (metadata !== undefined) columns.metadata = serializeMetadata(metadata)
+  return columns
+}
+
+export type StoreNaming = { schema: string | null; tablePrefix: string }
+
+export function resolveNaming(options: { schema?: string | undefined; tablePrefix?: string | undefined }): StoreNaming {
+  const tablePrefix = options.tablePrefix ?? 'keyward_'
+  if (tablePrefix !== '' && !SQL_IDENTIFIER.test(tablePrefix)) {
+    throw new KeywardError('invalid_option', `tablePrefix must match ${SQL_IDENTIFIER}; got ${JSON.stringify(tablePrefix)}.`)
+  }
+  const schema = options.schema ?? null
+  if (schema !== null && !SQL_IDENTIFIER.test(schema)) {
+    throw new KeywardError('invalid_option', `schema must match ${SQL_IDENTIFIER}; got ${JSON.stringify(schema)}.`)
+  }
+  return { schema, tablePrefix }
+}

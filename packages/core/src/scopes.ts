@@ -1,4 +1,4 @@
-import { KeywardError } from './errors.js'
+import { type AuthError, authError, insufficientScopeError, KeywardError } from './errors.js'
 
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/
@@ -57,4 +57,18 @@ export function normalizeScopes(scopes: readonly string[], allowList: ReadonlySe
     }
   }
   return [...new Set(scopes)].sort()
+}
+
+/**
+ * The scope decision every adapter's `requireScope` / `requireAnyScope` makes: null when allowed,
+ * otherwise the error to answer with (401 without a principal: authentication failures come first).
+ */
+export function authorize(
+  principal: { readonly scopes: readonly string[] } | null | undefined,
+  required: readonly string[],
+  mode: 'all' | 'any',
+): AuthError | null {
+  if (!principal) return authError('missing_token')
+  const allowed = mode === 'all' ? hasAllScopes(principal.scopes, required) : hasAnyScope(principal.scopes, required)
+  return allowed ? null : insufficientScopeError(required)
 }

@@ -101,22 +101,30 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
 
   const { tokens, sessionVersions } = sqliteTables(naming.tablePrefix)
   const migrationsTable = `${naming.tablePrefix}migrations`
-  const find = db
-    .select()
-    .from(tokens)
-    .where(eq(tokens.id, sql.placeholder('id')))
-    .prepare()
-  const list = db
-    .select()
-    .from(tokens)
-    .where(eq(tokens.userId, sql.placeholder('userId')))
-    .orderBy(desc(tokens.createdAt), desc(tokens.id))
-    .prepare()
-  const getVersion = db
-    .select({ version: sessionVersions.version })
-    .from(sessionVersions)
-    .where(eq(sessionVersions.userId, sql.placeholder('userId')))
-    .prepare()
+  // better-sqlite3 compiles a statement when it is prepared, so the tables must exist first.
+  const prepareStatements = () => ({
+    find: db
+      .select()
+      .from(tokens)
+      .where(eq(tokens.id, sql.placeholder('id')))
+      .prepare(),
+    list: db
+      .select()
+      .from(tokens)
+      .where(eq(tokens.userId, sql.placeholder('userId')))
+      .orderBy(desc(tokens.createdAt), desc(tokens.id))
+      .prepare(),
+    getVersion: db
+      .select({ version: sessionVersions.version })
+      .from(sessionVersions)
+      .where(eq(sessionVersions.userId, sql.placeholder('userId')))
+      .prepare(),
+  })
+  let prepared: ReturnType<typeof prepareStatements> | null = null
+  const statements = () => {
+    prepared ??= prepareStatements()
+    return prepared
+  }
 
   let closed = false
   const open = () => {
@@ -149,12 +157,12 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     },
     async findToken(id) {
       open()
-      const found = find.get({ id })
+      const found = statements().find.get({ id })
       return found ? fromColumns(found) : null
     },
     async listTokens(userId) {
       open()
-      return list.all({ userId }).map(fromColumns)
+      return statements().list.all({ userId }).map(fromColumns)
     },
     async updateToken(id, patch) {
       open()
@@ -202,7 +210,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     },
     async getSessionVersion(userId) {
       open()
-      return getVersion.get({ userId })?.version ?? 0
+      return statements().getVersion.get({ userId })?.version ?? 0
     },
     async bumpSessionVersion(userId, at) {
       open()

@@ -1,0 +1,44 @@
+export { type Clock, systemClock } from './clock.js'
+export { type Duration, toMilliseconds } from './duration.js'
+export {
+  AUTH_ERRORS,
+  type AuthError,
+  type AuthErrorCode,
+  type AuthErrorName,
+  authError,
+  insufficientScopeError,
+  isKeywardError,
+  KEYWARD_ERROR_CODES,
+  KeywardError,
+  type KeywardErrorCode,
+  unavailableError,
+} from './errors.js'
+export { type Argon2HasherOptions, type Argon2Parameters, argon2Hasher, OWASP_ARGON2ID, sha256Hasher, type TokenHasher } from './hashing.js'
+export { type AuthorizationInput, type HeaderParseResult, parseAuthorization } from './header.js'
+export {
+  type AuthResult,
+  type CreatedToken,
+  type CreateTokenInput,
+  createKeyward,
+  type Keyward,
+  type KeywardOptions,
+  type KeywardStats,
+  type Logger,
+  type RejectionReason,
+  storeFromEnv,
+  type TokenRecord,
+  type TokenStatus,
+} from './keyward.js'
+export type { Principal } from './principal.js'
+export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './scopes.js'
+export type { KeywardStore, RevokeInput, TokenPatch, TokenRow } from './store.js'
+export {
+  MAX_TOKEN_LENGTH,
+  type ParsedToken,
+  parseToken,
+  TOKEN_PREFIX_PATTERN,
+  TOKEN_REGEX,
+  type TokenParseResult,
+  type TokenRejection,
+  tokenPattern,
+} from './token-format.js'

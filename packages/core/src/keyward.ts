@@ -1,0 +1,575 @@
+import { hash as digestOf } from 'node:crypto'
+import { type Clock, systemClock } from './clock.js'
+import { type Duration, toMilliseconds } from './duration.js'
+import { type AuthError, authError, isKeywardError, KeywardError, unavailableError } from './errors.js'
+import { type AuthorizationInput, parseAuthorization } from './header.js'
+import { argon2Hasher, type TokenHasher } from './hashing.js'
+import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
+import type { Principal } from './principal.js'
+import { assertScopeSyntax, normalizeScopes } from './scopes.js'
+import type { KeywardStore, TokenRow } from './store.js'
+import { TokenCache } from './token-cache.js'
+import { assertTokenPrefix, displayPrefix, generateToken, type ParsedToken, parseToken } from './token-format.js'
+
+export type AuthResult = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly error: AuthError }
+
+export type Logger = { warn(message: string): void }
+
+export type KeywardOptions = {
+  /** Where tokens live. Default: from `KEYWARD_DATABASE_URL` (see `storeFromEnv`), migrated on first use. */
+  store?: KeywardStore | Promise<KeywardStore>
+  /** Tokens read `<prefix>_<id>_<secret><checksum>`. Default `kw`. */
+  tokenPrefix?: string
+  /** An allow-list checked when a token is created. */
+  scopes?: readonly string[]
+  /** Default: argon2id at OWASP's minimum (m=19456 KiB, t=2, p=1). */
+  hasher?: TokenHasher
+  /** The in-process cache of verified tokens. `ttl` is clamped to each token's expiry. */
+  cache?: { ttl?: Duration; max?: number }
+  /** How often pending `last_used_at` writes are flushed (default 1 s). Each token is written at most once per cache TTL. */
+  lastUsed?: { flushInterval?: Duration }
+  /** Seconds for `Retry-After` when the store cannot answer. Default 5. */
+  retryAfter?: number
+  clock?: Clock
+  /** Receives operational warnings (store outages); never a token. Default: console. */
+  logger?: Logger
+}
+
+export type TokenStatus = 'active' | 'expired' | 'revoked'
+
+/** A token as users and admins see it: never the secret, never its hash. */
+export type TokenRecord = {
+  readonly id: string
+  readonly userId: string
+  readonly name: string
+  /** e.g. `myapp_3fK9x2…`, for telling tokens apart in a list. */
+  readonly prefix: string
+  readonly scopes: readonly string[]
+  readonly status: TokenStatus
+  readonly createdAt: Date
+  readonly expiresAt: Date | null
+  readonly lastUsedAt: Date | null
+  readonly revokedAt: Date | null
+  readonly revokedReason: string | null
+  readonly metadata: Readonly<Record<string, unknown>> | null
+}
+
+export type CreateTokenInput = {
+  userId: string
+  name: string
+  scopes?: readonly string[]
+  /** A duration such as `'90d'`, or null for a token that never expires (the default). */
+  expiresIn?: Duration | null
+  /** An absolute expiry instead of `expiresIn`. */
+  expiresAt?: Date
+  metadata?: Record<string, unknown>
+}
+
+export type CreatedToken = {
+  /** The plaintext token: shown to the user now, never retrievable again. */
+  readonly token: string
+  readonly record: TokenRecord
+}
+
+export type RejectionReason =
+  | 'missing_token'
+  | 'malformed_header'
+  | 'multiple_credentials'
+  | 'token_too_long'
+  | 'malformed'
+  | 'wrong_prefix'
+  | 'bad_checksum'
+  | 'unknown'
+  | 'wrong_secret'
+  | 'expired'
+  | 'revoked'
+  | 'bad_hash'
+  | 'unavailable'
+
+export type KeywardStats = {
+  cache: { hits: number; misses: number; size: number }
+  storeReads: number
+  hashVerifications: number
+  rehashes: number
+  /** Misses that joined a verification already in flight for the same token. */
+  coalesced: number
+  rejections: Record<RejectionReason, number>
+  lastUsed: LastUsedStats
+  errors: { store: number }
+}
+
+export type Keyward = {
+  readonly tokenPrefix: string
+  authenticate(authorization: AuthorizationInput): Promise<AuthResult>
+  /**
+   * The same decision as `authenticate`, answered synchronously on a cache hit or a rejection that
+   * needs no I/O, and as a promise otherwise. For adapters that want to skip a microtask per request.
+   */
+  check(authorization: AuthorizationInput): AuthResult | Promise<AuthResult>
+  tokens: {
+    create(input: CreateTokenInput): Promise<CreatedToken>
+    /** Newest first, revoked and expired ones included (see `status`). */
+    list(userId: string): Promise<TokenRecord[]>
+    get(id: string): Promise<TokenRecord | null>
+    /** Null when there is no such token, or it belongs to another user than `userId`. */
+    revoke(id: string, options?: { userId?: string; reason?: string }): Promise<TokenRecord | null>
+    /** Revokes every active token of the user; returns how many. */
+    revokeAll(userId: string, options?: { reason?: string }): Promise<number>
+    /** A new token with the same name, scopes and lifetime; the old one dies after `gracePeriod` (default 0: at once). */
+    rotate(
+      id: string,
+      options?: { gracePeriod?: Duration; userId?: string },
+    ): Promise<CreatedToken & { previous: TokenRecord }>
+  }
+  stats(): KeywardStats
+  /** Writes pending last-used times and waits for background rehashes. */
+  flush(): Promise<void>
+  /** Flushes, then closes the store. */
+  close(): Promise<void>
+}
+
+const MAX_TEXT = 255
+
+function requireText(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
+    throw new KeywardError('invalid_argument', `${what} must be a non-empty string of at most ${MAX_TEXT} characters.`)
+  }
+  return value
+}
+
+function toDate(ms: number | null): Date | null {
+  return ms === null ? null : new Date(ms)
+}
+
+function statusOf(row: TokenRow, now: number): TokenStatus {
+  if (row.revokedAt !== null) return 'revoked'
+  return row.expiresAt !== null && row.expiresAt <= now ? 'expired' : 'active'
+}
+
+function toRecord(row: TokenRow, now: number): TokenRecord {
+  return Object.freeze({
+    id: row.id,
+    userId: row.userId,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: Object.freeze([...row.scopes]),
+    status: statusOf(row, now),
+    createdAt: new Date(row.createdAt),
+    expiresAt: toDate(row.expiresAt),
+    lastUsedAt: toDate(row.lastUsedAt),
+    revokedAt: toDate(row.revokedAt),
+    revokedReason: row.revokedReason,
+    metadata: row.metadata,
+  })
+}
+
+/**
+ * The store named by the environment: `KEYWARD_DATABASE_URL` = `postgres://…` → Postgres; a path,
+ * or unset → the SQLite file `keyward.db`. Migrated before it is returned.
+ */
+export async function storeFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<KeywardStore> {
+  const url = env.KEYWARD_DATABASE_URL?.trim() || 'keyward.db'
+  let store: KeywardStore
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const { postgresStore } = await importDriver(() => import('./postgres.js'), 'postgres')
+    store = postgresStore({ url })
+  } else {
+    const { sqliteStore } = await importDriver(() => import('./sqlite.js'), 'better-sqlite3')
+    store = sqliteStore({ path: url.replace(/^(sqlite|file):(\/\/)?/, '') })
+  }
+  await store.migrate()
+  return store
+}
+
+async function importDriver<T>(load: () => Promise<T>, driver: string): Promise<T> {
+  try {
+    return await load()
+  } catch (error) {
+    throw new KeywardError(
+      'invalid_option',
+      `KEYWARD_DATABASE_URL needs the "${driver}" package: npm install ${driver}`,
+      { cause: error },
+    )
+  }
+}
+
+const KNOWN_OPTIONS = new Set([
+  'store',
+  'tokenPrefix',
+  'scopes',
+  'hasher',
+  'cache',
+  'lastUsed',
+  'retryAfter',
+  'clock',
+  'logger',
+])
+
+export function createKeyward(options: KeywardOptions = {}): Keyward {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new KeywardError('invalid_option', `Unknown option ${JSON.stringify(key)} (known: ${[...KNOWN_OPTIONS].join(', ')}).`)
+    }
+  }
+  const tokenPrefix = options.tokenPrefix ?? 'kw'
+  assertTokenPrefix(tokenPrefix)
+  let allowList: Set<string> | null = null
+  if (options.scopes !== undefined) {
+    if (!Array.isArray(options.scopes)) throw new KeywardError('invalid_option', 'scopes must be an array of strings.')
+    for (const scope of options.scopes) assertScopeSyntax(scope)
+    allowList = new Set(options.scopes)
+  }
+  const clock = options.clock ?? systemClock
+  const hasher = options.hasher ?? argon2Hasher()
+  const logger = options.logger ?? { warn: (message: string) => console.warn(`[keyward] ${message}`) }
+  const cacheTtl = toMilliseconds(options.cache?.ttl ?? '10m', 'cache.ttl')
+  const cacheMax = options.cache?.max ?? 10_000
+  if (!Number.isSafeInteger(cacheMax) || cacheMax < 1) {
+    throw new KeywardError('invalid_option', `cache.max must be a positive integer; got ${cacheMax}.`)
+  }
+  const flushInterval = toMilliseconds(options.lastUsed?.flushInterval ?? '1s', 'lastUsed.flushInterval')
+  const retryAfter = options.retryAfter ?? 5
+  if (!Number.isSafeInteger(retryAfter) || retryAfter < 1) {
+    throw new KeywardError('invalid_option', `retryAfter must be a positive whole number of seconds; got ${retryAfter}.`)
+  }
+
+  let storePromise: Promise<KeywardStore> | null = null
+  const getStore = (): Promise<KeywardStore> => {
+    storePromise ??= Promise.resolve(options.store ?? storeFromEnv())
+    return storePromise
+  }
+
+  const stats: Omit<KeywardStats, 'lastUsed'> = {
+    cache: { hits: 0, misses: 0, size: 0 },
+    storeReads: 0,
+    hashVerifications: 0,
+    rehashes: 0,
+    coalesced: 0,
+    rejections: {
+      missing_token: 0,
+      malformed_header: 0,
+      multiple_credentials: 0,
+      token_too_long: 0,
+      malformed: 0,
+      wrong_prefix: 0,
+      bad_checksum: 0,
+      unknown: 0,
+      wrong_secret: 0,
+      expired: 0,
+      revoked: 0,
+      bad_hash: 0,
+      unavailable: 0,
+    },
+    errors: { store: 0 },
+  }
+  const reportStoreError = (error: unknown, during: string) => {
+    stats.errors.store++
+    // The message only: driver errors can carry query parameters.
+    const message = error instanceof Error ? error.message : String(error)
+    logger.warn(`store error during ${during}: ${message}`)
+  }
+
+  const cache = new TokenCache({ max: cacheMax, ttl: cacheTtl, clock })
+  const lastUsed = new LastUsedRecorder({
+    window: Math.max(cacheTtl, 1000),
+    interval: flushInterval,
+    max: cacheMax,
+    store: getStore,
+    onError: (error) => reportStoreError(error, 'a last-used write'),
+  })
+  const background = new Set<Promise<unknown>>()
+  const track = (work: Promise<unknown>) => {
+    const settled = work.catch(() => {}).finally(() => background.delete(settled))
+    background.add(settled)
+  }
+  let closed = false
+
+  const INVALID: AuthResult = Object.freeze({ ok: false, error: authError('invalid_token') })
+  const HEADER_FAILURES = {
+    missing_token: Object.freeze({ ok: false, error: authError('missing_token') }),
+    malformed_header: Object.freeze({ ok: false, error: authError('malformed_header') }),
+    multiple_credentials: Object.freeze({ ok: false, error: authError('multiple_credentials') }),
+    token_too_long: Object.freeze({ ok: false, error: authError('token_too_long') }),
+  } as const satisfies Record<string, AuthResult>
+  const UNAVAILABLE: AuthResult = Object.freeze({ ok: false, error: unavailableError(retryAfter) })
+
+  const reject = (reason: RejectionReason): AuthResult => {
+    stats.rejections[reason]++
+    return reason === 'unavailable' ? UNAVAILABLE : INVALID
+  }
+
+  // Fencing between a miss in flight and an invalidation on this process: a miss that read the
+  // store before a revoke finished must not cache (or return) what it read.
+  let generation = 0
+  let missesInFlight = 0
+  const invalidatedAt = new Map<string, number>()
+  const invalidate = (ids: Iterable<string>) => {
+    generation++
+    for (const id of ids) {
+      cache.delete(id)
+      lastUsed.forget(id)
+      if (missesInFlight > 0) invalidatedAt.set(id, generation)
+    }
+  }
+
+  const rehashing = new Set<string>()
+  const rehash = (store: KeywardStore, id: string, secret: string) => {
+    if (rehashing.has(id)) return
+    rehashing.add(id)
+    track(
+      hasher
+        .hash(secret)
+        .then((secretHash) => store.updateToken(id, { secretHash }))
+        .then(() => {
+          stats.rehashes++
+        })
+        .catch((error) => reportStoreError(error, 'a rehash'))
+        .finally(() => rehashing.delete(id)),
+    )
+  }
+
+  const resolveMiss = async ({ id, secret }: ParsedToken, digest: Buffer): Promise<AuthResult> => {
+    missesInFlight++
+    try {
+      const store = await getStore()
+      let verifiedHash: string | null = null
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const startedAt = generation
+        let row: TokenRow | null
+        try {
+          stats.storeReads++
+          row = await store.findToken(id)
+        } catch (error) {
+          reportStoreError(error, 'authentication')
+          return reject('unavailable')
+        }
+        const now = clock.now()
+        if (row === null) return reject('unknown')
+        if (row.revokedAt !== null) return reject('revoked')
+        if (row.expiresAt !== null && row.expiresAt <= now) return reject('expired')
+        if (verifiedHash !== row.secretHash) {
+          if (!hasher.accepts(row.secretHash)) return reject('bad_hash')
+          stats.hashVerifications++
+          if (!(await hasher.verify(row.secretHash, secret))) return reject('wrong_secret')
+          verifiedHash = row.secretHash
+          if (hasher.needsRehash(row.secretHash)) rehash(store, id, secret)
+        }
+        if ((invalidatedAt.get(id) ?? -1) > startedAt) continue
+        if (row.expiresAt !== null && row.expiresAt <= clock.now()) return reject('expired')
+        const principal: Principal = Object.freeze({
+          kind: 'pat',
+          userId: row.userId,
+          scopes: Object.freeze([...row.scopes]),
+          tokenId: row.id,
+          expiresAt: toDate(row.expiresAt),
+        })
+        cache.set(id, digest, principal)
+        lastUsed.record(id, now)
+        return Object.freeze({ ok: true, principal })
+      }
+      return reject('unavailable')
+    } catch (error) {
+      reportStoreError(error, 'authentication')
+      return reject('unavailable')
+    } finally {
+      if (--missesInFlight === 0) invalidatedAt.clear()
+    }
+  }
+
+  // Single flight: concurrent misses for one token share one store read and one verification.
+  const inFlight = new Map<string, Promise<AuthResult>>()
+
+  const check = (authorization: AuthorizationInput): AuthResult | Promise<AuthResult> => {
+    const header = parseAuthorization(authorization)
+    if (!header.ok) {
+      stats.rejections[header.error]++
+      return HEADER_FAILURES[header.error]
+    }
+    const parsed = parseToken(header.credential, tokenPrefix)
+    if (!parsed.ok) {
+      if (parsed.reason === 'too_long') return HEADER_FAILURES.token_too_long
+      return reject(parsed.reason)
+    }
+    if (closed) return reject('unavailable')
+    const digest = digestOf('sha256', header.credential, 'buffer')
+    const hit = cache.get(parsed.token.id, digest)
+    if (hit !== undefined) {
+      stats.cache.hits++
+      lastUsed.record(parsed.token.id, clock.now())
+      return hit
+    }
+    stats.cache.misses++
+    const key = `${parsed.token.id}:${digest.toString('base64')}`
+    const pending = inFlight.get(key)
+    if (pending) {
+      stats.coalesced++
+      return pending
+    }
+    const result = resolveMiss(parsed.token, digest).finally(() => inFlight.delete(key))
+    inFlight.set(key, result)
+    return result
+  }
+
+  const assertOpen = () => {
+    if (closed) throw new KeywardError('closed', 'This Keyward instance is closed.')
+  }
+  const withStore = async <T>(during: string, work: (store: KeywardStore) => Promise<T>): Promise<T> => {
+    assertOpen()
+    const store = await getStore()
+    try {
+      return await work(store)
+    } catch (error) {
+      if (isKeywardError(error)) throw error
+      throw new KeywardError('store_error', `The token store failed during ${during}: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+  }
+
+  const mint = async (
+    store: KeywardStore,
+    input: { userId: string; name: string; scopes: readonly string[]; expiresAt: number | null; metadata: TokenRow['metadata'] },
+  ): Promise<CreatedToken> => {
+    const { token, id, secret } = generateToken(tokenPrefix)
+    const row: TokenRow = {
+      id,
+      userId: input.userId,
+      name: input.name,
+      prefix: displayPrefix(tokenPrefix, id),
+      secretHash: await hasher.hash(secret),
+      scopes: input.scopes,
+      expiresAt: input.expiresAt,
+      lastUsedAt: null,
+      createdAt: clock.now(),
+      revokedAt: null,
+      revokedReason: null,
+      metadata: input.metadata,
+    }
+    await store.insertToken(row)
+    return Object.freeze({ token, record: toRecord(row, clock.now()) })
+  }
+
+  const tokens: Keyward['tokens'] = {
+    async create(input) {
+      const userId = requireText(input?.userId, 'userId')
+      const name = requireText(input.name, 'name')
+      const scopes = normalizeScopes(input.scopes ?? [], allowList)
+      let expiresAt: number | null = null
+      if (input.expiresAt !== undefined && input.expiresIn != null) {
+        throw new KeywardError('invalid_argument', 'Pass expiresIn or expiresAt, not both.')
+      }
+      if (input.expiresAt !== undefined) {
+        if (!(input.expiresAt instanceof Date) || Number.isNaN(input.expiresAt.getTime())) {
+          throw new KeywardError('invalid_argument', 'expiresAt must be a valid Date.')
+        }
+        expiresAt = input.expiresAt.getTime()
+      } else if (input.expiresIn != null) {
+        expiresAt = clock.now() + toMilliseconds(input.expiresIn, 'expiresIn')
+      }
+      if (expiresAt !== null && expiresAt <= clock.now()) {
+        throw new KeywardError('invalid_argument', 'The token would already be expired.')
+      }
+      let metadata: TokenRow['metadata'] = null
+      if (input.metadata !== undefined) {
+        if (typeof input.metadata !== 'object' || input.metadata === null || Array.isArray(input.metadata)) {
+          throw new KeywardError('invalid_argument', 'metadata must be a plain object.')
+        }
+        metadata = JSON.parse(JSON.stringify(input.metadata)) as Record<string, unknown>
+      }
+      return withStore('create', (store) => mint(store, { userId, name, scopes, expiresAt, metadata }))
+    },
+    async list(userId) {
+      requireText(userId, 'userId')
+      return withStore('list', async (store) => {
+        const now = clock.now()
+        return (await store.listTokens(userId)).map((row) => toRecord(row, now))
+      })
+    },
+    async get(id) {
+      if (typeof id !== 'string' || id.length === 0) return null
+      return withStore('get', async (store) => {
+        const row = await store.findToken(id)
+        return row ? toRecord(row, clock.now()) : null
+      })
+    },
+    async revoke(id, options = {}) {
+      requireText(id, 'id')
+      const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
+      return withStore('revoke', async (store) => {
+        const input = { revokedAt: clock.now(), reason, ...(options.userId === undefined ? {} : { userId: options.userId }) }
+        const row = await store.revokeToken(id, input)
+        if (row) invalidate([id])
+        return row ? toRecord(row, clock.now()) : null
+      })
+    },
+    async revokeAll(userId, options = {}) {
+      requireText(userId, 'userId')
+      const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
+      return withStore('revokeAll', async (store) => {
+        const ids = await store.revokeUserTokens(userId, { revokedAt: clock.now(), reason })
+        invalidate(ids)
+        return ids.length
+      })
+    },
+    async rotate(id, options = {}) {
+      requireText(id, 'id')
+      const grace = toMilliseconds(options.gracePeriod ?? 0, 'gracePeriod')
+      return withStore('rotate', async (store) => {
+        const old = await store.findToken(id)
+        if (old === null || (options.userId !== undefined && old.userId !== options.userId)) {
+          throw new KeywardError('token_not_found', 'No such token.')
+        }
+        const now = clock.now()
+        if (statusOf(old, now) !== 'active') {
+          throw new KeywardError('token_not_active', 'Only an active token can be rotated.')
+        }
+        const lifetime = old.expiresAt === null ? null : old.expiresAt - old.createdAt
+        const created = await mint(store, {
+          userId: old.userId,
+          name: old.name,
+          scopes: old.scopes,
+          expiresAt: lifetime === null ? null : now + lifetime,
+          metadata: old.metadata,
+        })
+        let previous: TokenRow | null
+        if (grace === 0) {
+          previous = await store.revokeToken(id, { revokedAt: now, reason: 'rotated' })
+        } else {
+          const graceEnd = now + grace
+          previous = await store.updateToken(id, {
+            expiresAt: old.expiresAt === null ? graceEnd : Math.min(old.expiresAt, graceEnd),
+          })
+        }
+        invalidate([id])
+        if (previous === null) throw new KeywardError('token_not_found', 'The token disappeared during rotation.')
+        return Object.freeze({ ...created, previous: toRecord(previous, clock.now()) })
+      })
+    },
+  }
+
+  return {
+    tokenPrefix,
+    check,
+    authenticate: async (authorization) => check(authorization),
+    tokens,
+    stats: () => ({
+      ...stats,
+      cache: { ...stats.cache, size: cache.size },
+      rejections: { ...stats.rejections },
+      errors: { ...stats.errors },
+      lastUsed: { ...lastUsed.stats },
+    }),
+    async flush() {
+      while (background.size > 0) await Promise.all(background)
+      await lastUsed.flush()
+    },
+    async close() {
+      if (closed) return
+      await this.flush()
+      closed = true
+      lastUsed.stop()
+      cache.clear()
+      if (storePromise !== null || options.store !== undefined) await (await getStore()).close()
+    },
+  }
+}

@@ -1,0 +1,97 @@
+import { LRUCache } from 'lru-cache'
+import type { KeywardStore } from './store.js'
+
+export type LastUsedStats = { statements: number; rows: number; pending: number; errors: number }
+
+/** Rows per statement: far below every driver's parameter limit. */
+const BATCH_SIZE = 500
+
+/**
+ * Writes `last_used_at` off the request path: at most once per window per token, batched into one
+ * statement per flush. A failed flush keeps its entries for the next one, so nothing is lost.
+ */
+export class LastUsedRecorder {
+  readonly #pending = new Map<string, number>()
+  readonly #lastRecorded: LRUCache<string, number>
+  readonly #window: number
+  readonly #interval: number
+  readonly #store: () => Promise<KeywardStore>
+  readonly #onError: (error: unknown) => void
+  #timer: NodeJS.Timeout | null = null
+  #flushing: Promise<void> | null = null
+  readonly stats: LastUsedStats = { statements: 0, rows: 0, pending: 0, errors: 0 }
+
+  constructor(options: {
+    window: number
+    interval: number
+    max: number
+    store: () => Promise<KeywardStore>
+    onError: (error: unknown) => void
+  }) {
+    this.#window = options.window
+    this.#interval = options.interval
+    this.#store = options.store
+    this.#onError = options.onError
+    this.#lastRecorded = new LRUCache({ max: options.max })
+  }
+
+  record(id: string, at: number): void {
+    const previous = this.#lastRecorded.get(id)
+    if (previous !== undefined && at - previous < this.#window) return
+    this.#lastRecorded.set(id, at)
+    this.#pending.set(id, at)
+    this.stats.pending = this.#pending.size
+    this.#schedule()
+  }
+
+  /** Forgets a token (revoked or rotated): its next use, if any, is recorded again. */
+  forget(id: string): void {
+    this.#lastRecorded.delete(id)
+  }
+
+  /** Writes everything pending now; resolves when it is written (or kept for retry on failure). */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing
+    if (this.#pending.size === 0) return
+    this.#flushing = this.#write().finally(() => {
+      this.#flushing = null
+    })
+    await this.#flushing
+  }
+
+  #schedule(): void {
+    if (this.#timer !== null || this.#pending.size === 0) return
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      void this.flush()
+    }, this.#interval)
+    this.#timer.unref()
+  }
+
+  async #write(): Promise<void> {
+    const uses = [...this.#pending].map(([id, at]) => ({ id, at }))
+    this.#pending.clear()
+    let written = 0
+    try {
+      const store = await this.#store()
+      for (; written < uses.length; written += BATCH_SIZE) {
+        this.stats.rows += await store.touchTokens(uses.slice(written, written + BATCH_SIZE))
+        this.stats.statements++
+      }
+    } catch (error) {
+      this.stats.errors++
+      for (const { id, at } of uses.slice(written)) {
+        if ((this.#pending.get(id) ?? 0) < at) this.#pending.set(id, at)
+      }
+      this.#onError(error)
+      this.#schedule()
+    } finally {
+      this.stats.pending = this.#pending.size
+    }
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest'
+import type { TokenRow } from '../store.js'
+import type { Backend } from './backends.js'
+
+let counter = 0
+function row(overrides: Partial<TokenRow> = {}): TokenRow {
+  counter++
+  return {
+    id: `id${String(counter).padStart(20, '0')}`,
+    userId: 'user-1',
+    name: `token ${counter}`,
+    prefix: 'kw_id0000…',
+    secretHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA',
+    scopes: ['repo:read', 'repo:write'],
+    expiresAt: null,
+    lastUsedAt: null,
+    createdAt: 1_700_000_000_000 + counter,
+    revokedAt: null,
+    revokedReason: null,
+    metadata: null,
+    ...overrides,
+  }
+}
+
+/** What every KeywardStore must do; run against each backend with a fresh store per case. */
+export function storeContract(backend: Backend): void {
+  describe(`store contract: ${backend.name}`, () => {
+    it('migrate() is idempotent', async () => {
+      const { store } = await backend.create()
+      await store.migrate()
+      await Promise.all([store.migrate(), store.migrate()])
+      expect(await store.findToken('nope')).toBeNull()
+    })
+
+    it('round-trips every column, with times as integer epoch milliseconds', async () => {
+      const { store } = await backend.create()
+      const written = row({
+        expiresAt: 4_102_444_800_123,
+        lastUsedAt: 1_700_000_000_999,
+        metadata: { team: 'infra', nested: { ok: true } },
+        scopes: ['a:b', 'c'],
+      })
+      await store.insertToken(written)
+      expect(await store.findToken(written.id)).toEqual(written)
+    })
+
+    it('stores an empty scope list as an empty list', async () => {
+      const { store } = await backend.create()
+      const written = row({ scopes: [] })
+      await store.insertToken(written)
+      expect((await store.findToken(written.id))?.scopes).toEqual([])
+    })
+
+    it('rejects a duplicate id', async () => {
+      const { store } = await backend.create()
+      const written = row()
+      await store.insertToken(written)
+      await expect(store.insertToken(written)).rejects.toThrow()
+    })
+
+    it('lists a user’s tokens newest first, and only theirs', async () => {
+      const { store } = await backend.create()
+      const older = row({ createdAt: 1000 })
+      const newer = row({ createdAt: 2000 })
+      await store.insertToken(older)
+      await store.insertToken(newer)
+      await store.insertToken(row({ userId: 'someone-else' }))
+      expect((await store.listTokens('user-1')).map((r) => r.id)).toEqual([newer.id, older.id])
+      expect(await store.listTokens('nobody')).toEqual([])
+    })
+
+    it('updates selected columns and returns the row; null for an unknown id', async () => {
+      const { store } = await backend.create()
+      const written = row()
+      await store.insertToken(written)
+      const updated = await store.updateToken(written.id, { expiresAt: 123, scopes: ['x'], secretHash: '$new' })
+      expect(updated).toEqual({ ...written, expiresAt: 123, scopes: ['x'], secretHash: '$new' })
+      expect(await store.updateToken('missing', { expiresAt: 1 })).toBeNull()
+    })
+
+    it('revokes once: the first revocation time and reason win', async () => {
+      const { store } = await backend.create()
+      const written = row()
+      await store.insertToken(written)
+      const first = await store.revokeToken(written.id, { revokedAt: 10, reason: 'leaked' })
+      const second = await store.revokeToken(written.id, { revokedAt: 20, reason: 'again' })
+      expect(first).toMatchObject({ revokedAt: 10, revokedReason: 'leaked' })
+      expect(second).toMatchObject({ revokedAt: 10, revokedReason: 'leaked' })
+      expect(await store.revokeToken('missing', { revokedAt: 1, reason: null })).toBeNull()
+    })
+
+    it('revokes only a token the given user owns', async () => {
+      const { store } = await backend.create()
+      const written = row()
+      await store.insertToken(written)
+      expect(await store.revokeToken(written.id, { revokedAt: 5, reason: null, userId: 'intruder' })).toBeNull()
+      expect((await store.findToken(written.id))?.revokedAt).toBeNull()
+      expect(await store.revokeToken(written.id, { revokedAt: 5, reason: null, userId: 'user-1' })).toMatchObject({
+        revokedAt: 5,
+      })
+    })
+
+    it('revokes all of a user’s active tokens and returns their ids', async () => {
+      const { store } = await backend.create()
+      const a = row()
+      const b = row()
+      const already = row({ revokedAt: 1, revokedReason: 'old' })
+      const other = row({ userId: 'user-2' })
+      for (const r of [a, b, already, other]) await store.insertToken(r)
+      const ids = await store.revokeUserTokens('user-1', { revokedAt: 50, reason: 'password changed' })
+      expect(ids.sort()).toEqual([a.id, b.id].sort())
+      expect(await store.findToken(already.id)).toMatchObject({ revokedAt: 1, revokedReason: 'old' })
+      expect((await store.findToken(other.id))?.revokedAt).toBeNull()
+    })
+
+    it('touches last-used in one batch, never moving a time backwards', async () => {
+      const { store } = await backend.create()
+      const a = row({ lastUsedAt: 500 })
+      const b = row()
+      await store.insertToken(a)
+      await store.insertToken(b)
+      const written = await store.touchTokens([
+        { id: a.id, at: 400 },
+        { id: b.id, at: 300 },
+        { id: b.id, at: 900 },
+        { id: 'missing', at: 1 },
+      ])
+      expect(written).toBe(1)
+      expect((await store.findToken(a.id))?.lastUsedAt).toBe(500)
+      expect((await store.findToken(b.id))?.lastUsedAt).toBe(900)
+      expect(await store.touchTokens([])).toBe(0)
+    })
+
+    it('keeps a session version per user: 0 at first, bumped atomically', async () => {
+      const { store } = await backend.create()
+      expect(await store.getSessionVersion('u')).toBe(0)
+      expect(await store.bumpSessionVersion('u', 1)).toBe(1)
+      const bumps = await Promise.all(Array.from({ length: 10 }, (_, i) => store.bumpSessionVersion('u', i)))
+      expect(bumps.sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+      expect(await store.getSessionVersion('u')).toBe(11)
+      expect(await store.getSessionVersion('v')).toBe(0)
+    })
+
+    it('fails every call after close()', async () => {
+      const { store } = await backend.create()
+      await store.close()
+      await expect(store.findToken('x')).rejects.toThrow(/closed/)
+    })
+  })
+}

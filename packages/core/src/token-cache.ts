@@ -1,0 +1,59 @@
+import { timingSafeEqual } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import type { Clock } from './clock.js'
+import type { Principal } from './principal.js'
+
+type Entry = {
+  /** SHA-256 of the whole token that verified; a hit must present the same one. */
+  readonly digest: Buffer
+  /** min(cached at + ttl, expires_at): past it the entry is dead, whatever the LRU thinks. */
+  readonly validUntil: number
+  readonly result: { readonly ok: true; readonly principal: Principal }
+}
+
+/**
+ * The in-process level: token id → principal, held only as long as the configured TTL and never
+ * past the token's expiry. A hit costs one map lookup and one constant-time compare.
+ */
+export class TokenCache {
+  readonly #lru: LRUCache<string, Entry>
+  readonly #ttl: number
+  readonly #clock: Clock
+
+  constructor(options: { max: number; ttl: number; clock: Clock }) {
+    this.#ttl = options.ttl
+    this.#clock = options.clock
+    this.#lru = new LRUCache<string, Entry>({ max: options.max, ttl: options.ttl, perf: options.clock })
+  }
+
+  /** The cached success for this id and digest, or undefined (absent, other digest, or expired). */
+  get(id: string, digest: Buffer): Entry['result'] | undefined {
+    const entry = this.#lru.get(id)
+    if (entry === undefined || !timingSafeEqual(entry.digest, digest)) return undefined
+    if (this.#clock.now() < entry.validUntil) return entry.result
+    this.#lru.delete(id)
+    return undefined
+  }
+
+  /** Caches a verified principal; a token that expires within the window is cached only until then. */
+  set(id: string, digest: Buffer, principal: Principal): void {
+    if (this.#ttl <= 0) return
+    const now = this.#clock.now()
+    const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY
+    const validUntil = Math.min(now + this.#ttl, expiresAt)
+    if (validUntil <= now) return
+    this.#lru.set(id, { digest, validUntil, result: Object.freeze({ ok: true, principal }) }, { ttl: validUntil - now })
+  }
+
+  delete(id: string): void {
+    this.#lru.delete(id)
+  }
+
+  clear(): void {
+    this.#lru.clear()
+  }
+
+  get size(): number {
+    return this.#lru.size
+  }
+}

@@ -38,12 +38,23 @@ export const OWASP_ARGON2ID: Readonly<Argon2Parameters> = Object.freeze({
   parallelism: 1,
 })
 
-const PHC_ARGON2ID = /^\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{22,}$/
+const PHC_ARGON2ID = /^\$argon2id\$v=19\$([a-z0-9=,]{1,64})\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{22,}$/
+const PHC_PARAMETER = /^([mtp])=(\d{1,10})$/
 
+/** The parameters of an argon2id PHC string (in any order), or null if it is not one. */
 function parseArgon2id(stored: string): Argon2Parameters | null {
   const match = PHC_ARGON2ID.exec(stored)
-  if (!match) return null
-  return { memoryCost: Number(match[1]), timeCost: Number(match[2]), parallelism: Number(match[3]) }
+  if (!match?.[1]) return null
+  const found: Partial<Record<'m' | 't' | 'p', number>> = {}
+  for (const pair of match[1].split(',')) {
+    const parameter = PHC_PARAMETER.exec(pair)
+    if (!parameter) return null
+    const key = parameter[1] as 'm' | 't' | 'p'
+    if (found[key] !== undefined) return null
+    found[key] = Number(parameter[2])
+  }
+  if (found.m === undefined || found.t === undefined || found.p === undefined) return null
+  return { memoryCost: found.m, timeCost: found.t, parallelism: found.p }
 }
 
 function positiveInteger(value: number, what: string, min: number): number {
@@ -61,16 +72,31 @@ export function argon2Hasher(options: Argon2HasherOptions = {}): TokenHasher {
     parallelism: positiveInteger(options.parallelism ?? OWASP_ARGON2ID.parallelism, 'parallelism', 1),
   }
   const max: Argon2Parameters = {
-    memoryCost: positiveInteger(options.maxParameters?.memoryCost ?? params.memoryCost, 'maxParameters.memoryCost', 1),
-    timeCost: positiveInteger(options.maxParameters?.timeCost ?? params.timeCost, 'maxParameters.timeCost', 1),
+    memoryCost: positiveInteger(
+      options.maxParameters?.memoryCost ?? params.memoryCost,
+      'maxParameters.memoryCost',
+      1,
+    ),
+    timeCost: positiveInteger(
+      options.maxParameters?.timeCost ?? params.timeCost,
+      'maxParameters.timeCost',
+      1,
+    ),
     parallelism: positiveInteger(
       options.maxParameters?.parallelism ?? params.parallelism,
       'maxParameters.parallelism',
       1,
     ),
   }
-  if (max.memoryCost < params.memoryCost || max.timeCost < params.timeCost || max.parallelism < params.parallelism) {
-    throw new KeywardError('invalid_option', 'maxParameters must not be below the configured argon2 parameters.')
+  if (
+    max.memoryCost < params.memoryCost ||
+    max.timeCost < params.timeCost ||
+    max.parallelism < params.parallelism
+  ) {
+    throw new KeywardError(
+      'invalid_option',
+      'maxParameters must not be below the configured argon2 parameters.',
+    )
   }
 
   const accepts = (stored: string): boolean => {
@@ -118,7 +144,8 @@ function sha256Base64(secret: string): string {
  * little. A leaked table still cannot be turned into tokens, but it can be checked far faster.
  */
 export function sha256Hasher(): TokenHasher {
-  const accepts = (stored: string) => stored.startsWith(SHA256_PREFIX) && stored.length === SHA256_PREFIX.length + 44
+  const accepts = (stored: string) =>
+    stored.startsWith(SHA256_PREFIX) && stored.length === SHA256_PREFIX.length + 44
   return {
     hash: async (secret) => SHA256_PREFIX + sha256Base64(secret),
     async verify(stored, secret) {

@@ -35,12 +35,18 @@ export function parseAuthorization(input: AuthorizationInput): HeaderParseResult
   }
   if (value == null) return { ok: false, error: 'missing_token' }
   if (value.length > MAX_HEADER_LENGTH) {
-    return /^[ \t]*bearer[ \t]/i.test(value) ? { ok: false, error: 'token_too_long' } : { ok: false, error: 'missing_token' }
+    return /^[ \t]*bearer[ \t]/i.test(value)
+      ? { ok: false, error: 'token_too_long' }
+      : { ok: false, error: 'missing_token' }
   }
   // Node and the Fetch Headers class strip surrounding whitespace; do the same so every adapter agrees.
   value = value.replace(/^[ \t]+|[ \t]+$/g, '')
   if (value === '') return { ok: false, error: 'missing_token' }
-  if (value.length < 6 || value.slice(0, 6).toLowerCase() !== 'bearer' || !isSchemeBoundary(value.charCodeAt(6))) {
+  if (
+    value.length < 6 ||
+    value.slice(0, 6).toLowerCase() !== 'bearer' ||
+    !isSchemeBoundary(value.charCodeAt(6))
+  ) {
     return { ok: false, error: 'missing_token' }
   }
   let start = 6

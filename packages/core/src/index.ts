@@ -13,7 +13,14 @@ export {
   type KeywardErrorCode,
   unavailableError,
 } from './errors.js'
-export { type Argon2HasherOptions, type Argon2Parameters, argon2Hasher, OWASP_ARGON2ID, sha256Hasher, type TokenHasher } from './hashing.js'
+export {
+  type Argon2HasherOptions,
+  type Argon2Parameters,
+  argon2Hasher,
+  OWASP_ARGON2ID,
+  sha256Hasher,
+  type TokenHasher,
+} from './hashing.js'
 export { type AuthorizationInput, type HeaderParseResult, parseAuthorization } from './header.js'
 export {
   type AuthResult,

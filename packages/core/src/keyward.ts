@@ -2,16 +2,24 @@ import { hash as digestOf } from 'node:crypto'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { type AuthError, authError, isKeywardError, KeywardError, unavailableError } from './errors.js'
-import { type AuthorizationInput, parseAuthorization } from './header.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
+import { type AuthorizationInput, parseAuthorization } from './header.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
 import type { Principal } from './principal.js'
 import { assertScopeSyntax, normalizeScopes } from './scopes.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { TokenCache } from './token-cache.js'
-import { assertTokenPrefix, displayPrefix, generateToken, type ParsedToken, parseToken } from './token-format.js'
+import {
+  assertTokenPrefix,
+  displayPrefix,
+  generateToken,
+  type ParsedToken,
+  parseToken,
+} from './token-format.js'
 
-export type AuthResult = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly error: AuthError }
+export type AuthResult =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly error: AuthError }
 
 export type Logger = { warn(message: string): void }
 
@@ -132,7 +140,10 @@ const MAX_TEXT = 255
 
 function requireText(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
-    throw new KeywardError('invalid_argument', `${what} must be a non-empty string of at most ${MAX_TEXT} characters.`)
+    throw new KeywardError(
+      'invalid_argument',
+      `${what} must be a non-empty string of at most ${MAX_TEXT} characters.`,
+    )
   }
   return value
 }
@@ -208,14 +219,18 @@ const KNOWN_OPTIONS = new Set([
 export function createKeyward(options: KeywardOptions = {}): Keyward {
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) {
-      throw new KeywardError('invalid_option', `Unknown option ${JSON.stringify(key)} (known: ${[...KNOWN_OPTIONS].join(', ')}).`)
+      throw new KeywardError(
+        'invalid_option',
+        `Unknown option ${JSON.stringify(key)} (known: ${[...KNOWN_OPTIONS].join(', ')}).`,
+      )
     }
   }
   const tokenPrefix = options.tokenPrefix ?? 'kw'
   assertTokenPrefix(tokenPrefix)
   let allowList: Set<string> | null = null
   if (options.scopes !== undefined) {
-    if (!Array.isArray(options.scopes)) throw new KeywardError('invalid_option', 'scopes must be an array of strings.')
+    if (!Array.isArray(options.scopes))
+      throw new KeywardError('invalid_option', 'scopes must be an array of strings.')
     for (const scope of options.scopes) assertScopeSyntax(scope)
     allowList = new Set(options.scopes)
   }
@@ -230,7 +245,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const flushInterval = toMilliseconds(options.lastUsed?.flushInterval ?? '1s', 'lastUsed.flushInterval')
   const retryAfter = options.retryAfter ?? 5
   if (!Number.isSafeInteger(retryAfter) || retryAfter < 1) {
-    throw new KeywardError('invalid_option', `retryAfter must be a positive whole number of seconds; got ${retryAfter}.`)
+    throw new KeywardError(
+      'invalid_option',
+      `retryAfter must be a positive whole number of seconds; got ${retryAfter}.`,
+    )
   }
 
   let storePromise: Promise<KeywardStore> | null = null
@@ -420,15 +438,25 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return await work(store)
     } catch (error) {
       if (isKeywardError(error)) throw error
-      throw new KeywardError('store_error', `The token store failed during ${during}: ${(error as Error).message}`, {
-        cause: error,
-      })
+      throw new KeywardError(
+        'store_error',
+        `The token store failed during ${during}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      )
     }
   }
 
   const mint = async (
     store: KeywardStore,
-    input: { userId: string; name: string; scopes: readonly string[]; expiresAt: number | null; metadata: TokenRow['metadata'] },
+    input: {
+      userId: string
+      name: string
+      scopes: readonly string[]
+      expiresAt: number | null
+      metadata: TokenRow['metadata']
+    },
   ): Promise<CreatedToken> => {
     const { token, id, secret } = generateToken(tokenPrefix)
     const row: TokenRow = {
@@ -496,7 +524,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       requireText(id, 'id')
       const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
       return withStore('revoke', async (store) => {
-        const input = { revokedAt: clock.now(), reason, ...(options.userId === undefined ? {} : { userId: options.userId }) }
+        const input = {
+          revokedAt: clock.now(),
+          reason,
+          ...(options.userId === undefined ? {} : { userId: options.userId }),
+        }
         const row = await store.revokeToken(id, input)
         if (row) invalidate([id])
         return row ? toRecord(row, clock.now()) : null
@@ -541,7 +573,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           })
         }
         invalidate([id])
-        if (previous === null) throw new KeywardError('token_not_found', 'The token disappeared during rotation.')
+        if (previous === null)
+          throw new KeywardError('token_not_found', 'The token disappeared during rotation.')
         return Object.freeze({ ...created, previous: toRecord(previous, clock.now()) })
       })
     },

@@ -1,9 +1,24 @@
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
-import { bigint, index, type PgDatabase, type PgQueryResultHKT, pgSchema, pgTable, text } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  index,
+  type PgDatabase,
+  type PgQueryResultHKT,
+  pgSchema,
+  pgTable,
+  text,
+} from 'drizzle-orm/pg-core'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { KeywardError } from './errors.js'
-import { fromColumns, type KeywardStore, patchColumns, resolveNaming, type StoreNaming, toColumns } from './store.js'
+import {
+  fromColumns,
+  type KeywardStore,
+  patchColumns,
+  resolveNaming,
+  type StoreNaming,
+  toColumns,
+} from './store.js'
 
 export function postgresTables({ schema, tablePrefix }: StoreNaming) {
   // Only the schema name differs at run time; the column types are the same either way.
@@ -68,7 +83,9 @@ export type PostgresDatabase = PgDatabase<PgQueryResultHKT, any, any>
 export type PostgresStoreOptions = (
   | { /** A `postgres://` URL; Keyward opens (and closes) its own postgres.js pool. */ url: string }
   | { /** Your postgres.js client; Keyward never ends it. */ client: postgres.Sql }
-  | { /** Your drizzle instance on any Postgres driver (postgres.js, node-postgres, …). */ db: PostgresDatabase }
+  | {
+      /** Your drizzle instance on any Postgres driver (postgres.js, node-postgres, …). */ db: PostgresDatabase
+    }
 ) & {
   /** A Postgres schema for Keyward's tables, created by `migrate()`. Default: the search path. */
   schema?: string
@@ -101,7 +118,10 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     })
     db = drizzle(owned)
   } else {
-    throw new KeywardError('invalid_option', 'postgresStore() needs { url: "postgres://…" }, { client } or { db }.')
+    throw new KeywardError(
+      'invalid_option',
+      'postgresStore() needs { url: "postgres://…" }, { client } or { db }.',
+    )
   }
 
   const { tokens, sessionVersions } = postgresTables(naming)
@@ -137,15 +157,19 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
       open()
       await db.transaction(async (tx) => {
         // Serialise concurrent migrations from several processes (CREATE … IF NOT EXISTS alone races).
-        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`keyward:${naming.schema}:${naming.tablePrefix}`}))`)
+        await tx.execute(
+          sql`SELECT pg_advisory_xact_lock(hashtext(${`keyward:${naming.schema}:${naming.tablePrefix}`}))`,
+        )
         if (naming.schema) await tx.execute(sql.raw(`CREATE SCHEMA IF NOT EXISTS "${naming.schema}"`))
         await tx.execute(
-          sql.raw(`CREATE TABLE IF NOT EXISTS ${migrationsTable} ("version" INTEGER PRIMARY KEY, "applied_at" BIGINT NOT NULL)`),
+          sql.raw(
+            `CREATE TABLE IF NOT EXISTS ${migrationsTable} ("version" INTEGER PRIMARY KEY, "applied_at" BIGINT NOT NULL)`,
+          ),
         )
         const applied = new Set(
-          rowsOf<{ version: number }>(await tx.execute(sql.raw(`SELECT "version" FROM ${migrationsTable}`))).map((r) =>
-            Number(r.version),
-          ),
+          rowsOf<{ version: number }>(
+            await tx.execute(sql.raw(`SELECT "version" FROM ${migrationsTable}`)),
+          ).map((r) => Number(r.version)),
         )
         const migrations = postgresMigrations(q, naming.tablePrefix)
         for (const [index, statements] of migrations.entries()) {

@@ -69,6 +69,7 @@ export function authorize(
   mode: 'all' | 'any',
 ): AuthError | null {
   if (!principal) return authError('missing_token')
-  const allowed = mode === 'all' ? hasAllScopes(principal.scopes, required) : hasAnyScope(principal.scopes, required)
+  const allowed =
+    mode === 'all' ? hasAllScopes(principal.scopes, required) : hasAnyScope(principal.scopes, required)
   return allowed ? null : insufficientScopeError(required)
 }

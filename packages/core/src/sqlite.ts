@@ -72,7 +72,9 @@ export type SqliteDatabase = BaseSQLiteDatabase<'sync', any, any>
 
 export type SqliteStoreOptions = (
   | { /** A database file; created if missing, opened in WAL mode. */ path: string }
-  | { /** An open better-sqlite3 connection; Keyward leaves its pragmas and lifetime to you. */ client: Database.Database }
+  | {
+      /** An open better-sqlite3 connection; Keyward leaves its pragmas and lifetime to you. */ client: Database.Database
+    }
   | { /** Your drizzle instance on a synchronous SQLite driver (better-sqlite3). */ db: SqliteDatabase }
 ) & {
   /** Default `keyward_`. */
@@ -135,17 +137,25 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     dialect: 'sqlite',
     async migrate() {
       open()
-      db.run(sql.raw(`CREATE TABLE IF NOT EXISTS "${migrationsTable}" ("version" INTEGER PRIMARY KEY, "applied_at" INTEGER NOT NULL)`))
+      db.run(
+        sql.raw(
+          `CREATE TABLE IF NOT EXISTS "${migrationsTable}" ("version" INTEGER PRIMARY KEY, "applied_at" INTEGER NOT NULL)`,
+        ),
+      )
       db.transaction(
         (tx) => {
           const applied = new Set(
-            tx.all<{ version: number }>(sql.raw(`SELECT "version" FROM "${migrationsTable}"`)).map((r) => r.version),
+            tx
+              .all<{ version: number }>(sql.raw(`SELECT "version" FROM "${migrationsTable}"`))
+              .map((r) => r.version),
           )
           sqliteMigrations(naming).forEach((statements, index) => {
             const version = index + 1
             if (applied.has(version)) return
             for (const statement of statements) tx.run(sql.raw(statement))
-            tx.run(sql`INSERT INTO ${sql.identifier(migrationsTable)} ("version", "applied_at") VALUES (${version}, ${Date.now()})`)
+            tx.run(
+              sql`INSERT INTO ${sql.identifier(migrationsTable)} ("version", "applied_at") VALUES (${version}, ${Date.now()})`,
+            )
           })
         },
         { behavior: 'immediate' },
@@ -181,7 +191,11 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
         .returning()
         .all()
       if (updated) return fromColumns(updated)
-      const [current] = db.select().from(tokens).where(and(eq(tokens.id, id), owner)).all()
+      const [current] = db
+        .select()
+        .from(tokens)
+        .where(and(eq(tokens.id, id), owner))
+        .all()
       return current ? fromColumns(current) : null
     },
     async revokeUserTokens(userId, { revokedAt, reason }) {
@@ -204,7 +218,10 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
       const result = db.run(sql`
         WITH "uses"("id", "at") AS (VALUES ${values})
         UPDATE ${tokens} SET "last_used_at" = (SELECT max("at") FROM "uses" WHERE "uses"."id" = ${tokens.id})
-        WHERE ${inArray(tokens.id, uses.map((u) => u.id))}
+        WHERE ${inArray(
+          tokens.id,
+          uses.map((u) => u.id),
+        )}
           AND ("last_used_at" IS NULL OR "last_used_at" < (SELECT max("at") FROM "uses" WHERE "uses"."id" = ${tokens.id}))`)
       return result.changes
     },

@@ -82,7 +82,10 @@ export function parseMetadata(value: string | null): TokenRow['metadata'] {
 export const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/
 
 /** A row as both drizzle schemas select it: scopes and metadata still serialized. */
-export type StoredTokenColumns = Omit<TokenRow, 'scopes' | 'metadata'> & { scopes: string; metadata: string | null }
+export type StoredTokenColumns = Omit<TokenRow, 'scopes' | 'metadata'> & {
+  scopes: string
+  metadata: string | null
+}
 
 export function fromColumns(columns: StoredTokenColumns): TokenRow {
   return { ...columns, scopes: parseScopes(columns.scopes), metadata: parseMetadata(columns.metadata) }
@@ -102,14 +105,23 @@ export function patchColumns(patch: TokenPatch): Partial<StoredTokenColumns> {
 
 export type StoreNaming = { schema: string | null; tablePrefix: string }
 
-export function resolveNaming(options: { schema?: string | undefined; tablePrefix?: string | undefined }): StoreNaming {
+export function resolveNaming(options: {
+  schema?: string | undefined
+  tablePrefix?: string | undefined
+}): StoreNaming {
   const tablePrefix = options.tablePrefix ?? 'keyward_'
   if (tablePrefix !== '' && !SQL_IDENTIFIER.test(tablePrefix)) {
-    throw new KeywardError('invalid_option', `tablePrefix must match ${SQL_IDENTIFIER}; got ${JSON.stringify(tablePrefix)}.`)
+    throw new KeywardError(
+      'invalid_option',
+      `tablePrefix must match ${SQL_IDENTIFIER}; got ${JSON.stringify(tablePrefix)}.`,
+    )
   }
   const schema = options.schema ?? null
   if (schema !== null && !SQL_IDENTIFIER.test(schema)) {
-    throw new KeywardError('invalid_option', `schema must match ${SQL_IDENTIFIER}; got ${JSON.stringify(schema)}.`)
+    throw new KeywardError(
+      'invalid_option',
+      `schema must match ${SQL_IDENTIFIER}; got ${JSON.stringify(schema)}.`,
+    )
   }
   return { schema, tablePrefix }
 }

@@ -42,7 +42,11 @@ export class TokenCache {
     const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY
     const validUntil = Math.min(now + this.#ttl, expiresAt)
     if (validUntil <= now) return
-    this.#lru.set(id, { digest, validUntil, result: Object.freeze({ ok: true, principal }) }, { ttl: validUntil - now })
+    this.#lru.set(
+      id,
+      { digest, validUntil, result: Object.freeze({ ok: true, principal }) },
+      { ttl: validUntil - now },
+    )
   }
 
   delete(id: string): void {

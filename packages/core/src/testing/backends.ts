@@ -10,10 +10,13 @@ import { sqliteStore } from '../sqlite.js'
 import type { KeywardStore } from '../store.js'
 
 const onCi = process.env.CI === 'true'
-export const TEST_DATABASE_URL = process.env.KEYWARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const TEST_DATABASE_URL =
+  process.env.KEYWARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 /** A clock tests move by hand. */
-export function manualClock(start = Date.UTC(2030, 0, 1)): Clock & { advance(ms: number): void; set(ms: number): void } {
+export function manualClock(
+  start = Date.UTC(2030, 0, 1),
+): Clock & { advance(ms: number): void; set(ms: number): void } {
   let now = start
   return {
     now: () => now,
@@ -30,6 +33,8 @@ export type TestStore = {
   store: KeywardStore
   /** Every byte the backend holds for this store, as text (file bytes, or every column of every row). */
   dump(): Promise<string>
+  /** Another handle on the same tables (closed after the file). */
+  reopen(): Promise<KeywardStore>
 }
 
 export type Backend = {
@@ -57,6 +62,11 @@ export function sqliteBackend(): Backend {
       await store.migrate()
       return {
         store,
+        async reopen() {
+          const again = sqliteStore({ path })
+          opened.push(again)
+          return again
+        },
         async dump() {
           return readdirSync(dir)
             .filter((f) => f.startsWith(path.slice(dir.length + 1)))
@@ -101,6 +111,11 @@ export async function postgresBackend(): Promise<Backend | null> {
       await store.migrate()
       return {
         store,
+        async reopen() {
+          const again = postgresStore({ url: TEST_DATABASE_URL, schema, tablePrefix })
+          opened.push(again)
+          return again
+        },
         async dump() {
           const tables = await admin<{ table_name: string }[]>`
             SELECT table_name FROM information_schema.tables

@@ -73,7 +73,11 @@ export function storeContract(backend: Backend): void {
       const { store } = await backend.create()
       const written = row()
       await store.insertToken(written)
-      const updated = await store.updateToken(written.id, { expiresAt: 123, scopes: ['x'], secretHash: '$new' })
+      const updated = await store.updateToken(written.id, {
+        expiresAt: 123,
+        scopes: ['x'],
+        secretHash: '$new',
+      })
       expect(updated).toEqual({ ...written, expiresAt: 123, scopes: ['x'], secretHash: '$new' })
       expect(await store.updateToken('missing', { expiresAt: 1 })).toBeNull()
     })
@@ -93,9 +97,13 @@ export function storeContract(backend: Backend): void {
       const { store } = await backend.create()
       const written = row()
       await store.insertToken(written)
-      expect(await store.revokeToken(written.id, { revokedAt: 5, reason: null, userId: 'intruder' })).toBeNull()
+      expect(
+        await store.revokeToken(written.id, { revokedAt: 5, reason: null, userId: 'intruder' }),
+      ).toBeNull()
       expect((await store.findToken(written.id))?.revokedAt).toBeNull()
-      expect(await store.revokeToken(written.id, { revokedAt: 5, reason: null, userId: 'user-1' })).toMatchObject({
+      expect(
+        await store.revokeToken(written.id, { revokedAt: 5, reason: null, userId: 'user-1' }),
+      ).toMatchObject({
         revokedAt: 5,
       })
     })

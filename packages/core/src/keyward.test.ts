@@ -1,0 +1,399 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { argon2Hasher } from './hashing.js'
+import { createKeyward, type KeywardOptions } from './keyward.js'
+import { backends, manualClock } from './testing/backends.js'
+import { checksum } from './token-format.js'
+
+const bearer = (token: string) => `Bearer ${token}`
+/** Cheap argon2 for cases that do not test hashing itself. */
+const fastHasher = () => argon2Hasher({ memoryCost: 1024, timeCost: 1 })
+
+for (const backend of await backends()) {
+  describe(`Keyward on ${backend.name}`, () => {
+    async function setup(options: Omit<KeywardOptions, 'store'> = {}) {
+      const { store, dump, reopen } = await backend.create()
+      const clock = manualClock()
+      const warnings: string[] = []
+      const kw = createKeyward({
+        store,
+        clock,
+        tokenPrefix: 'myapp',
+        hasher: fastHasher(),
+        logger: { warn: (m) => warnings.push(m) },
+        ...options,
+      })
+      return { kw, store, clock, dump, reopen, warnings }
+    }
+
+    it('creates a token shown once, and authenticates it into a principal', async () => {
+      const { kw } = await setup({ scopes: ['repo:read', 'repo:write'] })
+      const { token, record } = await kw.tokens.create({
+        userId: 'u1',
+        name: 'ci',
+        scopes: ['repo:read'],
+        expiresIn: '90d',
+      })
+      expect(token).toMatch(/^myapp_[0-9A-Za-z]{22}_[0-9A-Za-z]{49}$/)
+      expect(record).toMatchObject({ userId: 'u1', name: 'ci', scopes: ['repo:read'], status: 'active' })
+      expect(record.prefix).toBe(`myapp_${record.id.slice(0, 6)}…`)
+      expect(record).not.toHaveProperty('secretHash')
+      const result = await kw.authenticate(bearer(token))
+      expect(result).toEqual({
+        ok: true,
+        principal: {
+          kind: 'pat',
+          userId: 'u1',
+          scopes: ['repo:read'],
+          tokenId: record.id,
+          expiresAt: record.expiresAt,
+        },
+      })
+      expect(kw.stats()).toMatchObject({
+        storeReads: 1,
+        hashVerifications: 1,
+        cache: { hits: 0, misses: 1, size: 1 },
+      })
+    })
+
+    it('serves a repeat from the cache with no store read and no hash', async () => {
+      const { kw } = await setup()
+      const { token } = await kw.tokens.create({ userId: 'u1', name: 'ci' })
+      await kw.authenticate(bearer(token))
+      for (let i = 0; i < 5; i++) expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      expect(kw.stats()).toMatchObject({ storeReads: 1, hashVerifications: 1, cache: { hits: 5, misses: 1 } })
+    })
+
+    it('gives every invalid-token cause the identical error', async () => {
+      const { kw, clock } = await setup()
+      const { token: good } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const { token: expiring } = await kw.tokens.create({ userId: 'u1', name: 'b', expiresIn: '1m' })
+      const { token: revoked, record } = await kw.tokens.create({ userId: 'u1', name: 'c' })
+      await kw.tokens.revoke(record.id)
+      clock.advance(60_000)
+      const wrongSecretBody = `${good.slice(0, -49)}${'A'.repeat(43)}`
+      const candidates = [
+        wrongSecretBody + checksum(wrongSecretBody),
+        `myapp_${'B'.repeat(22)}_${'C'.repeat(43)}${checksum(`myapp_${'B'.repeat(22)}_${'C'.repeat(43)}`)}`,
+        good.replace(/.$/, (c) => (c === 'x' ? 'y' : 'x')),
+        good.replace('myapp', 'other'),
+        expiring,
+        revoked,
+        'not-a-keyward-token',
+      ]
+      const errors = await Promise.all(candidates.map(async (t) => kw.authenticate(bearer(t))))
+      for (const result of errors) {
+        expect(result).toEqual({
+          ok: false,
+          error: {
+            code: 'invalid_token',
+            status: 401,
+            description: 'The access token is invalid, expired or revoked.',
+          },
+        })
+      }
+      expect(kw.stats().rejections).toMatchObject({
+        wrong_secret: 1,
+        unknown: 1,
+        bad_checksum: 1,
+        wrong_prefix: 1,
+        expired: 1,
+        revoked: 1,
+        malformed: 1,
+      })
+    })
+
+    it('rejects bad checksums and shapes with zero store reads and zero hashes', async () => {
+      const { kw } = await setup()
+      const { token } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const before = kw.stats()
+      const junk = [
+        token.slice(0, -1) + (token.endsWith('0') ? '1' : '0'),
+        'abc',
+        token.replace('myapp', 'yourapp'),
+        `${token}0`,
+      ]
+      for (const t of junk) expect(await kw.authenticate(bearer(t))).toMatchObject({ ok: false })
+      expect(kw.stats()).toMatchObject({
+        storeReads: before.storeReads,
+        hashVerifications: before.hashVerifications,
+      })
+    })
+
+    it('answers header failures with RFC 6750 codes', async () => {
+      const { kw } = await setup()
+      expect(await kw.authenticate(undefined)).toMatchObject({
+        ok: false,
+        error: { code: 'missing_token', status: 401 },
+      })
+      expect(await kw.authenticate('Basic abc')).toMatchObject({
+        ok: false,
+        error: { code: 'missing_token' },
+      })
+      expect(await kw.authenticate('Bearer a b')).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_request', status: 400 },
+      })
+      expect(await kw.authenticate(['Bearer a', 'Bearer b'])).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_request' },
+      })
+      expect(await kw.authenticate(`Bearer ${'a'.repeat(300)}`)).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_request', description: 'The bearer token is too long.' },
+      })
+    })
+
+    it('rejects a token right after it expires although the cache TTL is 10 minutes', async () => {
+      const { kw, clock } = await setup({ cache: { ttl: '10m' } })
+      const { token } = await kw.tokens.create({ userId: 'u1', name: 'short', expiresIn: 1500 })
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      clock.advance(1499)
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      clock.advance(1)
+      expect(await kw.authenticate(bearer(token))).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_token' },
+      })
+      expect(kw.stats().cache.hits).toBe(1)
+    })
+
+    it('never caches an expired token and re-reads after the cache TTL', async () => {
+      const { kw, clock } = await setup({ cache: { ttl: '10s' } })
+      const { token } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      await kw.authenticate(bearer(token))
+      clock.advance(10_000)
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      expect(kw.stats().storeReads).toBe(2)
+    })
+
+    it('rejects a revoked token on the next request although it was cached', async () => {
+      const { kw } = await setup()
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      const revoked = await kw.tokens.revoke(record.id, { userId: 'u1', reason: 'leaked' })
+      expect(revoked).toMatchObject({ status: 'revoked', revokedReason: 'leaked' })
+      expect(await kw.authenticate(bearer(token))).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_token' },
+      })
+    })
+
+    it('does not let another user revoke a token', async () => {
+      const { kw } = await setup()
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      expect(await kw.tokens.revoke(record.id, { userId: 'mallory' })).toBeNull()
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+    })
+
+    it('revokes all of a user’s tokens, cached or not', async () => {
+      const { kw } = await setup()
+      const a = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const b = await kw.tokens.create({ userId: 'u1', name: 'b' })
+      const other = await kw.tokens.create({ userId: 'u2', name: 'c' })
+      await kw.authenticate(bearer(a.token))
+      expect(await kw.tokens.revokeAll('u1', { reason: 'password changed' })).toBe(2)
+      expect((await kw.authenticate(bearer(a.token))).ok).toBe(false)
+      expect((await kw.authenticate(bearer(b.token))).ok).toBe(false)
+      expect((await kw.authenticate(bearer(other.token))).ok).toBe(true)
+    })
+
+    it('rotates: the new token works now, the old one until the grace period ends', async () => {
+      const { kw, clock } = await setup()
+      const old = await kw.tokens.create({ userId: 'u1', name: 'deploy', scopes: ['a'], expiresIn: '30d' })
+      await kw.authenticate(bearer(old.token))
+      const rotated = await kw.tokens.rotate(old.record.id, { gracePeriod: '1h' })
+      expect(rotated.record).toMatchObject({ userId: 'u1', name: 'deploy', scopes: ['a'], status: 'active' })
+      expect(rotated.record.expiresAt?.getTime()).toBe(clock.now() + 30 * 86_400_000)
+      expect(rotated.previous.expiresAt?.getTime()).toBe(clock.now() + 3_600_000)
+      expect((await kw.authenticate(bearer(rotated.token))).ok).toBe(true)
+      expect((await kw.authenticate(bearer(old.token))).ok).toBe(true)
+      clock.advance(3_600_000)
+      expect((await kw.authenticate(bearer(old.token))).ok).toBe(false)
+      expect((await kw.authenticate(bearer(rotated.token))).ok).toBe(true)
+    })
+
+    it('rotates with no grace period by revoking the old token at once', async () => {
+      const { kw } = await setup()
+      const old = await kw.tokens.create({ userId: 'u1', name: 'deploy' })
+      await kw.authenticate(bearer(old.token))
+      const rotated = await kw.tokens.rotate(old.record.id, { gracePeriod: 0 })
+      expect(rotated.previous).toMatchObject({ status: 'revoked', revokedReason: 'rotated' })
+      expect((await kw.authenticate(bearer(old.token))).ok).toBe(false)
+      await expect(kw.tokens.rotate(old.record.id)).rejects.toMatchObject({ code: 'token_not_active' })
+      await expect(kw.tokens.rotate('nope')).rejects.toMatchObject({ code: 'token_not_found' })
+    })
+
+    it('lists newest first with status, and gets one; never a secret or hash', async () => {
+      const { kw, clock } = await setup()
+      const first = await kw.tokens.create({ userId: 'u1', name: 'first', metadata: { via: 'cli' } })
+      clock.advance(1)
+      const second = await kw.tokens.create({ userId: 'u1', name: 'second', expiresIn: '1s' })
+      clock.advance(1000)
+      const list = await kw.tokens.list('u1')
+      expect(list.map((r) => [r.name, r.status])).toEqual([
+        ['second', 'expired'],
+        ['first', 'active'],
+      ])
+      expect(await kw.tokens.get(first.record.id)).toMatchObject({ name: 'first', metadata: { via: 'cli' } })
+      expect(await kw.tokens.get('missing')).toBeNull()
+      const text = JSON.stringify([list, await kw.tokens.get(second.record.id)])
+      expect(text).not.toMatch(/argon2|secretHash|secret_hash/)
+      expect(text).not.toContain(first.token.slice(30))
+    })
+
+    it('checks scopes and arguments at create time with clear errors', async () => {
+      const { kw } = await setup({ scopes: ['repo:read'] })
+      await expect(
+        kw.tokens.create({ userId: 'u1', name: 'x', scopes: ['repo:write'] }),
+      ).rejects.toMatchObject({
+        code: 'unknown_scope',
+        message: expect.stringContaining('"repo:write"'),
+      })
+      await expect(kw.tokens.create({ userId: '', name: 'x' })).rejects.toMatchObject({
+        code: 'invalid_argument',
+      })
+      await expect(
+        kw.tokens.create({ userId: 'u', name: 'x', expiresIn: '-1d' as never }),
+      ).rejects.toMatchObject({
+        code: 'invalid_option',
+      })
+    })
+
+    it('writes last-used at most once per cache window, batched, and flushes on close', async () => {
+      const { kw, clock, reopen } = await setup({ cache: { ttl: '10m' }, lastUsed: { flushInterval: '1h' } })
+      const a = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const b = await kw.tokens.create({ userId: 'u1', name: 'b' })
+      for (let i = 0; i < 20; i++) {
+        await kw.authenticate(bearer(a.token))
+        await kw.authenticate(bearer(b.token))
+      }
+      await kw.flush()
+      expect(kw.stats().lastUsed).toMatchObject({ statements: 1, rows: 2, pending: 0 })
+      expect((await kw.tokens.get(a.record.id))?.lastUsedAt?.getTime()).toBe(clock.now())
+      clock.advance(600_000)
+      await kw.authenticate(bearer(a.token))
+      const usedAt = clock.now()
+      await kw.close()
+      expect((await (await reopen()).findToken(a.record.id))?.lastUsedAt).toBe(usedAt)
+    })
+
+    it('answers unavailable (503), not invalid_token, when the store fails on a miss; cached tokens still pass', async () => {
+      const { kw, store, warnings } = await setup()
+      const cached = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const cold = await kw.tokens.create({ userId: 'u1', name: 'b' })
+      await kw.authenticate(bearer(cached.token))
+      await store.close()
+      expect(await kw.authenticate(bearer(cold.token))).toEqual({
+        ok: false,
+        error: { code: 'unavailable', status: 503, description: expect.any(String), retryAfter: 5 },
+      })
+      expect((await kw.authenticate(bearer(cached.token))).ok).toBe(true)
+      expect(kw.stats().errors.store).toBe(1)
+      expect(warnings.join('\n')).not.toContain(cold.token)
+    })
+
+    it('shares one store read and one verification among concurrent misses', async () => {
+      const { kw } = await setup()
+      const { token } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const results = await Promise.all(Array.from({ length: 50 }, () => kw.authenticate(bearer(token))))
+      expect(results.every((r) => r.ok)).toBe(true)
+      expect(kw.stats()).toMatchObject({ storeReads: 1, hashVerifications: 1, coalesced: 49 })
+    })
+
+    it('does not cache a token revoked while its verification was in flight', async () => {
+      const { kw } = await setup()
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const inFlight = kw.authenticate(bearer(token))
+      await kw.tokens.revoke(record.id)
+      await inFlight
+      expect((await kw.authenticate(bearer(token))).ok).toBe(false)
+      expect(kw.stats().cache.size).toBe(0)
+    })
+
+    it('re-hashes after a parameter bump on the next successful verify', async () => {
+      const { store } = await backend.create()
+      const before = createKeyward({ store, hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }) })
+      const { token, record } = await before.tokens.create({ userId: 'u1', name: 'a' })
+      const after = createKeyward({ store, hasher: argon2Hasher({ memoryCost: 2048, timeCost: 2 }) })
+      expect((await after.authenticate(bearer(token))).ok).toBe(true)
+      await after.flush()
+      expect(after.stats().rehashes).toBe(1)
+      expect((await store.findToken(record.id))?.secretHash).toMatch(/\$m=2048,p=1,t=2\$/)
+      const fresh = createKeyward({ store, hasher: argon2Hasher({ memoryCost: 2048, timeCost: 2 }) })
+      expect((await fresh.authenticate(bearer(token))).ok).toBe(true)
+    })
+
+    it('rejects a row tampered to huge argon2 parameters without running argon2', async () => {
+      const { kw, store } = await setup()
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const row = await store.findToken(record.id)
+      const tampered = row?.secretHash.replace(/m=\d+,p=\d+,t=\d+/, 'm=4194304,p=64,t=100000') ?? ''
+      expect(tampered).not.toBe(row?.secretHash)
+      await store.updateToken(record.id, { secretHash: tampered })
+      expect(await kw.authenticate(bearer(token))).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_token' },
+      })
+      expect(kw.stats()).toMatchObject({ hashVerifications: 0, rejections: { bad_hash: 1 } })
+    })
+
+    it('never stores, reports or echoes the plaintext token or secret (sentinels)', async () => {
+      const { kw, dump, warnings, store } = await setup()
+      const created = await Promise.all(
+        ['a', 'b', 'c'].map((name) =>
+          kw.tokens.create({ userId: 'u1', name, scopes: ['x'], expiresIn: '1d' }),
+        ),
+      )
+      const sentinels = created.flatMap(({ token }) => [token, token.split('_')[2]?.slice(0, 43) ?? token])
+      for (const { token } of created) await kw.authenticate(bearer(token))
+      const errors: unknown[] = []
+      errors.push(await kw.authenticate(bearer(`${created[0]?.token}x`)))
+      await kw.tokens.revoke(created[0]?.record.id ?? '')
+      errors.push(await kw.authenticate(bearer(created[0]?.token ?? '')))
+      await kw.tokens.rotate(created[1]?.record.id ?? '', { gracePeriod: 0 })
+      await kw.flush()
+      await store.close()
+      errors.push(await kw.authenticate(bearer(created[2]?.token ?? '')))
+      const haystacks = [
+        await dump(),
+        JSON.stringify(kw.stats()),
+        JSON.stringify(errors),
+        warnings.join('\n'),
+      ]
+      for (const sentinel of sentinels) {
+        for (const haystack of haystacks) expect(haystack.includes(sentinel)).toBe(false)
+      }
+      expect(haystacks[0]).toContain(created[0]?.record.id)
+    })
+
+    it('never throws on malformed input', async () => {
+      const { kw } = await setup()
+      const inputs = [
+        '',
+        'x'.repeat(10_000),
+        'Bearer é',
+        'Bearer \u0000\u0001',
+        `Bearer ${'€'.repeat(100)}`,
+        'Bearer myapp__',
+      ]
+      for (const input of inputs) expect((await kw.authenticate(input)).ok).toBe(false)
+      await fc.assert(
+        fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 400 }), async (s) => {
+          expect((await kw.authenticate(`Bearer ${s}`)).ok).toBe(false)
+          expect((await kw.authenticate(`Bearer myapp_${s}`)).ok).toBe(false)
+        }),
+        { numRuns: 200 },
+      )
+    })
+  })
+}
+
+describe('createKeyward options', () => {
+  it('validates options when called, naming the culprit', () => {
+    expect(() => createKeyward({ tokenPrefix: 'My_App' })).toThrow(/tokenPrefix/)
+    expect(() => createKeyward({ cache: { ttl: 'soon' as never } })).toThrow(/cache\.ttl/)
+    expect(() => createKeyward({ scopes: ['ok', 'not ok'] })).toThrow(/not a valid scope/)
+    expect(() => createKeyward({ tokenPrefx: 'x' } as never)).toThrow(/Unknown option "tokenPrefx"/)
+  })
+})

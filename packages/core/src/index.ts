@@ -23,6 +23,21 @@ export {
 } from './hashing.js'
 export { type AuthorizationInput, type HeaderParseResult, parseAuthorization } from './header.js'
 export {
+  assertRequiredScopes,
+  authorizationFromRawHeaders,
+  createGuard,
+  defaultKeyward,
+  failureFor,
+  type Guard,
+  type GuardInput,
+  type GuardOptions,
+  type GuardResult,
+  type HttpFailure,
+  realmOf,
+  rememberRealm,
+  scopeFailure,
+} from './http.js'
+export {
   type AuthResult,
   type CreatedToken,
   type CreateTokenInput,

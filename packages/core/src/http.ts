@@ -1,0 +1,187 @@
+import type { AuthError } from './errors.js'
+import { authError } from './errors.js'
+import type { AuthorizationInput } from './header.js'
+import { createKeyward, type Keyward } from './keyward.js'
+import type { Principal } from './principal.js'
+import { assertScopeSyntax, authorize } from './scopes.js'
+
+/**
+ * What adapters share: everything an HTTP answer is made of, decided here once so that Hono,
+ * Express and Koa send the same bytes. An adapter reads the request, calls `guard.authenticate`,
+ * attaches the principal, and on failure copies `status`, `headers` and `body` into its response.
+ */
+export type HttpFailure = {
+  readonly status: 400 | 401 | 403 | 503
+  readonly headers: Readonly<Record<string, string>>
+  /** JSON `{ "error", "error_description" }`; never contains the token. */
+  readonly body: string
+  readonly error: AuthError
+}
+
+export type GuardOptions = {
+  /** Default: one instance per process, configured from the environment (`createKeyward()`). */
+  keyward?: Keyward
+  /** Let requests without credentials through with no principal; bad credentials are still refused. */
+  optional?: boolean
+  /** The `realm` of every challenge. Default `"api"`. */
+  realm?: string
+}
+
+export type GuardInput = {
+  /** Every `Authorization` value the request carried (see `authorizationFromRawHeaders`). */
+  authorization: AuthorizationInput
+  /** The request target (path and query), to refuse tokens in the query string. */
+  url: string
+}
+
+export type GuardResult = { ok: true; principal: Principal | null } | { ok: false; failure: HttpFailure }
+
+export type Guard = {
+  readonly realm: string
+  readonly optional: boolean
+  authenticate(input: GuardInput): GuardResult | Promise<GuardResult>
+}
+
+let defaultInstance: Keyward | null = null
+/** The process-wide instance `patAuth()` uses when given no Keyward: from `KEYWARD_DATABASE_URL`. */
+export function defaultKeyward(): Keyward {
+  defaultInstance ??= createKeyward()
+  return defaultInstance
+}
+
+const REALM = /^[\x20-\x7e]{1,100}$/
+const GUARD_OPTIONS = new Set(['keyward', 'optional', 'realm', 'onError'])
+
+function isKeyward(value: unknown): value is Keyward {
+  return typeof value === 'object' && value !== null && typeof (value as Keyward).check === 'function'
+}
+
+/** Validates adapter options once, when the middleware factory is called. */
+export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown })): Guard {
+  const options: GuardOptions & { onError?: unknown } = isKeyward(arg) ? { keyward: arg } : (arg ?? {})
+  if (typeof options !== 'object')
+    throw new TypeError('patAuth() takes a Keyward instance or an options object.')
+  for (const key of Object.keys(options)) {
+    if (!GUARD_OPTIONS.has(key)) throw new TypeError(`patAuth(): unknown option ${JSON.stringify(key)}.`)
+  }
+  if (options.keyward !== undefined && !isKeyward(options.keyward)) {
+    throw new TypeError('patAuth(): `keyward` must be an instance from createKeyward().')
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw new TypeError('patAuth(): `onError` must be a function.')
+  }
+  const realm = options.realm ?? 'api'
+  if (typeof realm !== 'string' || !REALM.test(realm)) {
+    throw new TypeError('patAuth(): `realm` must be 1 to 100 printable ASCII characters.')
+  }
+  const optional = options.optional ?? false
+  if (typeof optional !== 'boolean') throw new TypeError('patAuth(): `optional` must be a boolean.')
+  const keyward = options.keyward ?? defaultKeyward()
+  const queryTokenFailure = failureFor(authError('multiple_credentials'), realm)
+
+  const settle = (result: Awaited<ReturnType<Keyward['check']>>): GuardResult => {
+    if (result.ok) return { ok: true, principal: result.principal }
+    if (optional && result.error.code === 'missing_token') return NO_PRINCIPAL
+    return { ok: false, failure: failureFor(result.error, realm) }
+  }
+
+  return {
+    realm,
+    optional,
+    authenticate({ authorization, url }) {
+      if (hasQueryToken(url)) {
+        // RFC 6750 §2.3 is not supported: a token in a URL ends up in logs. With a header as well, it is
+        // two credentials (400); alone, the request simply has none of ours.
+        const hasHeader = authorization != null && authorization.length > 0
+        if (hasHeader) return { ok: false, failure: queryTokenFailure }
+      }
+      const result = keyward.check(authorization)
+      return result instanceof Promise ? result.then(settle) : settle(result)
+    },
+  }
+}
+
+const NO_PRINCIPAL: GuardResult = Object.freeze({ ok: true, principal: null })
+
+function hasQueryToken(url: string): boolean {
+  const query = url.indexOf('?')
+  if (query === -1 || !url.includes('access_token', query)) return false
+  return new URLSearchParams(url.slice(query + 1)).has('access_token')
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/[\\"]/g, '\\$&')}"`
+}
+
+const failureCache = new Map<string, HttpFailure>()
+
+/** The response for an error, identical in every adapter. */
+export function failureFor(error: AuthError, realm: string): HttpFailure {
+  const cacheable = error.code !== 'insufficient_scope' && error.code !== 'unavailable'
+  const key = `${realm}\u0000${error.description}`
+  if (cacheable) {
+    const cached = failureCache.get(key)
+    if (cached) return cached
+  }
+  const headers: Record<string, string> = {
+    'Cache-Control': 'no-store',
+    'Content-Type': 'application/json; charset=utf-8',
+  }
+  if (error.code === 'unavailable') {
+    headers['Retry-After'] = String(error.retryAfter ?? 5)
+  } else if (error.code === 'missing_token') {
+    headers['WWW-Authenticate'] = `Bearer realm=${quote(realm)}`
+  } else {
+    let challenge = `Bearer realm=${quote(realm)}, error="${error.code}"`
+    if (error.scope) challenge += `, scope=${quote(error.scope.join(' '))}`
+    headers['WWW-Authenticate'] = challenge
+  }
+  const failure: HttpFailure = Object.freeze({
+    status: error.status,
+    headers: Object.freeze(headers),
+    body: JSON.stringify({ error: error.code, error_description: error.description }),
+    error,
+  })
+  if (cacheable && failureCache.size < 256) failureCache.set(key, failure)
+  return failure
+}
+
+/** Every `Authorization` value in Node's `rawHeaders` (`req.headers` keeps only the first). */
+export function authorizationFromRawHeaders(rawHeaders: readonly string[]): AuthorizationInput {
+  let found: string | string[] | undefined
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]
+    if (name?.length === 13 && name.toLowerCase() === 'authorization') {
+      const value = rawHeaders[i + 1] ?? ''
+      if (found === undefined) found = value
+      else found = Array.isArray(found) ? [...found, value] : [found, value]
+    }
+  }
+  return found
+}
+
+/** The scope check behind `requireScope` / `requireAnyScope`: null when allowed. */
+export function scopeFailure(
+  principal: Principal | null | undefined,
+  required: readonly string[],
+  mode: 'all' | 'any',
+  realm: string,
+): HttpFailure | null {
+  const error = authorize(principal, required, mode)
+  return error ? failureFor(error, realm) : null
+}
+
+/** Validates the scopes given to `requireScope(...)` when the guard is built. */
+export function assertRequiredScopes(scopes: readonly string[], what: string): void {
+  if (scopes.length === 0) throw new TypeError(`${what}() needs at least one scope.`)
+  for (const scope of scopes) assertScopeSyntax(scope)
+}
+
+/** Remembers the realm patAuth used for a request, so a later scope failure can name it. */
+const realms = new WeakMap<object, string>()
+export function rememberRealm(request: object, realm: string): void {
+  realms.set(request, realm)
+}
+export function realmOf(request: object): string {
+  return realms.get(request) ?? 'api'
+}

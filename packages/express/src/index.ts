@@ -1,0 +1,77 @@
+import {
+  assertRequiredScopes,
+  authorizationFromRawHeaders,
+  createGuard,
+  type GuardOptions,
+  type GuardResult,
+  type HttpFailure,
+  type Keyward,
+  type Principal,
+  realmOf,
+  rememberRealm,
+  scopeFailure,
+} from '@keyward/core'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+
+export type { Principal } from '@keyward/core'
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by `patAuth()`; absent only behind `patAuth({ optional: true })` without credentials. */
+      principal?: Principal
+    }
+  }
+}
+
+export type PatAuthOptions = GuardOptions & {
+  /** Answer failures yourself (send a response); return false to send Keyward's own answer. */
+  onError?: (failure: HttpFailure, req: Request, res: Response) => boolean | undefined
+}
+
+function respond(res: Response, failure: HttpFailure): void {
+  res.status(failure.status).set(failure.headers).end(failure.body)
+}
+
+/** Authenticates `Authorization: Bearer …` (a PAT) and sets `req.principal`. */
+export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHandler {
+  const guard = createGuard(keywardOrOptions)
+  const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
+  return function keywardPatAuth(req: Request, res: Response, next: NextFunction) {
+    const settle = (result: GuardResult) => {
+      if (!result.ok) {
+        if (onError?.(result.failure, req, res) !== true) respond(res, result.failure)
+        return
+      }
+      rememberRealm(req, guard.realm)
+      if (result.principal) req.principal = result.principal
+      next()
+    }
+    // rawHeaders, because req.headers keeps only the first of two Authorization lines.
+    const result = guard.authenticate({
+      authorization: authorizationFromRawHeaders(req.rawHeaders),
+      url: req.url,
+    })
+    if (result instanceof Promise) result.then(settle, next)
+    else settle(result)
+  }
+}
+
+function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): RequestHandler {
+  assertRequiredScopes(scopes, name)
+  return function keywardRequireScope(req, res, next) {
+    const failure = scopeFailure(req.principal, scopes, mode, realmOf(req))
+    if (failure) respond(res, failure)
+    else next()
+  }
+}
+
+/** 403 unless the principal holds every scope (401 when there is no principal). */
+export function requireScope(...scopes: string[]): RequestHandler {
+  return scopeGuard(scopes, 'all', 'requireScope')
+}
+
+/** 403 unless the principal holds at least one of the scopes. */
+export function requireAnyScope(...scopes: string[]): RequestHandler {
+  return scopeGuard(scopes, 'any', 'requireAnyScope')
+}

@@ -1,0 +1,70 @@
+import {
+  assertRequiredScopes,
+  createGuard,
+  type GuardOptions,
+  type HttpFailure,
+  type Keyward,
+  type Principal,
+  realmOf,
+  rememberRealm,
+  scopeFailure,
+} from '@keyward/core'
+import type { Context, MiddlewareHandler } from 'hono'
+
+export type { Principal } from '@keyward/core'
+
+/** The Env of routes behind `patAuth()`: `c.get('principal')` is typed. */
+export type KeywardEnv = { Variables: { principal: Principal } }
+/** With `optional: true` a request may carry no credentials, so there may be no principal. */
+export type OptionalKeywardEnv = { Variables: { principal: Principal | undefined } }
+
+export type PatAuthOptions = GuardOptions & {
+  /** Answer failures yourself; return nothing to send Keyward's own answer. */
+  onError?: (failure: HttpFailure, c: Context) => Response | undefined | Promise<Response | undefined>
+}
+
+function respond(failure: HttpFailure): Response {
+  return new Response(failure.body, { status: failure.status, headers: failure.headers })
+}
+
+async function fail(c: Context, failure: HttpFailure, onError: PatAuthOptions['onError']): Promise<Response> {
+  return (await onError?.(failure, c)) ?? respond(failure)
+}
+
+/** Authenticates `Authorization: Bearer …` (a PAT) and sets `c.get('principal')`. */
+export function patAuth(options: PatAuthOptions & { optional: true }): MiddlewareHandler<OptionalKeywardEnv>
+export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): MiddlewareHandler<KeywardEnv>
+export function patAuth(
+  keywardOrOptions?: Keyward | PatAuthOptions,
+): MiddlewareHandler<KeywardEnv> | MiddlewareHandler<OptionalKeywardEnv> {
+  const guard = createGuard(keywardOrOptions)
+  const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
+  const handler: MiddlewareHandler<OptionalKeywardEnv> = async function keywardPatAuth(c, next) {
+    // @hono/node-server joins repeated headers with ", ", which the core reads as two credentials.
+    const result = await guard.authenticate({ authorization: c.req.header('authorization'), url: c.req.url })
+    if (!result.ok) return fail(c, result.failure, onError)
+    rememberRealm(c, guard.realm)
+    if (result.principal) c.set('principal', result.principal)
+    await next()
+  }
+  return handler
+}
+
+function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): MiddlewareHandler {
+  assertRequiredScopes(scopes, name)
+  return async function keywardRequireScope(c, next) {
+    const failure = scopeFailure(c.get('principal') as Principal | undefined, scopes, mode, realmOf(c))
+    if (failure) return respond(failure)
+    await next()
+  }
+}
+
+/** 403 unless the principal holds every scope (401 when there is no principal). */
+export function requireScope(...scopes: string[]): MiddlewareHandler {
+  return scopeGuard(scopes, 'all', 'requireScope')
+}
+
+/** 403 unless the principal holds at least one of the scopes. */
+export function requireAnyScope(...scopes: string[]): MiddlewareHandler {
+  return scopeGuard(scopes, 'any', 'requireAnyScope')
+}

@@ -1,0 +1,70 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Keyward } from '@keyward/core'
+import { conformance, fetchVia } from '@keyward/test-kit'
+import Koa, { type Middleware } from 'koa'
+import { patAuth, requireAnyScope, requireScope } from './index.js'
+
+function route(path: string, ...handlers: Middleware[]): Middleware {
+  return async (ctx, next) => {
+    if (ctx.path !== path) return next()
+    const run = async (i: number): Promise<void> => {
+      const handler = handlers[i]
+      if (handler) await handler(ctx, () => run(i + 1))
+    }
+    await run(0)
+  }
+}
+
+function app(kw: Keyward) {
+  const app = new Koa()
+  app.use(
+    route('/bare-scope', requireScope('repo:read'), (ctx) => {
+      ctx.body = 'no'
+    }),
+  )
+  app.use(
+    route('/optional', patAuth({ keyward: kw, optional: true, realm: 'test' }), (ctx) => {
+      ctx.body = { principal: ctx.state.principal ?? null }
+    }),
+  )
+  app.use(patAuth({ keyward: kw, realm: 'test' }))
+  app.use(
+    route('/me', (ctx) => {
+      ctx.body = ctx.state.principal
+    }),
+  )
+  app.use(
+    route('/repos', requireScope('repo:read'), (ctx) => {
+      ctx.body = ctx.state.principal
+    }),
+  )
+  app.use(
+    route('/write', requireScope('repo:read', 'repo:write'), (ctx) => {
+      ctx.body = 'ok'
+    }),
+  )
+  app.use(
+    route('/any', requireAnyScope('admin', 'repo:write'), (ctx) => {
+      ctx.body = 'ok'
+    }),
+  )
+  return app
+}
+
+await conformance({
+  name: 'koa',
+  app(kw) {
+    const handler = app(kw).callback()
+    const listen = () =>
+      new Promise<{ port: number; close(): Promise<void> }>((resolve) => {
+        const server = createServer(handler).listen(0, '127.0.0.1', () =>
+          resolve({
+            port: (server.address() as AddressInfo).port,
+            close: () => new Promise((done) => server.close(() => done())),
+          }),
+        )
+      })
+    return { listen, request: (path, headers) => fetchVia(listen, path, headers) }
+  },
+})

@@ -1,0 +1,71 @@
+import {
+  assertRequiredScopes,
+  authorizationFromRawHeaders,
+  createGuard,
+  type GuardOptions,
+  type HttpFailure,
+  type Keyward,
+  type Principal,
+  realmOf,
+  rememberRealm,
+  scopeFailure,
+} from '@keyward/core'
+import type { Context, Middleware, Next } from 'koa'
+
+export type { Principal } from '@keyward/core'
+
+declare module 'koa' {
+  interface DefaultState {
+    /** Set by `patAuth()`; absent only behind `patAuth({ optional: true })` without credentials. */
+    principal?: Principal
+  }
+}
+
+export type PatAuthOptions = GuardOptions & {
+  /** Answer failures yourself (set ctx.body); return false to send Keyward's own answer. */
+  onError?: (failure: HttpFailure, ctx: Context) => boolean | undefined | Promise<boolean | undefined>
+}
+
+function respond(ctx: Context, failure: HttpFailure): void {
+  ctx.status = failure.status
+  ctx.set(failure.headers)
+  ctx.body = failure.body
+  ctx.type = 'application/json; charset=utf-8'
+}
+
+/** Authenticates `Authorization: Bearer …` (a PAT) and sets `ctx.state.principal`. */
+export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware {
+  const guard = createGuard(keywardOrOptions)
+  const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
+  return async function keywardPatAuth(ctx: Context, next: Next) {
+    // rawHeaders, because req.headers keeps only the first of two Authorization lines.
+    const authorization = authorizationFromRawHeaders(ctx.req.rawHeaders)
+    const result = await guard.authenticate({ authorization, url: ctx.url })
+    if (!result.ok) {
+      if ((await onError?.(result.failure, ctx)) !== true) respond(ctx, result.failure)
+      return
+    }
+    rememberRealm(ctx, guard.realm)
+    if (result.principal) ctx.state.principal = result.principal
+    await next()
+  }
+}
+
+function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): Middleware {
+  assertRequiredScopes(scopes, name)
+  return async function keywardRequireScope(ctx: Context, next: Next) {
+    const failure = scopeFailure(ctx.state.principal, scopes, mode, realmOf(ctx))
+    if (failure) respond(ctx, failure)
+    else await next()
+  }
+}
+
+/** 403 unless the principal holds every scope (401 when there is no principal). */
+export function requireScope(...scopes: string[]): Middleware {
+  return scopeGuard(scopes, 'all', 'requireScope')
+}
+
+/** 403 unless the principal holds at least one of the scopes. */
+export function requireAnyScope(...scopes: string[]): Middleware {
+  return scopeGuard(scopes, 'any', 'requireAnyScope')
+}

@@ -1,0 +1,285 @@
+import { connect } from 'node:net'
+import { argon2Hasher, createKeyward, type Keyward, type KeywardOptions } from '@keyward/core'
+import { describe, expect, it } from 'vitest'
+// The test kit is private: it shares the core's test backends rather than publishing them.
+import { type Backend, backends, manualClock } from '../../core/src/testing/backends.js'
+
+export { backends, manualClock }
+
+export type Reply = { status: number; headers: Headers; body: string }
+
+/** One framework's app with the conformance routes, built fresh for each case. */
+export type App = {
+  /** A request through the framework (Hono: `app.request`; others: over loopback HTTP). */
+  request(path: string, headers?: Record<string, string>): Promise<Reply>
+  /** A real server on 127.0.0.1, for raw-socket cases. */
+  listen(): Promise<{ port: number; close(): Promise<void> }>
+}
+
+/**
+ * What a framework must provide: an app with these routes, all behind `patAuth(kw, realm "test")`
+ * except `/optional` (patAuth optional) and `/bare-scope` (requireScope without patAuth):
+ * GET /me → 200 JSON principal; GET /repos → requireScope('repo:read');
+ * GET /write → requireScope('repo:read', 'repo:write'); GET /any → requireAnyScope('admin', 'repo:write');
+ * GET /optional → 200 JSON { principal: … | null }; GET /bare-scope → requireScope('repo:read').
+ */
+export type Harness = { name: string; app(kw: Keyward): App }
+
+/** A raw HTTP/1.1 exchange on loopback: for what fetch cannot send (duplicate header lines). */
+export function rawRequest(port: number, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let data = ''
+    socket.setTimeout(5000, () => socket.destroy(new Error('raw request timed out')))
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1')
+    })
+    socket.on('end', () => resolve(data))
+    socket.on('close', () => resolve(data))
+    socket.on('error', reject)
+    socket.write(head.replace(/\n/g, '\r\n'))
+  })
+}
+
+/** For Express and Koa: fetch on a loopback server started for this request. */
+export async function fetchVia(
+  listen: App['listen'],
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  const server = await listen()
+  try {
+    const response = await fetch(`http://127.0.0.1:${server.port}${path}`, { headers })
+    return { status: response.status, headers: response.headers, body: await response.text() }
+  } finally {
+    await server.close()
+  }
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+/** Every case of the shared behaviour, run for one framework against every store backend. */
+export async function conformance(harness: Harness): Promise<void> {
+  for (const backend of await backends()) suite(harness, backend)
+}
+
+function suite(harness: Harness, backend: Backend): void {
+  describe(`${harness.name} conformance on ${backend.name}`, () => {
+    async function setup(options: Omit<KeywardOptions, 'store'> = {}) {
+      const { store } = await backend.create()
+      const clock = manualClock()
+      const kw = createKeyward({
+        store,
+        clock,
+        tokenPrefix: 'test',
+        hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+        logger: { warn: () => {} },
+        ...options,
+      })
+      const mint = async (scopes: string[] = ['repo:read'], expiresIn?: number) =>
+        kw.tokens.create({ userId: 'u1', name: 'n', scopes, ...(expiresIn ? { expiresIn } : {}) })
+      return { kw, store, clock, mint, app: harness.app(kw) }
+    }
+
+    const expectFailure = (reply: Reply, status: number, challenge: string | null, error: string) => {
+      expect(reply.status).toBe(status)
+      expect(reply.headers.get('www-authenticate')).toBe(challenge)
+      expect(reply.headers.get('cache-control')).toBe('no-store')
+      expect(JSON.parse(reply.body)).toMatchObject({ error, error_description: expect.any(String) })
+    }
+
+    it('200 with the principal for a valid token, whatever the scheme’s case and spacing', async () => {
+      const { app, mint } = await setup()
+      const { token, record } = await mint()
+      for (const scheme of ['Bearer ', 'bearer ', 'BEARER ', 'Bearer    ']) {
+        const reply = await app.request('/me', { authorization: scheme + token })
+        expect(reply.status).toBe(200)
+        expect(JSON.parse(reply.body)).toMatchObject({
+          kind: 'pat',
+          userId: 'u1',
+          tokenId: record.id,
+          scopes: ['repo:read'],
+        })
+      }
+    })
+
+    it('401 with a bare challenge without credentials, for another scheme, or an empty header', async () => {
+      const { app } = await setup()
+      for (const headers of [
+        {},
+        { authorization: 'Basic dXNlcjpwdw==' },
+        { authorization: 'BearerX abc' },
+        { authorization: '' },
+      ]) {
+        expectFailure(await app.request('/me', headers), 401, 'Bearer realm="test"', 'missing_token')
+      }
+    })
+
+    it('400 invalid_request for a malformed header, several credentials or a tab', async () => {
+      const { app, mint } = await setup()
+      const { token } = await mint()
+      for (const authorization of [
+        `Bearer\t${token}`,
+        `Bearer ${token} ${token}`,
+        `Bearer ${token},x`,
+        'Bearer',
+        'Bearer a"b',
+        `Bearer ${token}\u00e9`,
+      ]) {
+        expectFailure(
+          await app.request('/me', { authorization }),
+          400,
+          'Bearer realm="test", error="invalid_request"',
+          'invalid_request',
+        )
+      }
+    })
+
+    it('the same 401 bytes for every invalid-token cause, never echoing the token', async () => {
+      const { app, mint, kw, clock } = await setup()
+      const good = (await mint()).token
+      const expiring = (await mint(['repo:read'], 1000)).token
+      const revoked = await mint()
+      await kw.tokens.revoke(revoked.record.id)
+      clock.advance(1000)
+      const tokens = [
+        `${good.slice(0, -1)}${good.endsWith('A') ? 'B' : 'A'}`,
+        `${good.slice(0, -49)}${'x'.repeat(49)}`,
+        expiring,
+        revoked.token,
+        'random-string',
+      ]
+      const replies = await Promise.all(tokens.map((t) => app.request('/me', bearer(t))))
+      for (const [i, reply] of replies.entries()) {
+        expectFailure(reply, 401, 'Bearer realm="test", error="invalid_token"', 'invalid_token')
+        expect(reply.body).toBe(replies[0]?.body)
+        expect(reply.body + [...reply.headers].join()).not.toContain(tokens[i])
+      }
+    })
+
+    it('scopes: wildcards where written, exact and case-sensitive otherwise', async () => {
+      const { app, mint } = await setup()
+      const ok = async (scopes: string[], path: string) =>
+        (await app.request(path, bearer((await mint(scopes)).token))).status
+      expect(await ok(['repo:read'], '/repos')).toBe(200)
+      expect(await ok(['repo:*'], '/repos')).toBe(200)
+      expect(await ok(['*'], '/write')).toBe(200)
+      expect(await ok(['repo:write'], '/any')).toBe(200)
+      for (const scopes of [['REPO:READ'], ['repo:read:all'], ['repo'], []]) {
+        const reply = await app.request('/repos', bearer((await mint(scopes)).token))
+        expectFailure(
+          reply,
+          403,
+          'Bearer realm="test", error="insufficient_scope", scope="repo:read"',
+          'insufficient_scope',
+        )
+      }
+      const both = await app.request('/write', bearer((await mint(['repo:read'])).token))
+      expect(both.headers.get('www-authenticate')).toBe(
+        'Bearer realm="test", error="insufficient_scope", scope="repo:read repo:write"',
+      )
+    })
+
+    it('authentication failures win over scope failures; a scope guard without a principal is 401', async () => {
+      const { app } = await setup()
+      expectFailure(
+        await app.request('/repos', bearer('junk')),
+        401,
+        'Bearer realm="test", error="invalid_token"',
+        'invalid_token',
+      )
+      expectFailure(await app.request('/bare-scope', {}), 401, 'Bearer realm="api"', 'missing_token')
+    })
+
+    it('optional mode: no credentials pass without a principal, bad ones are still refused', async () => {
+      const { app, mint } = await setup()
+      const none = await app.request('/optional')
+      expect([none.status, JSON.parse(none.body)]).toEqual([200, { principal: null }])
+      const good = await app.request('/optional', bearer((await mint()).token))
+      expect(JSON.parse(good.body).principal).toMatchObject({ userId: 'u1' })
+      expectFailure(
+        await app.request('/optional', bearer('junk')),
+        401,
+        'Bearer realm="test", error="invalid_token"',
+        'invalid_token',
+      )
+    })
+
+    it('never accepts a token in the query string; with a header too it is 400', async () => {
+      const { app, mint } = await setup()
+      const { token } = await mint()
+      expectFailure(
+        await app.request(`/me?access_token=${token}`),
+        401,
+        'Bearer realm="test"',
+        'missing_token',
+      )
+      expectFailure(
+        await app.request(`/me?access_token=${token}`, bearer(token)),
+        400,
+        'Bearer realm="test", error="invalid_request"',
+        'invalid_request',
+      )
+    })
+
+    it('revoke, then the next request is 401; expiry is exact', async () => {
+      const { app, mint, kw, clock } = await setup()
+      const { token, record } = await mint()
+      expect((await app.request('/me', bearer(token))).status).toBe(200)
+      await kw.tokens.revoke(record.id)
+      expect((await app.request('/me', bearer(token))).status).toBe(401)
+      const short = await mint(['repo:read'], 1500)
+      expect((await app.request('/me', bearer(short.token))).status).toBe(200)
+      clock.advance(1500)
+      expect((await app.request('/me', bearer(short.token))).status).toBe(401)
+    })
+
+    it('503 with Retry-After and no challenge when the store is down on a miss', async () => {
+      const { app, mint, store } = await setup()
+      const { token } = await mint()
+      await store.close()
+      const reply = await app.request('/me', bearer(token))
+      expect(reply.status).toBe(503)
+      expect(reply.headers.get('retry-after')).toBe('5')
+      expect(reply.headers.get('www-authenticate')).toBeNull()
+      expect(JSON.parse(reply.body)).toMatchObject({ error: 'unavailable' })
+    })
+
+    it('an 8 kB header is refused with no store read', async () => {
+      const { app, kw } = await setup()
+      expectFailure(
+        await app.request('/me', { authorization: `Bearer ${'a'.repeat(8192)}` }),
+        400,
+        'Bearer realm="test", error="invalid_request"',
+        'invalid_request',
+      )
+      expect(kw.stats().storeReads).toBe(0)
+    })
+
+    it('over a raw socket: two Authorization lines are 400; a header past Node’s limit is 431 and the server lives', async () => {
+      const { app, mint } = await setup()
+      const { token } = await mint()
+      const server = await app.listen()
+      try {
+        const twice = await rawRequest(
+          server.port,
+          `GET /me HTTP/1.1\nHost: x\nAuthorization: Bearer ${token}\nAuthorization: Bearer ${token}\nConnection: close\n\n`,
+        )
+        expect(twice).toMatch(/^HTTP\/1\.1 400 /)
+        expect(twice).toContain('error="invalid_request"')
+        const huge = await rawRequest(
+          server.port,
+          `GET /me HTTP/1.1\nHost: x\nAuthorization: Bearer ${'a'.repeat(20_000)}\nConnection: close\n\n`,
+        )
+        expect(huge).toMatch(/^HTTP\/1\.1 431 /)
+        const after = await rawRequest(
+          server.port,
+          `GET /me HTTP/1.1\nHost: x\nAuthorization: Bearer ${token}\nConnection: close\n\n`,
+        )
+        expect(after).toMatch(/^HTTP\/1\.1 200 /)
+      } finally {
+        await server.close()
+      }
+    })
+  })
+}

@@ -116,3 +116,25 @@ export class KeywardError extends Error {
 export function isKeywardError(value: unknown): value is KeywardError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
 }
+
+/**
+ * A store error as it may be logged or rethrown: the driver's own code and message only. Query
+ * wrappers (drizzle's "Failed query: … params: …") carry parameters such as secret hashes, so they
+ * are unwrapped to their cause and never shown whole.
+ */
+export function describeStoreError(error: unknown): string {
+  let current: unknown = error
+  for (let depth = 0; depth < 5; depth++) {
+    const candidate = current as { message?: unknown; cause?: unknown } | null
+    const wrapsQuery =
+      typeof candidate?.message === 'string' && /failed query|params:/i.test(candidate.message)
+    if (!wrapsQuery || candidate?.cause === undefined) break
+    current = candidate.cause
+  }
+  if (!(current instanceof Error)) return 'unknown error'
+  const code = (current as { code?: unknown }).code
+  let message = current.message.split('\n')[0] ?? ''
+  if (/failed query|params:/i.test(message)) message = 'query failed'
+  if (message.length > 200) message = `${message.slice(0, 200)}…`
+  return typeof code === 'string' ? `${code}: ${message}` : message
+}

@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward, type KeywardOptions } from './keyward.js'
 import { backends, manualClock } from './testing/backends.js'
@@ -12,7 +15,7 @@ const fastHasher = () => argon2Hasher({ memoryCost: 1024, timeCost: 1 })
 for (const backend of await backends()) {
   describe(`Keyward on ${backend.name}`, () => {
     async function setup(options: Omit<KeywardOptions, 'store'> = {}) {
-      const { store, dump, reopen } = await backend.create()
+      const { store, dump, reopen, exec } = await backend.create()
       const clock = manualClock()
       const warnings: string[] = []
       const kw = createKeyward({
@@ -23,7 +26,7 @@ for (const backend of await backends()) {
         logger: { warn: (m) => warnings.push(m) },
         ...options,
       })
-      return { kw, store, clock, dump, reopen, warnings }
+      return { kw, store, clock, dump, reopen, exec, warnings }
     }
 
     it('creates a token shown once, and authenticates it into a principal', async () => {
@@ -367,6 +370,39 @@ for (const backend of await backends()) {
       expect(haystacks[0]).toContain(created[0]?.record.id)
     })
 
+    it('keeps query parameters (hashes) out of store errors and warnings', async () => {
+      const { kw, exec, warnings } = await setup()
+      const { token } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      await exec('DROP TABLE {tokens}')
+      const error = await kw.tokens.create({ userId: 'u1', name: 'b' }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'store_error' })
+      expect((error as Error).cause).toBeUndefined()
+      expect((error as Error).message).not.toMatch(/argon2|params|\$/)
+      expect(await kw.authenticate(bearer(token))).toMatchObject({
+        ok: false,
+        error: { code: 'unavailable' },
+      })
+      expect(warnings.join('\n')).not.toMatch(/argon2|params|insert|select/i)
+      expect(warnings.join('\n')).not.toContain(token.slice(-49))
+    })
+
+    it('close() lets requests in flight finish, then writes last-used and stops for good', async () => {
+      const { kw, warnings, reopen } = await setup({ lastUsed: { flushInterval: 1 } })
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const inFlight = kw.authenticate(bearer(token))
+      await kw.close()
+      expect((await inFlight).ok).toBe(true)
+      expect(await kw.authenticate(bearer(token))).toMatchObject({
+        ok: false,
+        error: { code: 'unavailable' },
+      })
+      await expect(kw.tokens.list('u1')).rejects.toMatchObject({ code: 'closed' })
+      expect((await (await reopen()).findToken(record.id))?.lastUsedAt).not.toBeNull()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(warnings).toEqual([])
+      expect(kw.stats().lastUsed).toMatchObject({ pending: 0, errors: 0 })
+    })
+
     it('never throws on malformed input', async () => {
       const { kw } = await setup()
       const inputs = [
@@ -388,6 +424,28 @@ for (const backend of await backends()) {
     })
   })
 }
+
+describe('createKeyward from the environment', () => {
+  it('opens the store named by KEYWARD_DATABASE_URL, and retries an open that failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-env-'))
+    vi.stubEnv('KEYWARD_DATABASE_URL', join(dir, 'not-yet', 'keyward.db'))
+    const warnings: string[] = []
+    const kw = createKeyward({ tokenPrefix: 'myapp', logger: { warn: (m) => warnings.push(m) } })
+    try {
+      const probe = `Bearer myapp_${'B'.repeat(22)}_${'C'.repeat(43)}${checksum(`myapp_${'B'.repeat(22)}_${'C'.repeat(43)}`)}`
+      expect(await kw.authenticate(probe)).toMatchObject({ ok: false, error: { code: 'unavailable' } })
+      mkdirSync(join(dir, 'not-yet'))
+      expect(await kw.authenticate(probe)).toMatchObject({ ok: false, error: { code: 'invalid_token' } })
+      const { token } = await kw.tokens.create({ userId: 'u', name: 'n' })
+      expect((await kw.authenticate(`Bearer ${token}`)).ok).toBe(true)
+      expect(warnings).toHaveLength(1)
+    } finally {
+      await kw.close()
+      vi.unstubAllEnvs()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
 
 describe('createKeyward options', () => {
   it('validates options when called, naming the culprit', () => {

@@ -1,7 +1,14 @@
 import { hash as digestOf } from 'node:crypto'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
-import { type AuthError, authError, isKeywardError, KeywardError, unavailableError } from './errors.js'
+import {
+  type AuthError,
+  authError,
+  describeStoreError,
+  isKeywardError,
+  KeywardError,
+  unavailableError,
+} from './errors.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
@@ -188,7 +195,12 @@ export async function storeFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
     const { sqliteStore } = await importDriver(() => import('./sqlite.js'), 'better-sqlite3')
     store = sqliteStore({ path: url.replace(/^(sqlite|file):(\/\/)?/, '') })
   }
-  await store.migrate()
+  try {
+    await store.migrate()
+  } catch (error) {
+    await store.close().catch(() => {})
+    throw error
+  }
   return store
 }
 
@@ -253,7 +265,14 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
 
   let storePromise: Promise<KeywardStore> | null = null
   const getStore = (): Promise<KeywardStore> => {
-    storePromise ??= Promise.resolve(options.store ?? storeFromEnv())
+    if (storePromise === null) {
+      const opening = Promise.resolve(options.store ?? storeFromEnv())
+      // A failed open (database not there yet) is tried again on the next call, not remembered.
+      opening.catch(() => {
+        if (storePromise === opening) storePromise = null
+      })
+      storePromise = opening
+    }
     return storePromise
   }
 
@@ -282,9 +301,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   }
   const reportStoreError = (error: unknown, during: string) => {
     stats.errors.store++
-    // The message only: driver errors can carry query parameters.
-    const message = error instanceof Error ? error.message : String(error)
-    logger.warn(`store error during ${during}: ${message}`)
+    logger.warn(`store error during ${during}: ${describeStoreError(error)}`)
   }
 
   const cache = new TokenCache({ max: cacheMax, ttl: cacheTtl, clock })
@@ -433,18 +450,12 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   }
   const withStore = async <T>(during: string, work: (store: KeywardStore) => Promise<T>): Promise<T> => {
     assertOpen()
-    const store = await getStore()
     try {
-      return await work(store)
+      return await work(await getStore())
     } catch (error) {
       if (isKeywardError(error)) throw error
-      throw new KeywardError(
-        'store_error',
-        `The token store failed during ${during}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      )
+      // No `cause`: a driver's error can hold the statement's parameters (a new token's hash).
+      throw new KeywardError('store_error', `The token store failed during ${during}: ${describeStoreError(error)}`)
     }
   }
 
@@ -475,6 +486,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     }
     await store.insertToken(row)
     return Object.freeze({ token, record: toRecord(row, clock.now()) })
+  }
+
+  const flush = async () => {
+    while (background.size > 0) await Promise.all(background)
+    await lastUsed.flush()
   }
 
   const tokens: Keyward['tokens'] = {
@@ -592,15 +608,19 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       errors: { ...stats.errors },
       lastUsed: { ...lastUsed.stats },
     }),
-    async flush() {
-      while (background.size > 0) await Promise.all(background)
-      await lastUsed.flush()
-    },
+    flush,
     async close() {
       if (closed) return
-      await this.flush()
       closed = true
+      // New requests now answer 503; let those in flight and background work finish, then write.
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight.values()])
+      await flush()
       lastUsed.stop()
+      if (lastUsed.stats.pending > 0) {
+        logger.warn(
+          `closing with ${lastUsed.stats.pending} last-used time(s) unwritten: the store did not accept them`,
+        )
+      }
       cache.clear()
       if (storePromise !== null || options.store !== undefined) await (await getStore()).close()
     },

@@ -19,6 +19,7 @@ export class LastUsedRecorder {
   readonly #onError: (error: unknown) => void
   #timer: NodeJS.Timeout | null = null
   #flushing: Promise<void> | null = null
+  #stopped = false
   readonly stats: LastUsedStats = { statements: 0, rows: 0, pending: 0, errors: 0 }
 
   constructor(options: {
@@ -36,6 +37,7 @@ export class LastUsedRecorder {
   }
 
   record(id: string, at: number): void {
+    if (this.#stopped) return
     const previous = this.#lastRecorded.get(id)
     if (previous !== undefined && at - previous < this.#window) return
     this.#lastRecorded.set(id, at)
@@ -60,7 +62,7 @@ export class LastUsedRecorder {
   }
 
   #schedule(): void {
-    if (this.#timer !== null || this.#pending.size === 0) return
+    if (this.#stopped || this.#timer !== null || this.#pending.size === 0) return
     this.#timer = setTimeout(() => {
       this.#timer = null
       void this.flush()
@@ -90,7 +92,9 @@ export class LastUsedRecorder {
     }
   }
 
+  /** No more recording or timers; what is still pending stays in `stats.pending`. */
   stop(): void {
+    this.#stopped = true
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import postgres from 'postgres'
 import { afterAll } from 'vitest'
 import type { Clock } from '../clock.js'
@@ -35,6 +36,8 @@ export type TestStore = {
   dump(): Promise<string>
   /** Another handle on the same tables (closed after the file). */
   reopen(): Promise<KeywardStore>
+  /** Runs SQL on the backend directly; `{tokens}` stands for the tokens table's qualified name. */
+  exec(statement: string): Promise<void>
 }
 
 export type Backend = {
@@ -62,6 +65,14 @@ export function sqliteBackend(): Backend {
       await store.migrate()
       return {
         store,
+        async exec(statement) {
+          const db = new Database(path)
+          try {
+            db.exec(statement.replaceAll('{tokens}', '"keyward_tokens"'))
+          } finally {
+            db.close()
+          }
+        },
         async reopen() {
           const again = sqliteStore({ path })
           opened.push(again)
@@ -111,6 +122,9 @@ export async function postgresBackend(): Promise<Backend | null> {
       await store.migrate()
       return {
         store,
+        async exec(statement) {
+          await admin.unsafe(statement.replaceAll('{tokens}', `"${schema}"."${tablePrefix}tokens"`))
+        },
         async reopen() {
           const again = postgresStore({ url: TEST_DATABASE_URL, schema, tablePrefix })
           opened.push(again)

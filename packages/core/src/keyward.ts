@@ -455,7 +455,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     } catch (error) {
       if (isKeywardError(error)) throw error
       // No `cause`: a driver's error can hold the statement's parameters (a new token's hash).
-      throw new KeywardError('store_error', `The token store failed during ${during}: ${describeStoreError(error)}`)
+      throw new KeywardError(
+        'store_error',
+        `The token store failed during ${during}: ${describeStoreError(error)}`,
+      )
     }
   }
 

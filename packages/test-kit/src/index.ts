@@ -283,3 +283,6 @@ function suite(harness: Harness, backend: Backend): void {
     })
   })
 }
+
+export { exampleSmokeTest } from './example-smoke.js'
+export { demoToken, type RunningExample, startExample } from './smoke.js'

@@ -1,0 +1,42 @@
+/**
+ * The notes API on Hono. `npm start` serves it on PORT (default 3000) with the store from
+ * KEYWARD_DATABASE_URL (default: SQLite `keyward.db`). `--demo` uses `demo.db` beside this example,
+ * mints a read-only demo token and prints curl lines that show a 200, a 401 and a 403.
+ */
+import { fileURLToPath } from 'node:url'
+import { serve } from '@hono/node-server'
+import { createKeyward } from '@keyward/core'
+import { createApp } from './app.js'
+
+const demo = process.argv.includes('--demo')
+if (demo) process.env.KEYWARD_DATABASE_URL ??= fileURLToPath(new URL('../demo.db', import.meta.url))
+
+const kw = createKeyward({ tokenPrefix: 'notes', scopes: ['notes:read', 'notes:write'] })
+const server = serve(
+  { fetch: createApp(kw).fetch, hostname: '127.0.0.1', port: Number(process.env.PORT ?? 3000) },
+  async (info) => {
+    const base = `http://127.0.0.1:${info.port}`
+    console.log(`notes API listening on ${base}`)
+    if (!demo) return
+    const { token } = await kw.tokens.create({
+      userId: 'demo',
+      name: 'demo (read only)',
+      scopes: ['notes:read'],
+      expiresIn: '1d',
+    })
+    console.log(`\ndemo token for user "demo", scope notes:read (shown once):\n  ${token}\n`)
+    console.log(`200  curl -i -H 'Authorization: Bearer ${token}' ${base}/notes`)
+    console.log(`401  curl -i ${base}/notes`)
+    console.log(
+      `403  curl -i -X POST -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' -d '{"text":"hi"}' ${base}/notes`,
+    )
+  },
+)
+
+const stop = async () => {
+  server.close()
+  await kw.close()
+  process.exit(0)
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)

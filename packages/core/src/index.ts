@@ -53,7 +53,7 @@ export {
 } from './keyward.js'
 export type { Principal } from './principal.js'
 export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './scopes.js'
-export type { KeywardStore, RevokeInput, TokenPatch, TokenRow } from './store.js'
+export type { KeywardStore, RevokeInput, TokenExpectation, TokenPatch, TokenRow } from './store.js'
 export {
   MAX_TOKEN_LENGTH,
   type ParsedToken,

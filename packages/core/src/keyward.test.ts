@@ -227,6 +227,22 @@ for (const backend of await backends()) {
       await expect(kw.tokens.rotate('nope')).rejects.toMatchObject({ code: 'token_not_found' })
     })
 
+    it('lets only one of two concurrent rotations win', async () => {
+      const { kw } = await setup()
+      const old = await kw.tokens.create({ userId: 'u1', name: 'deploy' })
+      const outcomes = await Promise.allSettled([
+        kw.tokens.rotate(old.record.id),
+        kw.tokens.rotate(old.record.id),
+      ])
+      const won = outcomes.filter((o) => o.status === 'fulfilled')
+      expect(won).toHaveLength(1)
+      expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({
+        reason: { code: 'token_not_active' },
+      })
+      const active = (await kw.tokens.list('u1')).filter((r) => r.status === 'active')
+      expect(active).toHaveLength(1)
+    })
+
     it('lists newest first with status, and gets one; never a secret or hash', async () => {
       const { kw, clock } = await setup()
       const first = await kw.tokens.create({ userId: 'u1', name: 'first', metadata: { via: 'cli' } })

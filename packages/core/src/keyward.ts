@@ -582,18 +582,20 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           expiresAt: lifetime === null ? null : now + lifetime,
           metadata: old.metadata,
         })
-        let previous: TokenRow | null
-        if (grace === 0) {
-          previous = await store.revokeToken(id, { revokedAt: now, reason: 'rotated' })
-        } else {
-          const graceEnd = now + grace
-          previous = await store.updateToken(id, {
-            expiresAt: old.expiresAt === null ? graceEnd : Math.min(old.expiresAt, graceEnd),
-          })
-        }
+        const retire =
+          grace === 0
+            ? { revokedAt: now, revokedReason: 'rotated' }
+            : { expiresAt: old.expiresAt === null ? now + grace : Math.min(old.expiresAt, now + grace) }
+        // Compare-and-set: of two concurrent rotations only one retires the old token.
+        const previous = await store.updateToken(id, retire, { revokedAt: null, expiresAt: old.expiresAt })
         invalidate([id])
-        if (previous === null)
-          throw new KeywardError('token_not_found', 'The token disappeared during rotation.')
+        if (previous === null) {
+          await store.revokeToken(created.record.id, { revokedAt: now, reason: 'rotation conflict' })
+          throw new KeywardError(
+            'token_not_active',
+            'The token was revoked or rotated while this rotation ran.',
+          )
+        }
         return Object.freeze({ ...created, previous: toRecord(previous, clock.now()) })
       })
     },

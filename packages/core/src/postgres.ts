@@ -195,11 +195,24 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
       open()
       return (await list.execute({ userId })).map(fromColumns)
     },
-    async updateToken(id, patch) {
+    async updateToken(id, patch, expected) {
       open()
       const values = patchColumns(patch)
       if (Object.keys(values).length === 0) return this.findToken(id)
-      const [updated] = await db.update(tokens).set(values).where(eq(tokens.id, id)).returning()
+      const unchanged =
+        expected === undefined
+          ? undefined
+          : and(
+              isNull(tokens.revokedAt),
+              expected.expiresAt === null
+                ? isNull(tokens.expiresAt)
+                : eq(tokens.expiresAt, expected.expiresAt),
+            )
+      const [updated] = await db
+        .update(tokens)
+        .set(values)
+        .where(and(eq(tokens.id, id), unchanged))
+        .returning()
       return updated ? fromColumns(updated) : null
     },
     async revokeToken(id, { revokedAt, reason, userId }) {

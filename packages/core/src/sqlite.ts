@@ -174,11 +174,25 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
       open()
       return statements().list.all({ userId }).map(fromColumns)
     },
-    async updateToken(id, patch) {
+    async updateToken(id, patch, expected) {
       open()
       const values = patchColumns(patch)
       if (Object.keys(values).length === 0) return this.findToken(id)
-      const [updated] = db.update(tokens).set(values).where(eq(tokens.id, id)).returning().all()
+      const unchanged =
+        expected === undefined
+          ? undefined
+          : and(
+              isNull(tokens.revokedAt),
+              expected.expiresAt === null
+                ? isNull(tokens.expiresAt)
+                : eq(tokens.expiresAt, expected.expiresAt),
+            )
+      const [updated] = db
+        .update(tokens)
+        .set(values)
+        .where(and(eq(tokens.id, id), unchanged))
+        .returning()
+        .all()
       return updated ? fromColumns(updated) : null
     },
     async revokeToken(id, { revokedAt, reason, userId }) {

@@ -20,7 +20,12 @@ export type TokenRow = {
   metadata: Readonly<Record<string, unknown>> | null
 }
 
-export type TokenPatch = Partial<Pick<TokenRow, 'secretHash' | 'expiresAt' | 'scopes' | 'name' | 'metadata'>>
+export type TokenPatch = Partial<
+  Pick<TokenRow, 'secretHash' | 'expiresAt' | 'scopes' | 'name' | 'metadata' | 'revokedAt' | 'revokedReason'>
+>
+
+/** Compare-and-set for `updateToken`: write only while the row is unrevoked with this expiry. */
+export type TokenExpectation = { revokedAt: null; expiresAt: number | null }
 
 export type RevokeInput = {
   revokedAt: number
@@ -41,8 +46,11 @@ export interface KeywardStore {
   findToken(id: string): Promise<TokenRow | null>
   /** Newest first. */
   listTokens(userId: string): Promise<TokenRow[]>
-  /** Returns the updated row, or null when there is no such token. */
-  updateToken(id: string, patch: TokenPatch): Promise<TokenRow | null>
+  /**
+   * Returns the updated row, or null when there is no such token or, with `expected`, when the row
+   * no longer matches it (someone else changed it first).
+   */
+  updateToken(id: string, patch: TokenPatch, expected?: TokenExpectation): Promise<TokenRow | null>
   /**
    * Marks the token revoked unless it already is (the first revocation wins). Returns the row as it
    * now stands, or null when there is no such token (or it belongs to another user).

@@ -82,6 +82,29 @@ export function storeContract(backend: Backend): void {
       expect(await store.updateToken('missing', { expiresAt: 1 })).toBeNull()
     })
 
+    it('updates only while the row matches an expectation (compare-and-set)', async () => {
+      const { store } = await backend.create()
+      const written = row({ expiresAt: 5000 })
+      await store.insertToken(written)
+      expect(
+        await store.updateToken(written.id, { expiresAt: 4000 }, { revokedAt: null, expiresAt: 6000 }),
+      ).toBeNull()
+      expect(
+        await store.updateToken(written.id, { expiresAt: 4000 }, { revokedAt: null, expiresAt: 5000 }),
+      ).toMatchObject({
+        expiresAt: 4000,
+      })
+      const open = row()
+      await store.insertToken(open)
+      const revoke = { revokedAt: 7, revokedReason: 'rotated' }
+      expect(await store.updateToken(open.id, revoke, { revokedAt: null, expiresAt: null })).toMatchObject(
+        revoke,
+      )
+      expect(
+        await store.updateToken(open.id, { revokedAt: 8 }, { revokedAt: null, expiresAt: null }),
+      ).toBeNull()
+    })
+
     it('revokes once: the first revocation time and reason win', async () => {
       const { store } = await backend.create()
       const written = row()

@@ -37,12 +37,20 @@ describe('parseAuthorization (RFC 6750 §2.1)', () => {
     [`Bearer ${'a'.repeat(256)}`, 'token_too_long'],
     [`Bearer ${'a'.repeat(8192)}`, 'token_too_long'],
     [`Basic ${'a'.repeat(8192)}`, 'missing_token'],
+    [', Bearer abc', 'multiple_credentials'],
+    ['Bearer abc, ', 'multiple_credentials'],
+    ['Basic eA==, Bearer abc', 'multiple_credentials'],
+    ['Digest username="a", realm="b"', 'missing_token'],
+    ['Bearer é', 'malformed_header'],
   ])('rejects %j as %s', (header, error) => {
     expect(parseAuthorization(header)).toEqual(fail(error))
   })
 
   it('rejects two header lines, and reads one line given as a list', () => {
     expect(parseAuthorization(['Bearer a', 'Bearer b'])).toEqual(fail('multiple_credentials'))
+    expect(parseAuthorization(['', 'Bearer b'])).toEqual(fail('multiple_credentials'))
+    expect(parseAuthorization(['Bearer a', ''])).toEqual(fail('multiple_credentials'))
+    expect(parseAuthorization(['Basic x', 'Bearer b'])).toEqual(fail('multiple_credentials'))
     expect(parseAuthorization(['Bearer a'])).toEqual(ok('a'))
     expect(parseAuthorization([])).toEqual(fail('missing_token'))
   })

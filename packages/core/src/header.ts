@@ -14,6 +14,7 @@ export type HeaderParseResult =
 const MAX_HEADER_LENGTH = 1024
 /** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+const JOINED_BEARER = /,[ \t]*bearer([ \t]|$)/i
 
 function isSchemeBoundary(code: number): boolean {
   // Whatever follows "Bearer" decides whether it is our scheme at all: "BearerX" is another scheme.
@@ -29,9 +30,9 @@ export function parseAuthorization(input: AuthorizationInput): HeaderParseResult
   if (typeof input === 'string' || input == null) {
     value = input
   } else {
-    const present = input.filter((v) => v !== '')
-    if (present.length > 1) return { ok: false, error: 'multiple_credentials' }
-    value = present[0]
+    // Two header lines are two credentials, whatever they hold (an empty line included).
+    if (input.length > 1) return { ok: false, error: 'multiple_credentials' }
+    value = input[0]
   }
   if (value == null) return { ok: false, error: 'missing_token' }
   if (value.length > MAX_HEADER_LENGTH) {
@@ -42,6 +43,11 @@ export function parseAuthorization(input: AuthorizationInput): HeaderParseResult
   // Node and the Fetch Headers class strip surrounding whitespace; do the same so every adapter agrees.
   value = value.replace(/^[ \t]+|[ \t]+$/g, '')
   if (value === '') return { ok: false, error: 'missing_token' }
+  // Fetch-style runtimes join repeated header lines with ", ": a leading comma (an empty first line)
+  // or a Bearer credential after a comma means the request carried several Authorization lines.
+  if (value.includes(',') && (value.startsWith(',') || JOINED_BEARER.test(value))) {
+    return { ok: false, error: 'multiple_credentials' }
+  }
   if (
     value.length < 6 ||
     value.slice(0, 6).toLowerCase() !== 'bearer' ||

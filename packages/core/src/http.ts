@@ -105,7 +105,8 @@ const NO_PRINCIPAL: GuardResult = Object.freeze({ ok: true, principal: null })
 
 function hasQueryToken(url: string): boolean {
   const query = url.indexOf('?')
-  if (query === -1 || !url.includes('access_token', query)) return false
+  // The cheap test first; a percent sign may hide an encoded name (access%5Ftoken).
+  if (query === -1 || !(url.includes('access', query) || url.includes('%', query))) return false
   return new URLSearchParams(url.slice(query + 1)).has('access_token')
 }
 

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net'
-import type { Keyward } from '@keyward/core'
+import { authError, type Keyward } from '@keyward/core'
 import { conformance, fetchVia } from '@keyward/test-kit'
 import express from 'express'
+import { describe, expect, it } from 'vitest'
 import { patAuth, requireAnyScope, requireScope } from './index.js'
 
 function app(kw: Keyward) {
@@ -11,6 +12,15 @@ function app(kw: Keyward) {
   })
   app.get('/optional', patAuth({ keyward: kw, optional: true, realm: 'test' }), (req, res) => {
     res.json({ principal: req.principal ?? null })
+  })
+  const custom = patAuth({
+    keyward: kw,
+    onError: (failure, _req, res) => {
+      res.status(418).send(`custom:${failure.error.code}`)
+    },
+  })
+  app.get('/custom', custom, (_req, res) => {
+    res.send('ok')
   })
   app.use(patAuth({ keyward: kw, realm: 'test' }))
   app.get('/me', (req, res) => {
@@ -43,4 +53,30 @@ await conformance({
       })
     return { listen, request: (path, headers) => fetchVia(listen, path, headers) }
   },
+})
+
+describe('express onError', () => {
+  it('sends an error thrown by onError to Express instead of crashing', async () => {
+    const kw = { check: async () => ({ ok: false, error: authError('invalid_token') }) } as unknown as Keyward
+    const app = express()
+    app.use(
+      patAuth({
+        keyward: kw,
+        onError: () => {
+          throw new Error('boom')
+        },
+      }),
+    )
+    app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).send('handled')
+    })
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      const reply = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
+      expect([reply.status, await reply.text()]).toEqual([500, 'handled'])
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
 })

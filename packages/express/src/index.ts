@@ -25,8 +25,8 @@ declare global {
 }
 
 export type PatAuthOptions = GuardOptions & {
-  /** Answer failures yourself (send a response); return false to send Keyward's own answer. */
-  onError?: (failure: HttpFailure, req: Request, res: Response) => boolean | undefined
+  /** Answer authentication failures yourself; send nothing to have Keyward's own answer sent. */
+  onError?: (failure: HttpFailure, req: Request, res: Response) => void | Promise<void>
 }
 
 function respond(res: Response, failure: HttpFailure): void {
@@ -38,22 +38,23 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
   const guard = createGuard(keywardOrOptions)
   const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
   return function keywardPatAuth(req: Request, res: Response, next: NextFunction) {
-    const settle = (result: GuardResult) => {
-      if (!result.ok) {
-        if (onError?.(result.failure, req, res) !== true) respond(res, result.failure)
-        return
+    const settle = async (result: GuardResult) => {
+      if (result.ok) {
+        rememberRealm(req, guard.realm)
+        if (result.principal) req.principal = result.principal
+        return next()
       }
-      rememberRealm(req, guard.realm)
-      if (result.principal) req.principal = result.principal
-      next()
+      await onError?.(result.failure, req, res)
+      if (!res.headersSent) respond(res, result.failure)
     }
     // rawHeaders, because req.headers keeps only the first of two Authorization lines.
     const result = guard.authenticate({
       authorization: authorizationFromRawHeaders(req.rawHeaders),
       url: req.url,
     })
-    if (result instanceof Promise) result.then(settle, next)
-    else settle(result)
+    const settled = result instanceof Promise ? result.then(settle) : settle(result)
+    // Errors (from onError, say) go to Express's error handling rather than becoming unhandled rejections.
+    settled.catch(next)
   }
 }
 

@@ -11,6 +11,11 @@ function app(kw: Keyward) {
   app.get('/optional', patAuth({ keyward: kw, optional: true, realm: 'test' }), (c) =>
     c.json({ principal: c.get('principal') ?? null }),
   )
+  app.get(
+    '/custom',
+    patAuth({ keyward: kw, onError: (f, c) => c.text(`custom:${f.error.code}`, 418) }),
+    (c) => c.text('ok'),
+  )
   app.use('*', patAuth({ keyward: kw, realm: 'test' }))
   app.get('/me', (c) => c.json(c.get('principal')))
   app.get('/repos', requireScope('repo:read'), (c) => c.json(c.get('principal')))

@@ -1,5 +1,6 @@
 import {
   assertRequiredScopes,
+  authorizationFromRawHeaders,
   createGuard,
   type GuardOptions,
   type HttpFailure,
@@ -18,8 +19,15 @@ export type KeywardEnv = { Variables: { principal: Principal } }
 /** With `optional: true` a request may carry no credentials, so there may be no principal. */
 export type OptionalKeywardEnv = { Variables: { principal: Principal | undefined } }
 
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Set by `patAuth()`; type your app with `KeywardEnv` to have it without `undefined`. */
+    principal: Principal | undefined
+  }
+}
+
 export type PatAuthOptions = GuardOptions & {
-  /** Answer failures yourself; return nothing to send Keyward's own answer. */
+  /** Answer authentication failures yourself; return nothing to send Keyward's own answer. */
   onError?: (failure: HttpFailure, c: Context) => Response | undefined | Promise<Response | undefined>
 }
 
@@ -32,7 +40,9 @@ async function fail(c: Context, failure: HttpFailure, onError: PatAuthOptions['o
 }
 
 /** Authenticates `Authorization: Bearer …` (a PAT) and sets `c.get('principal')`. */
-export function patAuth(options: PatAuthOptions & { optional: true }): MiddlewareHandler<OptionalKeywardEnv>
+export function patAuth(
+  options: PatAuthOptions & { optional: true | boolean },
+): MiddlewareHandler<OptionalKeywardEnv>
 export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): MiddlewareHandler<KeywardEnv>
 export function patAuth(
   keywardOrOptions?: Keyward | PatAuthOptions,
@@ -40,8 +50,11 @@ export function patAuth(
   const guard = createGuard(keywardOrOptions)
   const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
   const handler: MiddlewareHandler<OptionalKeywardEnv> = async function keywardPatAuth(c, next) {
-    // @hono/node-server joins repeated headers with ", ", which the core reads as two credentials.
-    const result = await guard.authenticate({ authorization: c.req.header('authorization'), url: c.req.url })
+    // On @hono/node-server every header line is in rawHeaders; elsewhere repeated lines arrive joined
+    // with ", ", which the core also reads as several credentials.
+    const rawHeaders = (c.env as { incoming?: { rawHeaders?: string[] } } | undefined)?.incoming?.rawHeaders
+    const authorization = rawHeaders ? authorizationFromRawHeaders(rawHeaders) : c.req.header('authorization')
+    const result = await guard.authenticate({ authorization, url: c.req.url })
     if (!result.ok) return fail(c, result.failure, onError)
     rememberRealm(c, guard.realm)
     if (result.principal) c.set('principal', result.principal)

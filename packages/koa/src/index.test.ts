@@ -28,6 +28,18 @@ function app(kw: Keyward) {
       ctx.body = { principal: ctx.state.principal ?? null }
     }),
   )
+  const custom = patAuth({
+    keyward: kw,
+    onError: (failure, ctx) => {
+      ctx.status = 418
+      ctx.body = `custom:${failure.error.code}`
+    },
+  })
+  app.use(
+    route('/custom', custom, (ctx) => {
+      ctx.body = 'ok'
+    }),
+  )
   app.use(patAuth({ keyward: kw, realm: 'test' }))
   app.use(
     route('/me', (ctx) => {

@@ -22,8 +22,8 @@ declare module 'koa' {
 }
 
 export type PatAuthOptions = GuardOptions & {
-  /** Answer failures yourself (set ctx.body); return false to send Keyward's own answer. */
-  onError?: (failure: HttpFailure, ctx: Context) => boolean | undefined | Promise<boolean | undefined>
+  /** Answer authentication failures yourself (set ctx.body); set nothing to have Keyward's own answer sent. */
+  onError?: (failure: HttpFailure, ctx: Context) => void | Promise<void>
 }
 
 function respond(ctx: Context, failure: HttpFailure): void {
@@ -42,7 +42,8 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
     const authorization = authorizationFromRawHeaders(ctx.req.rawHeaders)
     const result = await guard.authenticate({ authorization, url: ctx.url })
     if (!result.ok) {
-      if ((await onError?.(result.failure, ctx)) !== true) respond(ctx, result.failure)
+      await onError?.(result.failure, ctx)
+      if (ctx.body == null) respond(ctx, result.failure)
       return
     }
     rememberRealm(ctx, guard.realm)

@@ -21,7 +21,8 @@ export type App = {
  * except `/optional` (patAuth optional) and `/bare-scope` (requireScope without patAuth):
  * GET /me → 200 JSON principal; GET /repos → requireScope('repo:read');
  * GET /write → requireScope('repo:read', 'repo:write'); GET /any → requireAnyScope('admin', 'repo:write');
- * GET /optional → 200 JSON { principal: … | null }; GET /bare-scope → requireScope('repo:read').
+ * GET /optional → 200 JSON { principal: … | null }; GET /bare-scope → requireScope('repo:read');
+ * GET /custom → patAuth with an `onError` that answers 418 with the body `custom:<error code>`.
  */
 export type Harness = { name: string; app(kw: Keyward): App }
 
@@ -85,6 +86,7 @@ function suite(harness: Harness, backend: Backend): void {
       expect(reply.status).toBe(status)
       expect(reply.headers.get('www-authenticate')).toBe(challenge)
       expect(reply.headers.get('cache-control')).toBe('no-store')
+      expect(reply.headers.get('content-type')).toMatch(/^application\/json/)
       expect(JSON.parse(reply.body)).toMatchObject({ error, error_description: expect.any(String) })
     }
 
@@ -241,8 +243,15 @@ function suite(harness: Harness, backend: Backend): void {
       const reply = await app.request('/me', bearer(token))
       expect(reply.status).toBe(503)
       expect(reply.headers.get('retry-after')).toBe('5')
+      expect(reply.headers.get('cache-control')).toBe('no-store')
       expect(reply.headers.get('www-authenticate')).toBeNull()
       expect(JSON.parse(reply.body)).toMatchObject({ error: 'unavailable' })
+    })
+
+    it('a token in an encoded query parameter is still refused alongside a header', async () => {
+      const { app, mint } = await setup()
+      const { token } = await mint()
+      expect((await app.request('/me?access%5Ftoken=x', bearer(token))).status).toBe(400)
     })
 
     it('an 8 kB header is refused with no store read', async () => {
@@ -267,6 +276,17 @@ function suite(harness: Harness, backend: Backend): void {
         )
         expect(twice).toMatch(/^HTTP\/1\.1 400 /)
         expect(twice).toContain('error="invalid_request"')
+        for (const [first, second] of [
+          ['', `Bearer ${token}`],
+          [`Bearer ${token}`, ''],
+          ['Basic eDp5', `Bearer ${token}`],
+        ]) {
+          const reply = await rawRequest(
+            server.port,
+            `GET /me HTTP/1.1\nHost: x\nAuthorization: ${first}\nAuthorization: ${second}\nConnection: close\n\n`,
+          )
+          expect(reply).toMatch(/^HTTP\/1\.1 400 /)
+        }
         const huge = await rawRequest(
           server.port,
           `GET /me HTTP/1.1\nHost: x\nAuthorization: Bearer ${'a'.repeat(20_000)}\nConnection: close\n\n`,

@@ -1,7 +1,3 @@
-import { defineProject } from 'vitest/config'
+import { packageProject } from '../../vitest.shared.ts'
 
-export default defineProject({
-  resolve: { conditions: ['dev-source'] },
-  ssr: { resolve: { conditions: ['dev-source'] } },
-  test: { name: 'example-express', environment: 'node', include: ['src/**/*.test.ts'], testTimeout: 60_000 },
-})
+export default packageProject('example-express', 60_000)

@@ -1,13 +1,3 @@
-import { defineProject } from 'vitest/config'
+import { packageProject } from '../../vitest.shared.ts'
 
-export default defineProject({
-  resolve: { conditions: ['dev-source'] },
-  ssr: { resolve: { conditions: ['dev-source'] } },
-  test: {
-    name: 'express',
-    environment: 'node',
-    include: ['src/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
-  },
-})
+export default packageProject('express')

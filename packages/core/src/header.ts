@@ -10,8 +10,8 @@ export type HeaderParseResult =
   | { ok: true; credential: string }
   | { ok: false; error: 'missing_token' | 'malformed_header' | 'multiple_credentials' | 'token_too_long' }
 
-/** Longer headers are refused before they are scanned. */
-const MAX_HEADER_LENGTH = 1024
+/** Room for the scheme and spaces on top of the longest credential accepted. */
+const HEADER_SLACK = 64
 /** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 const JOINED_BEARER = /,[ \t]*bearer([ \t]|$)/i
@@ -25,7 +25,10 @@ function isSchemeBoundary(code: number): boolean {
  * RFC 6750 §2.1 grammar, strict: `Bearer` (any case), one or more spaces, exactly one b64token.
  * Another scheme (or nothing) is `missing_token`: RFC 6750 §3.1 answers it with a bare challenge.
  */
-export function parseAuthorization(input: AuthorizationInput): HeaderParseResult {
+export function parseAuthorization(
+  input: AuthorizationInput,
+  maxTokenLength: number = MAX_TOKEN_LENGTH,
+): HeaderParseResult {
   let value: string | null | undefined
   if (typeof input === 'string' || input == null) {
     value = input
@@ -35,7 +38,8 @@ export function parseAuthorization(input: AuthorizationInput): HeaderParseResult
     value = input[0]
   }
   if (value == null) return { ok: false, error: 'missing_token' }
-  if (value.length > MAX_HEADER_LENGTH) {
+  // Longer headers are refused before they are scanned.
+  if (value.length > maxTokenLength + HEADER_SLACK) {
     return /^[ \t]*bearer[ \t]/i.test(value)
       ? { ok: false, error: 'token_too_long' }
       : { ok: false, error: 'missing_token' }
@@ -65,6 +69,6 @@ export function parseAuthorization(input: AuthorizationInput): HeaderParseResult
       ? { ok: false, error: 'multiple_credentials' }
       : { ok: false, error: 'malformed_header' }
   }
-  if (credential.length > MAX_TOKEN_LENGTH) return { ok: false, error: 'token_too_long' }
+  if (credential.length > maxTokenLength) return { ok: false, error: 'token_too_long' }
   return { ok: true, credential }
 }

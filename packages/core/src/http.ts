@@ -25,6 +25,13 @@ export type GuardOptions = {
   optional?: boolean
   /** The `realm` of every challenge. Default `"api"`. */
   realm?: string
+  /** Which credentials this route takes: `'pat'`, `'session'` or both (`'any'`, the default). */
+  accept?: 'any' | 'pat' | 'session'
+  /**
+   * Also read a session token from this cookie when there is no Authorization header (browser
+   * apps). Only session tokens are taken from it. CSRF defence (SameSite, tokens) stays yours.
+   */
+  sessionCookie?: string
 }
 
 export type GuardInput = {
@@ -32,6 +39,8 @@ export type GuardInput = {
   authorization: AuthorizationInput
   /** The request target (path and query), to refuse tokens in the query string. */
   url: string
+  /** The Cookie header, read only when `sessionCookie` is set. */
+  cookie?: () => string | null | undefined
 }
 
 export type GuardResult = { ok: true; principal: Principal | null } | { ok: false; failure: HttpFailure }
@@ -50,7 +59,8 @@ export function defaultKeyward(): Keyward {
 }
 
 const REALM = /^[\x20-\x7e]{1,100}$/
-const GUARD_OPTIONS = new Set(['keyward', 'optional', 'realm', 'onError'])
+const GUARD_OPTIONS = new Set(['keyward', 'optional', 'realm', 'onError', 'accept', 'sessionCookie'])
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
 
 function isKeyward(value: unknown): value is Keyward {
   return typeof value === 'object' && value !== null && typeof (value as Keyward).check === 'function'
@@ -76,27 +86,55 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
   }
   const optional = options.optional ?? false
   if (typeof optional !== 'boolean') throw new TypeError('patAuth(): `optional` must be a boolean.')
+  const accept = options.accept ?? 'any'
+  if (accept !== 'any' && accept !== 'pat' && accept !== 'session') {
+    throw new TypeError("patAuth(): `accept` must be 'any', 'pat' or 'session'.")
+  }
+  const sessionCookie = options.sessionCookie
+  if (
+    sessionCookie !== undefined &&
+    (typeof sessionCookie !== 'string' || !COOKIE_NAME.test(sessionCookie))
+  ) {
+    throw new TypeError('patAuth(): `sessionCookie` must be a cookie name.')
+  }
   const keyward = options.keyward ?? defaultKeyward()
   const queryTokenFailure = failureFor(authError('multiple_credentials'), realm)
+  const wrongKindFailure = failureFor(authError('invalid_token'), realm)
 
-  const settle = (result: Awaited<ReturnType<Keyward['check']>>): GuardResult => {
-    if (result.ok) return { ok: true, principal: result.principal }
+  const settle = (
+    result: Awaited<ReturnType<Keyward['check']>>,
+    kind: GuardOptions['accept'],
+  ): GuardResult => {
+    if (result.ok) {
+      if (kind !== 'any' && result.principal.kind !== kind) return { ok: false, failure: wrongKindFailure }
+      return { ok: true, principal: result.principal }
+    }
     if (optional && result.error.code === 'missing_token') return NO_PRINCIPAL
     return { ok: false, failure: failureFor(result.error, realm) }
   }
+  const settleAccepted = (result: Awaited<ReturnType<Keyward['check']>>) => settle(result, accept)
+  const settleCookie = (result: Awaited<ReturnType<Keyward['check']>>) => settle(result, 'session')
 
   return {
     realm,
     optional,
-    authenticate({ authorization, url }) {
+    authenticate({ authorization, url, cookie }) {
       if (hasQueryToken(url)) {
         // RFC 6750 §2.3 is not supported: a token in a URL ends up in logs. With a header as well, it is
         // two credentials (400); alone, the request simply has none of ours.
         const hasHeader = authorization != null && authorization.length > 0
         if (hasHeader) return { ok: false, failure: queryTokenFailure }
       }
+      let settleResult = settleAccepted
+      if (sessionCookie !== undefined && (authorization == null || authorization.length === 0)) {
+        const fromCookie = readCookie(cookie?.(), sessionCookie)
+        if (fromCookie !== undefined) {
+          authorization = `Bearer ${fromCookie}`
+          settleResult = accept === 'pat' ? () => ({ ok: false, failure: wrongKindFailure }) : settleCookie
+        }
+      }
       const result = keyward.check(authorization)
-      return result instanceof Promise ? result.then(settle) : settle(result)
+      return result instanceof Promise ? result.then(settleResult) : settleResult(result)
     },
   }
 }
@@ -108,6 +146,18 @@ function hasQueryToken(url: string): boolean {
   // The cheap test first; a percent sign may hide an encoded name (access%5Ftoken).
   if (query === -1 || !(url.includes('access', query) || url.includes('%', query))) return false
   return new URLSearchParams(url.slice(query + 1)).has('access_token')
+}
+
+function readCookie(header: string | null | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  for (const pair of header.split(';')) {
+    const at = pair.indexOf('=')
+    if (at !== -1 && pair.slice(0, at).trim() === name) {
+      const value = pair.slice(at + 1).trim()
+      return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
+    }
+  }
+  return undefined
 }
 
 function quote(value: string): string {

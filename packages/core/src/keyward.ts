@@ -14,12 +14,14 @@ import { type AuthorizationInput, parseAuthorization } from './header.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
 import type { Principal } from './principal.js'
 import { assertScopeSyntax, normalizeScopes } from './scopes.js'
+import { createSessions, type IssuedSession, type SessionOptions } from './sessions.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { TokenCache } from './token-cache.js'
 import {
   assertTokenPrefix,
   displayPrefix,
   generateToken,
+  MAX_TOKEN_LENGTH,
   type ParsedToken,
   parseToken,
 } from './token-format.js'
@@ -48,6 +50,8 @@ export type KeywardOptions = {
   clock?: Clock
   /** Receives operational warnings (store outages); never a token. Default: console. */
   logger?: Logger
+  /** Session tokens with a session-version (`sv`) claim; see `SessionOptions`. */
+  sessions?: SessionOptions
 }
 
 export type TokenStatus = 'active' | 'expired' | 'revoked'
@@ -99,6 +103,8 @@ export type RejectionReason =
   | 'expired'
   | 'revoked'
   | 'bad_hash'
+  | 'bad_session'
+  | 'stale_session'
   | 'unavailable'
 
 export type KeywardStats = {
@@ -110,6 +116,8 @@ export type KeywardStats = {
   coalesced: number
   rejections: Record<RejectionReason, number>
   lastUsed: LastUsedStats
+  /** Session versions read from the store, sessions issued, bumps. */
+  sessions: { versionReads: number; issued: number; bumps: number }
   errors: { store: number }
 }
 
@@ -135,6 +143,14 @@ export type Keyward = {
       id: string,
       options?: { gracePeriod?: Duration; userId?: string },
     ): Promise<CreatedToken & { previous: TokenRecord }>
+  }
+  sessions: {
+    /** A session token for the user, carrying their current session version. Without scopes it grants `*`. */
+    issue(input: { userId: string; scopes?: readonly string[]; expiresIn?: Duration }): Promise<IssuedSession>
+    /** Log out everywhere: every session token issued before is refused. PATs are untouched. */
+    bump(userId: string): Promise<number>
+    /** The user's current session version (0 before any bump). */
+    version(userId: string): Promise<number>
   }
   stats(): KeywardStats
   /** Writes pending last-used times and waits for background rehashes. */
@@ -226,6 +242,7 @@ const KNOWN_OPTIONS = new Set([
   'retryAfter',
   'clock',
   'logger',
+  'sessions',
 ])
 
 export function createKeyward(options: KeywardOptions = {}): Keyward {
@@ -276,7 +293,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     return storePromise
   }
 
-  const stats: Omit<KeywardStats, 'lastUsed'> = {
+  const stats: Omit<KeywardStats, 'lastUsed' | 'sessions'> = {
     cache: { hits: 0, misses: 0, size: 0 },
     storeReads: 0,
     hashVerifications: 0,
@@ -295,6 +312,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       expired: 0,
       revoked: 0,
       bad_hash: 0,
+      bad_session: 0,
+      stale_session: 0,
       unavailable: 0,
     },
     errors: { store: 0 },
@@ -303,6 +322,17 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     stats.errors.store++
     logger.warn(`store error during ${during}: ${describeStoreError(error)}`)
   }
+
+  const sessions =
+    options.sessions === undefined
+      ? null
+      : createSessions(options.sessions, {
+          clock,
+          store: getStore,
+          allowList,
+          onStoreError: (error) => reportStoreError(error, 'a session version read'),
+        })
+  const maxTokenLength = sessions?.maxTokenLength ?? MAX_TOKEN_LENGTH
 
   const cache = new TokenCache({ max: cacheMax, ttl: cacheTtl, clock })
   const lastUsed = new LastUsedRecorder({
@@ -411,14 +441,31 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     }
   }
 
+  const patStart = `${tokenPrefix}_`
+  const sessionApi = () => {
+    if (sessions === null)
+      throw new KeywardError(
+        'invalid_option',
+        'Sessions are not configured: pass `sessions` to createKeyward().',
+      )
+    assertOpen()
+    return sessions
+  }
+
   // Single flight: concurrent misses for one token share one store read and one verification.
   const inFlight = new Map<string, Promise<AuthResult>>()
 
   const check = (authorization: AuthorizationInput): AuthResult | Promise<AuthResult> => {
-    const header = parseAuthorization(authorization)
+    const header = parseAuthorization(authorization, maxTokenLength)
     if (!header.ok) {
       stats.rejections[header.error]++
       return HEADER_FAILURES[header.error]
+    }
+    if (sessions !== null && !header.credential.startsWith(patStart) && sessions.claims(header.credential)) {
+      if (closed) return reject('unavailable')
+      return sessions
+        .verify(header.credential)
+        .then((verdict) => (verdict.ok ? verdict : reject(verdict.reason)))
     }
     const parsed = parseToken(header.credential, tokenPrefix)
     if (!parsed.ok) {
@@ -606,12 +653,18 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     check,
     authenticate: async (authorization) => check(authorization),
     tokens,
+    sessions: {
+      issue: async (input) => sessionApi().issue(input),
+      bump: async (userId) => sessionApi().bump(userId, clock.now()),
+      version: async (userId) => sessionApi().version(userId),
+    },
     stats: () => ({
       ...stats,
       cache: { ...stats.cache, size: cache.size },
       rejections: { ...stats.rejections },
       errors: { ...stats.errors },
       lastUsed: { ...lastUsed.stats },
+      sessions: { versionReads: 0, issued: 0, bumps: 0, ...sessions?.stats },
     }),
     flush,
     async close() {

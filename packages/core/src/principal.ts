@@ -5,5 +5,7 @@ export type Principal = {
   readonly scopes: readonly string[]
   /** The token's id, for a PAT. */
   readonly tokenId?: string
+  /** The token's `jti`, for a session. */
+  readonly sessionId?: string
   readonly expiresAt: Date | null
 }

@@ -51,6 +51,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
     const result = guard.authenticate({
       authorization: authorizationFromRawHeaders(req.rawHeaders),
       url: req.url,
+      cookie: () => req.headers.cookie,
     })
     const settled = result instanceof Promise ? result.then(settle) : settle(result)
     // Errors (from onError, say) go to Express's error handling rather than becoming unhandled rejections.

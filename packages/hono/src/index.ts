@@ -54,7 +54,11 @@ export function patAuth(
     // with ", ", which the core also reads as several credentials.
     const rawHeaders = (c.env as { incoming?: { rawHeaders?: string[] } } | undefined)?.incoming?.rawHeaders
     const authorization = rawHeaders ? authorizationFromRawHeaders(rawHeaders) : c.req.header('authorization')
-    const result = await guard.authenticate({ authorization, url: c.req.url })
+    const result = await guard.authenticate({
+      authorization,
+      url: c.req.url,
+      cookie: () => c.req.header('cookie'),
+    })
     if (!result.ok) return fail(c, result.failure, onError)
     rememberRealm(c, guard.realm)
     if (result.principal) c.set('principal', result.principal)

@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto'
+import { type CryptoKey, type JWTVerifyGetKey, jwtVerify, type KeyObject, SignJWT } from 'jose'
+import { LRUCache } from 'lru-cache'
+import type { Clock } from './clock.js'
+import { type Duration, toMilliseconds } from './duration.js'
+import { KeywardError } from './errors.js'
+import type { Principal } from './principal.js'
+import { normalizeScopes } from './scopes.js'
+import type { KeywardStore } from './store.js'
+
+type SigningKey = CryptoKey | KeyObject | Uint8Array
+
+/** What a session token asserts, as `jwtVerify` or a custom verifier returns it. */
+export type SessionClaims = {
+  /** The user id. */
+  sub?: unknown
+  /** The user's session version when the token was issued. */
+  sv?: unknown
+  /** Space-separated scopes. */
+  scope?: unknown
+  /** Expiry, in seconds since the epoch (JWT NumericDate). */
+  exp?: unknown
+  jti?: unknown
+}
+
+export type SessionOptions = {
+  /** HS256 with this secret (at least 32 bytes): the default mode. */
+  secret?: string | Uint8Array
+  /** EdDSA or ES256: sign with `privateKey`, verify with `publicKey` (or `jwks`). */
+  algorithm?: 'HS256' | 'EdDSA' | 'ES256'
+  privateKey?: CryptoKey | KeyObject
+  publicKey?: CryptoKey | KeyObject
+  /** Verify against a key set: jose's `createRemoteJWKSet(url)` or `createLocalJWKSet(jwks)`. */
+  jwks?: JWTVerifyGetKey
+  /**
+   * Sessions minted elsewhere (PASETO, an identity provider): return the claims, or null (or
+   * throw) for an invalid token. Keyward still enforces `sub`, `sv` and `exp` on what it returns.
+   */
+  verify?: (token: string) => SessionClaims | null | Promise<SessionClaims | null>
+  issuer?: string
+  audience?: string
+  /** Lifetime of `issue()`d tokens when none is given. Default `'1h'`. */
+  expiresIn?: Duration
+  /** The per-process cache of session versions. Default `{ ttl: '60s', max: 10000 }`. */
+  versionCache?: { ttl?: Duration; max?: number }
+  /** Longest session token accepted. Default 4096 characters. */
+  maxTokenLength?: number
+}
+
+export type IssuedSession = {
+  readonly token: string
+  readonly sessionId: string
+  /** The session version the token carries. */
+  readonly version: number
+  readonly expiresAt: Date
+}
+
+export type SessionVerdict =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: 'bad_session' | 'stale_session' | 'unavailable' }
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+const SESSION_OPTIONS = new Set([
+  'secret',
+  'algorithm',
+  'privateKey',
+  'publicKey',
+  'jwks',
+  'verify',
+  'issuer',
+  'audience',
+  'expiresIn',
+  'versionCache',
+  'maxTokenLength',
+])
+
+function invalid(message: string): never {
+  throw new KeywardError('invalid_option', `sessions: ${message}`)
+}
+
+/** Session tokens with a session-version claim: `issue`, `bump`, and the check `authenticate` runs. */
+export function createSessions(
+  options: SessionOptions,
+  context: {
+    clock: Clock
+    store: () => Promise<KeywardStore>
+    allowList: ReadonlySet<string> | null
+    onStoreError: (error: unknown) => void
+  },
+) {
+  if (typeof options !== 'object' || options === null) invalid('expected an options object.')
+  for (const key of Object.keys(options)) {
+    if (!SESSION_OPTIONS.has(key)) invalid(`unknown option ${JSON.stringify(key)}.`)
+  }
+  const { clock } = context
+  const modes = [options.secret, options.publicKey ?? options.privateKey, options.jwks, options.verify]
+  if (modes.filter((m) => m !== undefined).length !== 1) {
+    invalid('configure exactly one of secret, a key pair (privateKey/publicKey), jwks or verify.')
+  }
+  let signingKey: SigningKey | null = null
+  let verificationKey: SigningKey | JWTVerifyGetKey | null = null
+  let algorithms: string[]
+  if (options.secret !== undefined) {
+    const secret =
+      typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret
+    if (!(secret instanceof Uint8Array) || secret.length < 32) invalid('secret must be at least 32 bytes.')
+    if (options.algorithm !== undefined && options.algorithm !== 'HS256')
+      invalid('a secret signs with HS256 only.')
+    signingKey = secret
+    verificationKey = secret
+    algorithms = ['HS256']
+  } else if (options.verify !== undefined) {
+    if (typeof options.verify !== 'function') invalid('verify must be a function.')
+    algorithms = []
+  } else {
+    const algorithm = options.algorithm
+    if (algorithm !== 'EdDSA' && algorithm !== 'ES256')
+      invalid("a key pair or JWKS needs algorithm 'EdDSA' or 'ES256'.")
+    algorithms = [algorithm]
+    signingKey = options.privateKey ?? null
+    verificationKey = options.jwks ?? options.publicKey ?? null
+    if (verificationKey === null) invalid('a key pair needs publicKey (or jwks) to verify.')
+  }
+  const defaultLifetime = toMilliseconds(options.expiresIn ?? '1h', 'sessions.expiresIn')
+  const maxTokenLength = options.maxTokenLength ?? 4096
+  if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength < 256 || maxTokenLength > 16_384) {
+    invalid('maxTokenLength must be an integer from 256 to 16384.')
+  }
+  const versionTtl = toMilliseconds(options.versionCache?.ttl ?? '60s', 'sessions.versionCache.ttl')
+  const versionMax = options.versionCache?.max ?? 10_000
+  if (!Number.isSafeInteger(versionMax) || versionMax < 1)
+    invalid('versionCache.max must be a positive integer.')
+
+  const stats = { versionReads: 0, issued: 0, bumps: 0 }
+  // fetch() coalesces concurrent misses for one user into one store read.
+  const versions: LRUCache<string, number> = new LRUCache<string, number>({
+    max: versionMax,
+    ttl: Math.max(versionTtl, 1),
+    perf: clock,
+    // Read the clock on every check: an injected clock may jump, and a version must not outlive its TTL.
+    ttlResolution: 0,
+    fetchMethod: async (userId): Promise<number> => {
+      stats.versionReads++
+      const read = await (await context.store()).getSessionVersion(userId)
+      // Versions only grow: never let a read that raced a bump move the cache backwards.
+      return Math.max(read, versions.peek(userId, { allowStale: true }) ?? 0)
+    },
+  })
+
+  async function currentVersion(userId: string, fresh: boolean): Promise<number | null> {
+    try {
+      const version = await versions.fetch(userId, fresh ? { forceRefresh: true } : {})
+      if (version === undefined) return null
+      return Math.max(version, versions.peek(userId, { allowStale: true }) ?? 0)
+    } catch (error) {
+      context.onStoreError(error)
+      return null
+    }
+  }
+
+  async function claimsOf(token: string): Promise<SessionClaims | null> {
+    if (options.verify) {
+      try {
+        return (await options.verify(token)) ?? null
+      } catch {
+        return null
+      }
+    }
+    if (!JWT_SHAPE.test(token) || verificationKey === null) return null
+    try {
+      const { payload } = await jwtVerify(token, verificationKey as Uint8Array, {
+        algorithms,
+        currentDate: new Date(clock.now()),
+        requiredClaims: ['exp', 'sub'],
+        ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+        ...(options.audience === undefined ? {} : { audience: options.audience }),
+      })
+      return payload
+    } catch {
+      return null
+    }
+  }
+
+  return {
+    maxTokenLength,
+    stats,
+    /** Does this credential go to the session check (rather than the PAT parser)? */
+    claims(credential: string): boolean {
+      return options.verify !== undefined || JWT_SHAPE.test(credential)
+    },
+
+    async verify(token: string): Promise<SessionVerdict> {
+      const claims = await claimsOf(token)
+      if (claims === null || typeof claims !== 'object') return { ok: false, reason: 'bad_session' }
+      const { sub, sv, scope, exp, jti } = claims
+      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255)
+        return { ok: false, reason: 'bad_session' }
+      // Required: a non-negative safe integer. A string, a float, null, a huge number: all refused.
+      if (typeof sv !== 'number' || !Number.isSafeInteger(sv) || sv < 0)
+        return { ok: false, reason: 'bad_session' }
+      if (scope !== undefined && typeof scope !== 'string') return { ok: false, reason: 'bad_session' }
+      if (exp !== undefined && (typeof exp !== 'number' || !Number.isFinite(exp)))
+        return { ok: false, reason: 'bad_session' }
+      const expiresAt = typeof exp === 'number' ? exp * 1000 : null
+      if (expiresAt !== null && expiresAt <= clock.now()) return { ok: false, reason: 'bad_session' }
+
+      let current = await currentVersion(sub, false)
+      // A claim ahead of the cache may mean the cache is behind (a bump elsewhere): read once more.
+      if (current !== null && sv > current) current = await currentVersion(sub, true)
+      if (current === null) return { ok: false, reason: 'unavailable' }
+      if (sv !== current) return { ok: false, reason: 'stale_session' }
+      const principal: Principal = Object.freeze({
+        kind: 'session',
+        userId: sub,
+        scopes: Object.freeze(scope === undefined ? [] : scope.split(' ').filter(Boolean)),
+        expiresAt: expiresAt === null ? null : new Date(expiresAt),
+        ...(typeof jti === 'string' ? { sessionId: jti } : {}),
+      })
+      return { ok: true, principal }
+    },
+
+    async issue(input: {
+      userId: string
+      scopes?: readonly string[]
+      expiresIn?: Duration
+    }): Promise<IssuedSession> {
+      if (signingKey === null) {
+        throw new KeywardError(
+          'invalid_option',
+          'sessions.issue() needs a secret or a privateKey to sign with.',
+        )
+      }
+      const userId = input?.userId
+      if (typeof userId !== 'string' || userId.length === 0 || userId.length > 255) {
+        throw new KeywardError(
+          'invalid_argument',
+          'userId must be a non-empty string of at most 255 characters.',
+        )
+      }
+      // Without scopes a session grants everything its user may do: `*`.
+      const scopes = input.scopes === undefined ? ['*'] : normalizeScopes(input.scopes, context.allowList)
+      const lifetime =
+        input.expiresIn === undefined ? defaultLifetime : toMilliseconds(input.expiresIn, 'expiresIn')
+      if (lifetime <= 0) throw new KeywardError('invalid_argument', 'expiresIn must be positive.')
+      const version = await currentVersion(userId, false)
+      if (version === null) throw new KeywardError('store_error', 'Could not read the session version.')
+      const now = clock.now()
+      const expiresAt = now + lifetime
+      const sessionId = randomUUID()
+      const jwt = new SignJWT({ sv: version, scope: scopes.join(' ') })
+        .setProtectedHeader({ alg: algorithms[0] ?? 'HS256', typ: 'JWT' })
+        .setSubject(userId)
+        .setIssuedAt(Math.floor(now / 1000))
+        .setExpirationTime(Math.floor(expiresAt / 1000))
+        .setJti(sessionId)
+      if (options.issuer !== undefined) jwt.setIssuer(options.issuer)
+      if (options.audience !== undefined) jwt.setAudience(options.audience)
+      stats.issued++
+      return Object.freeze({
+        token: await jwt.sign(signingKey),
+        sessionId,
+        version,
+        expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000),
+      })
+    },
+
+    /** Log out everywhere: every session token issued before is refused from now on. */
+    async bump(userId: string, at: number): Promise<number> {
+      if (typeof userId !== 'string' || userId.length === 0 || userId.length > 255) {
+        throw new KeywardError(
+          'invalid_argument',
+          'userId must be a non-empty string of at most 255 characters.',
+        )
+      }
+      const version = await (await context.store()).bumpSessionVersion(userId, at)
+      versions.set(userId, Math.max(version, versions.peek(userId, { allowStale: true }) ?? 0))
+      stats.bumps++
+      return version
+    },
+
+    async version(userId: string): Promise<number> {
+      const version = await currentVersion(userId, true)
+      if (version === null) throw new KeywardError('store_error', 'Could not read the session version.')
+      return version
+    },
+  }
+}
+
+export type Sessions = ReturnType<typeof createSessions>

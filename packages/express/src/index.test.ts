@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { authError, type Keyward } from '@keyward/core'
-import { conformance, fetchVia } from '@keyward/test-kit'
+import { conformance, overLoopback } from '@keyward/test-kit'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { patAuth, requireAnyScope, requireScope } from './index.js'
@@ -21,6 +21,12 @@ function app(kw: Keyward) {
   })
   app.get('/custom', custom, (_req, res) => {
     res.send('ok')
+  })
+  app.get('/pat-only', patAuth({ keyward: kw, realm: 'test', accept: 'pat' }), (req, res) => {
+    res.json(req.principal)
+  })
+  app.get('/cookie', patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid' }), (req, res) => {
+    res.json(req.principal)
   })
   app.use(patAuth({ keyward: kw, realm: 'test' }))
   app.get('/me', (req, res) => {
@@ -51,7 +57,7 @@ await conformance({
           }),
         )
       })
-    return { listen, request: (path, headers) => fetchVia(listen, path, headers) }
+    return overLoopback(listen)
   },
 })
 

@@ -16,6 +16,12 @@ function app(kw: Keyward) {
     patAuth({ keyward: kw, onError: (f, c) => c.text(`custom:${f.error.code}`, 418) }),
     (c) => c.text('ok'),
   )
+  app.get('/pat-only', patAuth({ keyward: kw, realm: 'test', accept: 'pat' }), (c) =>
+    c.json(c.get('principal')),
+  )
+  app.get('/cookie', patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid' }), (c) =>
+    c.json(c.get('principal')),
+  )
   app.use('*', patAuth({ keyward: kw, realm: 'test' }))
   app.get('/me', (c) => c.json(c.get('principal')))
   app.get('/repos', requireScope('repo:read'), (c) => c.json(c.get('principal')))

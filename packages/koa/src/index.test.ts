@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Keyward } from '@keyward/core'
-import { conformance, fetchVia } from '@keyward/test-kit'
+import { conformance, overLoopback } from '@keyward/test-kit'
 import Koa, { type Middleware } from 'koa'
 import { patAuth, requireAnyScope, requireScope } from './index.js'
 
@@ -38,6 +38,16 @@ function app(kw: Keyward) {
   app.use(
     route('/custom', custom, (ctx) => {
       ctx.body = 'ok'
+    }),
+  )
+  app.use(
+    route('/pat-only', patAuth({ keyward: kw, realm: 'test', accept: 'pat' }), (ctx) => {
+      ctx.body = ctx.state.principal
+    }),
+  )
+  app.use(
+    route('/cookie', patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid' }), (ctx) => {
+      ctx.body = ctx.state.principal
     }),
   )
   app.use(patAuth({ keyward: kw, realm: 'test' }))
@@ -77,6 +87,6 @@ await conformance({
           }),
         )
       })
-    return { listen, request: (path, headers) => fetchVia(listen, path, headers) }
+    return overLoopback(listen)
   },
 })

@@ -1,6 +1,7 @@
 import { connect } from 'node:net'
 import { argon2Hasher, createKeyward, type Keyward, type KeywardOptions } from '@keyward/core'
-import { describe, expect, it } from 'vitest'
+import { SignJWT } from 'jose'
+import { afterEach, describe, expect, it } from 'vitest'
 // The test kit is private: it shares the core's test backends rather than publishing them.
 import { type Backend, backends, manualClock } from '../../core/src/testing/backends.js'
 
@@ -14,6 +15,8 @@ export type App = {
   request(path: string, headers?: Record<string, string>): Promise<Reply>
   /** A real server on 127.0.0.1, for raw-socket cases. */
   listen(): Promise<{ port: number; close(): Promise<void> }>
+  /** Stops whatever `request` started. */
+  close?(): Promise<void>
 }
 
 /**
@@ -22,7 +25,9 @@ export type App = {
  * GET /me → 200 JSON principal; GET /repos → requireScope('repo:read');
  * GET /write → requireScope('repo:read', 'repo:write'); GET /any → requireAnyScope('admin', 'repo:write');
  * GET /optional → 200 JSON { principal: … | null }; GET /bare-scope → requireScope('repo:read');
- * GET /custom → patAuth with an `onError` that answers 418 with the body `custom:<error code>`.
+ * GET /custom → patAuth with an `onError` that answers 418 with the body `custom:<error code>`;
+ * GET /pat-only → patAuth({ accept: 'pat', realm: 'test' }), 200 JSON principal;
+ * GET /cookie → patAuth({ sessionCookie: 'sid', realm: 'test' }), 200 JSON principal.
  */
 export type Harness = { name: string; app(kw: Keyward): App }
 
@@ -42,22 +47,24 @@ export function rawRequest(port: number, head: string): Promise<string> {
   })
 }
 
-/** For Express and Koa: fetch on a loopback server started for this request. */
-export async function fetchVia(
-  listen: App['listen'],
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<Reply> {
-  const server = await listen()
-  try {
-    const response = await fetch(`http://127.0.0.1:${server.port}${path}`, { headers })
-    return { status: response.status, headers: response.headers, body: await response.text() }
-  } finally {
-    await server.close()
+/** For Express and Koa: requests over one loopback server, started on first use. */
+export function overLoopback(listen: App['listen']): App {
+  let server: Promise<{ port: number; close(): Promise<void> }> | null = null
+  return {
+    listen,
+    async request(path, headers = {}) {
+      server ??= listen()
+      const response = await fetch(`http://127.0.0.1:${(await server).port}${path}`, { headers })
+      return { status: response.status, headers: response.headers, body: await response.text() }
+    },
+    async close() {
+      await (await server)?.close()
+    },
   }
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+const SESSION_SECRET = 'conformance-session-secret-0123456789'
 
 /** Every case of the shared behaviour, run for one framework against every store backend. */
 export async function conformance(harness: Harness): Promise<void> {
@@ -66,6 +73,11 @@ export async function conformance(harness: Harness): Promise<void> {
 
 function suite(harness: Harness, backend: Backend): void {
   describe(`${harness.name} conformance on ${backend.name}`, () => {
+    const apps: App[] = []
+    afterEach(async () => {
+      await Promise.all(apps.splice(0).map((app) => app.close?.()))
+    })
+
     async function setup(options: Omit<KeywardOptions, 'store'> = {}) {
       const { store } = await backend.create()
       const clock = manualClock()
@@ -75,11 +87,14 @@ function suite(harness: Harness, backend: Backend): void {
         tokenPrefix: 'test',
         hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
         logger: { warn: () => {} },
+        sessions: { secret: SESSION_SECRET },
         ...options,
       })
       const mint = async (scopes: string[] = ['repo:read'], expiresIn?: number) =>
         kw.tokens.create({ userId: 'u1', name: 'n', scopes, ...(expiresIn ? { expiresIn } : {}) })
-      return { kw, store, clock, mint, app: harness.app(kw) }
+      const app = harness.app(kw)
+      apps.push(app)
+      return { kw, store, clock, mint, app }
     }
 
     const expectFailure = (reply: Reply, status: number, challenge: string | null, error: string) => {
@@ -300,6 +315,115 @@ function suite(harness: Harness, backend: Backend): void {
       } finally {
         await server.close()
       }
+    })
+
+    it('sessions: 200 as kind session; after bump the old token is 401 on the next request, a new one 200', async () => {
+      const { app, kw } = await setup()
+      const old = await kw.sessions.issue({ userId: 'u1', scopes: ['repo:read'] })
+      const first = await app.request('/me', bearer(old.token))
+      expect([first.status, JSON.parse(first.body)]).toEqual([
+        200,
+        expect.objectContaining({ kind: 'session', userId: 'u1', scopes: ['repo:read'] }),
+      ])
+      await kw.sessions.bump('u1')
+      expectFailure(
+        await app.request('/me', bearer(old.token)),
+        401,
+        'Bearer realm="test", error="invalid_token"',
+        'invalid_token',
+      )
+      const fresh = await kw.sessions.issue({ userId: 'u1' })
+      expect((await app.request('/me', bearer(fresh.token))).status).toBe(200)
+    })
+
+    it('sessions: malformed sv, bad signatures, expiry and nbf are 401 invalid_token, never 500', async () => {
+      const { app, clock } = await setup()
+      const seconds = Math.floor(clock.now() / 1000)
+      const sign = (
+        claims: Record<string, unknown>,
+        secret = SESSION_SECRET,
+        times = { nbf: seconds, exp: seconds + 600 },
+      ) =>
+        new SignJWT({ ...claims, ...times })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('u1')
+          .sign(new TextEncoder().encode(secret))
+      const tokens = await Promise.all([
+        sign({}),
+        sign({ sv: '0' }),
+        sign({ sv: 0.5 }),
+        sign({ sv: -1 }),
+        sign({ sv: 2 ** 53 }),
+        sign({ sv: null }),
+        sign({ sv: { v: 0 } }),
+        sign({ sv: 0 }, 'another-secret-that-is-long-enough-too'),
+        sign({ sv: 0 }, SESSION_SECRET, { nbf: seconds - 600, exp: seconds - 1 }),
+        sign({ sv: 0 }, SESSION_SECRET, { nbf: seconds + 600, exp: seconds + 1200 }),
+      ])
+      const good = await sign({ sv: 0 })
+      tokens.push(`${good.slice(0, -2)}${good.endsWith('AA') ? 'BB' : 'AA'}`)
+      for (const token of tokens) {
+        expectFailure(
+          await app.request('/me', bearer(token)),
+          401,
+          'Bearer realm="test", error="invalid_token"',
+          'invalid_token',
+        )
+      }
+      expect((await app.request('/me', bearer(good))).status).toBe(200)
+    })
+
+    it('sessions: 500 concurrent requests for one user on a cold cache read the version once', async () => {
+      const { app, kw, store, clock } = await setup()
+      // Issued by another instance, so this app's version cache starts cold.
+      const issuer = createKeyward({
+        store,
+        clock,
+        tokenPrefix: 'test',
+        sessions: { secret: SESSION_SECRET },
+      })
+      const { token } = await issuer.sessions.issue({ userId: 'u-cold' })
+      const replies = await Promise.all(Array.from({ length: 500 }, () => app.request('/me', bearer(token))))
+      expect(replies.every((r) => r.status === 200)).toBe(true)
+      expect(kw.stats().sessions.versionReads).toBeLessThanOrEqual(1)
+    })
+
+    it('sessions: scopes from the scope claim against requireScope; no scopes means *', async () => {
+      const { app, kw } = await setup()
+      const reader = await kw.sessions.issue({ userId: 'u1', scopes: ['repo:read'] })
+      expect((await app.request('/repos', bearer(reader.token))).status).toBe(200)
+      expectFailure(
+        await app.request('/write', bearer(reader.token)),
+        403,
+        'Bearer realm="test", error="insufficient_scope", scope="repo:read repo:write"',
+        'insufficient_scope',
+      )
+      const everything = await kw.sessions.issue({ userId: 'u1' })
+      expect((await app.request('/write', bearer(everything.token))).status).toBe(200)
+    })
+
+    it('accept: a PAT-only route refuses a session with 401', async () => {
+      const { app, kw, mint } = await setup()
+      const session = await kw.sessions.issue({ userId: 'u1' })
+      expectFailure(
+        await app.request('/pat-only', bearer(session.token)),
+        401,
+        'Bearer realm="test", error="invalid_token"',
+        'invalid_token',
+      )
+      expect((await app.request('/pat-only', bearer((await mint()).token))).status).toBe(200)
+    })
+
+    it('sessionCookie: a session in the cookie passes, a PAT there does not, the header wins', async () => {
+      const { app, kw, mint } = await setup()
+      const session = await kw.sessions.issue({ userId: 'from-cookie' })
+      const pat = await mint()
+      const viaCookie = await app.request('/cookie', { cookie: `theme=dark; sid=${session.token}` })
+      expect([viaCookie.status, JSON.parse(viaCookie.body).userId]).toEqual([200, 'from-cookie'])
+      expect((await app.request('/cookie', { cookie: `sid=${pat.token}` })).status).toBe(401)
+      const both = await app.request('/cookie', { cookie: `sid=${session.token}`, ...bearer(pat.token) })
+      expect(JSON.parse(both.body)).toMatchObject({ kind: 'pat', userId: 'u1' })
+      expectFailure(await app.request('/cookie'), 401, 'Bearer realm="test"', 'missing_token')
     })
   })
 }

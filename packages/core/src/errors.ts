@@ -95,6 +95,7 @@ export const KEYWARD_ERROR_CODES = {
   token_not_found: 'No such token (or it belongs to another user).',
   token_not_active: 'The token is revoked or expired.',
   store_error: 'The token store failed.',
+  invalidation_unconfirmed: 'Saved in the store, but other processes could not be told at once.',
   closed: 'This Keyward instance is closed.',
 } as const
 

@@ -1,4 +1,4 @@
-import { hash as digestOf } from 'node:crypto'
+import { hash as digestOf, timingSafeEqual } from 'node:crypto'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import {
@@ -15,6 +15,7 @@ import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
 import type { Principal } from './principal.js'
 import { assertScopeSyntax, normalizeScopes } from './scopes.js'
 import { createSessions, type IssuedSession, type SessionOptions } from './sessions.js'
+import type { InvalidationBus, InvalidationMessage, SharedCache } from './shared-cache.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { TokenCache } from './token-cache.js'
 import {
@@ -41,8 +42,14 @@ export type KeywardOptions = {
   scopes?: readonly string[]
   /** Default: argon2id at OWASP's minimum (m=19456 KiB, t=2, p=1). */
   hasher?: TokenHasher
-  /** The in-process cache of verified tokens. `ttl` is clamped to each token's expiry. */
-  cache?: { ttl?: Duration; max?: number }
+  /**
+   * The in-process cache of verified tokens; `ttl` is clamped to each token's expiry. Default
+   * `'10m'`, or `'5s'` with a shared cache, so that it never outlives an invalidation by much.
+   * `sharedTtl` (default `'10m'`) is the TTL of the shared level.
+   */
+  cache?: { ttl?: Duration; max?: number; sharedTtl?: Duration }
+  /** A second cache level and invalidation bus shared by every process: `redisCache()`. */
+  sharedCache?: SharedCache
   /** How often pending `last_used_at` writes are flushed (default 1 s). Each token is written at most once per cache TTL. */
   lastUsed?: { flushInterval?: Duration }
   /** Seconds for `Retry-After` when the store cannot answer. Default 5. */
@@ -118,6 +125,10 @@ export type KeywardStats = {
   lastUsed: LastUsedStats
   /** Session versions read from the store, sessions issued, bumps. */
   sessions: { versionReads: number; issued: number; bumps: number }
+  /** The shared level: hits, misses, entries written, failed commands, and whether it is failing now. */
+  sharedCache: { hits: number; misses: number; writes: number; errors: number; down: boolean }
+  /** Messages published and received on the bus; `gaps`: reconnections after which caches were dropped. */
+  invalidations: { published: number; received: number; errors: number; gaps: number }
   errors: { store: number }
 }
 
@@ -169,6 +180,12 @@ function requireText(value: unknown, what: string): string {
     )
   }
   return value
+}
+
+/** Constant-time comparison of a shared entry's base64 digest with this request's. */
+function sameDigest(stored: string, digest: Buffer): boolean {
+  const buffer = Buffer.from(stored, 'base64')
+  return buffer.length === digest.length && timingSafeEqual(buffer, digest)
 }
 
 function toDate(ms: number | null): Date | null {
@@ -243,6 +260,7 @@ const KNOWN_OPTIONS = new Set([
   'clock',
   'logger',
   'sessions',
+  'sharedCache',
 ])
 
 export function createKeyward(options: KeywardOptions = {}): Keyward {
@@ -266,7 +284,9 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const clock = options.clock ?? systemClock
   const hasher = options.hasher ?? argon2Hasher()
   const logger = options.logger ?? { warn: (message: string) => console.warn(`[keyward] ${message}`) }
-  const cacheTtl = toMilliseconds(options.cache?.ttl ?? '10m', 'cache.ttl')
+  const shared = options.sharedCache ?? null
+  const cacheTtl = toMilliseconds(options.cache?.ttl ?? (shared ? '5s' : '10m'), 'cache.ttl')
+  const sharedTtl = toMilliseconds(options.cache?.sharedTtl ?? '10m', 'cache.sharedTtl')
   const cacheMax = options.cache?.max ?? 10_000
   if (!Number.isSafeInteger(cacheMax) || cacheMax < 1) {
     throw new KeywardError('invalid_option', `cache.max must be a positive integer; got ${cacheMax}.`)
@@ -283,7 +303,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   let storePromise: Promise<KeywardStore> | null = null
   const getStore = (): Promise<KeywardStore> => {
     if (storePromise === null) {
-      const opening = Promise.resolve(options.store ?? storeFromEnv())
+      const opening = Promise.resolve(options.store ?? storeFromEnv()).then((store) => {
+        if (!shared) startBus(store.bus)
+        return store
+      })
       // A failed open (database not there yet) is tried again on the next call, not remembered.
       opening.catch(() => {
         if (storePromise === opening) storePromise = null
@@ -294,6 +317,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   }
 
   const stats: Omit<KeywardStats, 'lastUsed' | 'sessions'> = {
+    sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false },
+    invalidations: { published: 0, received: 0, errors: 0, gaps: 0 },
     cache: { hits: 0, misses: 0, size: 0 },
     storeReads: 0,
     hashVerifications: 0,
@@ -323,6 +348,18 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     logger.warn(`store error during ${during}: ${describeStoreError(error)}`)
   }
 
+  // The shared level is an optimisation: when it fails, warn once, count, and carry on without it.
+  const sharedFailed = (error: unknown) => {
+    stats.sharedCache.errors++
+    if (!stats.sharedCache.down)
+      logger.warn(`shared cache unavailable, carrying on without it: ${describeStoreError(error)}`)
+    stats.sharedCache.down = true
+  }
+  const sharedWorked = () => {
+    if (stats.sharedCache.down) logger.warn('shared cache reachable again')
+    stats.sharedCache.down = false
+  }
+
   const sessions =
     options.sessions === undefined
       ? null
@@ -331,6 +368,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           store: getStore,
           allowList,
           onStoreError: (error) => reportStoreError(error, 'a session version read'),
+          shared,
+          sharedTtl,
+          onSharedError: sharedFailed,
+          onSharedSuccess: sharedWorked,
+          propagate: (message, during) => propagate(message, during),
         })
   const maxTokenLength = sessions?.maxTokenLength ?? MAX_TOKEN_LENGTH
 
@@ -368,12 +410,87 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   let generation = 0
   let missesInFlight = 0
   const invalidatedAt = new Map<string, number>()
+  let everythingInvalidatedAt = -1
   const invalidate = (ids: Iterable<string>) => {
     generation++
     for (const id of ids) {
       cache.delete(id)
       lastUsed.forget(id)
       if (missesInFlight > 0) invalidatedAt.set(id, generation)
+    }
+  }
+  const fenced = (id: string, startedAt: number) =>
+    (invalidatedAt.get(id) ?? -1) > startedAt || everythingInvalidatedAt > startedAt
+
+  // The invalidation bus: the shared cache's (Redis pub/sub), else the store's (Postgres NOTIFY).
+  let bus: InvalidationBus | null = null
+  let busLive = false
+  const startBus = (candidate: InvalidationBus | undefined) => {
+    if (bus !== null || candidate === undefined) return
+    bus = candidate
+    candidate
+      .subscribe(
+        (message) => {
+          stats.invalidations.received++
+          if (message.tokens) invalidate(message.tokens)
+          if (message.user) sessions?.noteVersion(message.user.id, message.user.version)
+        },
+        () => {
+          // Back after a disconnection: messages may have been missed, so nothing cached is trusted.
+          stats.invalidations.gaps++
+          generation++
+          everythingInvalidatedAt = generation
+          cache.clear()
+          sessions?.forgetVersions()
+        },
+      )
+      .then(
+        () => {
+          busLive = true
+        },
+        (error) => {
+          stats.invalidations.errors++
+          logger.warn(`could not subscribe to invalidations: ${describeStoreError(error)}`)
+        },
+      )
+  }
+  if (shared) startBus(shared.bus)
+  /** Until the bus listens, in-process entries live at most this long (a missed message's bound). */
+  const UNSUBSCRIBED_TTL = 5000
+
+  /**
+   * After the store is written: drop the entries here, at the shared level and on every process.
+   * Throws `invalidation_unconfirmed` when the others could not be told, naming the bound.
+   */
+  const propagate = async (message: InvalidationMessage, during: string): Promise<void> => {
+    if (message.tokens) invalidate(message.tokens)
+    let failure: unknown = null
+    if (shared) {
+      try {
+        if (message.tokens?.length) await shared.invalidateTokens(message.tokens)
+        if (message.user) await shared.writeVersion(message.user.id, message.user.version, sharedTtl)
+        sharedWorked()
+      } catch (error) {
+        sharedFailed(error)
+        failure = error
+      }
+    }
+    if (bus !== null) {
+      try {
+        await bus.publish(message)
+        stats.invalidations.published++
+      } catch (error) {
+        stats.invalidations.errors++
+        failure ??= error
+      }
+    }
+    if (failure !== null) {
+      const bound = message.user ? (sessions?.versionTtl ?? 0) : cacheTtl
+      throw new KeywardError(
+        'invalidation_unconfirmed',
+        `${during} is saved in the store, but other processes could not be told (${describeStoreError(failure)}). ` +
+          `They stop accepting what it replaced within ${bound} ms, their in-process cache TTL.`,
+      )
     }
   }
 
@@ -400,6 +517,31 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       let verifiedHash: string | null = null
       for (let attempt = 0; attempt < 3; attempt++) {
         const startedAt = generation
+        let sharedGeneration: string | null = null
+        if (shared) {
+          try {
+            const { entry, generation: read } = await shared.readToken(id)
+            sharedWorked()
+            sharedGeneration = read
+            const now = clock.now()
+            if (
+              entry !== null &&
+              sameDigest(entry.digest, digest) &&
+              now < entry.validUntil &&
+              (entry.expiresAt === null || now < entry.expiresAt)
+            ) {
+              if (fenced(id, startedAt)) continue
+              stats.sharedCache.hits++
+              const principal = patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt)
+              cache.set(id, digest, principal, l1Limit(entry.validUntil))
+              lastUsed.record(id, now)
+              return Object.freeze({ ok: true, principal })
+            }
+            stats.sharedCache.misses++
+          } catch (error) {
+            sharedFailed(error)
+          }
+        }
         let row: TokenRow | null
         try {
           stats.storeReads++
@@ -419,17 +561,12 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           verifiedHash = row.secretHash
           if (hasher.needsRehash(row.secretHash)) rehash(store, id, secret)
         }
-        if ((invalidatedAt.get(id) ?? -1) > startedAt) continue
+        if (fenced(id, startedAt)) continue
         if (row.expiresAt !== null && row.expiresAt <= clock.now()) return reject('expired')
-        const principal: Principal = Object.freeze({
-          kind: 'pat',
-          userId: row.userId,
-          scopes: Object.freeze([...row.scopes]),
-          tokenId: row.id,
-          expiresAt: toDate(row.expiresAt),
-        })
-        cache.set(id, digest, principal)
+        const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
+        cache.set(id, digest, principal, l1Limit(Number.POSITIVE_INFINITY))
         lastUsed.record(id, now)
+        if (shared && sharedGeneration !== null) fillShared(id, digest, principal, sharedGeneration)
         return Object.freeze({ ok: true, principal })
       }
       return reject('unavailable')
@@ -439,6 +576,41 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     } finally {
       if (--missesInFlight === 0) invalidatedAt.clear()
     }
+  }
+
+  const patPrincipal = (
+    id: string,
+    userId: string,
+    scopes: readonly string[],
+    expiresAt: number | null,
+  ): Principal =>
+    Object.freeze({
+      kind: 'pat',
+      userId,
+      scopes: Object.freeze([...scopes]),
+      tokenId: id,
+      expiresAt: toDate(expiresAt),
+    })
+  const l1Limit = (limit: number) =>
+    bus !== null && !busLive ? Math.min(limit, clock.now() + UNSUBSCRIBED_TTL) : limit
+  const fillShared = (id: string, digest: Buffer, principal: Principal, sharedGeneration: string) => {
+    const now = clock.now()
+    const expiresAt = principal.expiresAt?.getTime() ?? null
+    const validUntil = Math.min(now + sharedTtl, expiresAt ?? Number.POSITIVE_INFINITY)
+    if (!shared || validUntil <= now) return
+    const entry = {
+      digest: digest.toString('base64'),
+      userId: principal.userId,
+      scopes: [...principal.scopes],
+      expiresAt,
+      validUntil,
+    }
+    track(
+      shared.writeToken(id, entry, sharedGeneration, validUntil - now).then((written) => {
+        sharedWorked()
+        if (written) stats.sharedCache.writes++
+      }, sharedFailed),
+    )
   }
 
   const patStart = `${tokenPrefix}_`
@@ -596,7 +768,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           ...(options.userId === undefined ? {} : { userId: options.userId }),
         }
         const row = await store.revokeToken(id, input)
-        if (row) invalidate([id])
+        if (row) await propagate({ tokens: [id] }, 'The revocation')
         return row ? toRecord(row, clock.now()) : null
       })
     },
@@ -605,7 +777,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
       return withStore('revokeAll', async (store) => {
         const ids = await store.revokeUserTokens(userId, { revokedAt: clock.now(), reason })
-        invalidate(ids)
+        if (ids.length > 0) await propagate({ tokens: ids }, 'The revocation')
         return ids.length
       })
     },
@@ -635,7 +807,6 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
             : { expiresAt: old.expiresAt === null ? now + grace : Math.min(old.expiresAt, now + grace) }
         // Compare-and-set: of two concurrent rotations only one retires the old token.
         const previous = await store.updateToken(id, retire, { revokedAt: null, expiresAt: old.expiresAt })
-        invalidate([id])
         if (previous === null) {
           await store.revokeToken(created.record.id, { revokedAt: now, reason: 'rotation conflict' })
           throw new KeywardError(
@@ -643,6 +814,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
             'The token was revoked or rotated while this rotation ran.',
           )
         }
+        // Every process re-reads the old token, and so caches it no longer than its new expiry.
+        await propagate({ tokens: [id] }, 'The rotation')
         return Object.freeze({ ...created, previous: toRecord(previous, clock.now()) })
       })
     },
@@ -665,6 +838,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       errors: { ...stats.errors },
       lastUsed: { ...lastUsed.stats },
       sessions: { versionReads: 0, issued: 0, bumps: 0, ...sessions?.stats },
+      sharedCache: { ...stats.sharedCache },
+      invalidations: { ...stats.invalidations },
     }),
     flush,
     async close() {
@@ -680,6 +855,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         )
       }
       cache.clear()
+      await bus?.close()
+      await shared?.close()
       if (storePromise !== null || options.store !== undefined) await (await getStore()).close()
     },
   }

@@ -11,6 +11,7 @@ import {
 import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { KeywardError } from './errors.js'
+import { type InvalidationBus, type InvalidationMessage, parseInvalidation } from './shared-cache.js'
 import {
   fromColumns,
   type KeywardStore,
@@ -91,6 +92,50 @@ export type PostgresStoreOptions = (
   schema?: string
   /** Default `keyward_`. */
   tablePrefix?: string
+  /**
+   * Invalidation across processes by LISTEN/NOTIFY (default true; needs `url` or `client`, since
+   * it talks to postgres.js directly). Unused when a Redis shared cache is configured.
+   */
+  notify?: boolean
+}
+
+/** NOTIFY carries at most 8000 bytes: long id lists go out in several messages. */
+const NOTIFY_IDS_PER_MESSAGE = 200
+
+function notifyBus(sql: postgres.Sql, naming: StoreNaming): InvalidationBus {
+  // A channel is an identifier: at most 63 bytes.
+  const channel = `keyward_${naming.schema ?? ''}_${naming.tablePrefix}inval`.slice(0, 63)
+  let listening: { unlisten(): Promise<void> } | null = null
+  return {
+    async publish(message: InvalidationMessage) {
+      const { tokens = [], ...rest } = message
+      const messages: InvalidationMessage[] = []
+      for (let i = 0; i < tokens.length; i += NOTIFY_IDS_PER_MESSAGE) {
+        messages.push({ tokens: tokens.slice(i, i + NOTIFY_IDS_PER_MESSAGE) })
+      }
+      if (rest.user) messages.push({ user: rest.user })
+      for (const m of messages) await sql.notify(channel, JSON.stringify(m))
+    },
+    async subscribe(onMessage, onGap) {
+      let connectedOnce = false
+      listening = await sql.listen(
+        channel,
+        (payload) => {
+          const message = parseInvalidation(payload)
+          if (message) onMessage(message)
+        },
+        () => {
+          // Called on every (re)connection: after a drop, notifications may have been missed.
+          if (connectedOnce) onGap()
+          connectedOnce = true
+        },
+      )
+    },
+    async close() {
+      await listening?.unlisten().catch(() => {})
+      listening = null
+    },
+  }
 }
 
 /** Rows from `execute()`, whichever driver: postgres.js returns an array, node-postgres `{ rows }`. */
@@ -103,10 +148,12 @@ function rowsOf<T>(result: unknown): T[] {
 export function postgresStore(options: PostgresStoreOptions): KeywardStore {
   const naming = resolveNaming(options)
   let owned: postgres.Sql | null = null
+  let client: postgres.Sql | null = null
   let db: PostgresDatabase
   if ('db' in options) {
     db = options.db
   } else if ('client' in options) {
+    client = options.client
     db = drizzle(options.client)
   } else if (typeof options.url === 'string' && /^postgres(ql)?:\/\//.test(options.url)) {
     owned = postgres(options.url, {
@@ -116,6 +163,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
       idle_timeout: 60,
       onnotice: () => {},
     })
+    client = owned
     db = drizzle(owned)
   } else {
     throw new KeywardError(
@@ -150,9 +198,11 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
   const open = () => {
     if (closed) throw new KeywardError('closed', 'This Postgres store is closed.')
   }
+  const bus = client !== null && options.notify !== false ? notifyBus(client, naming) : undefined
 
   return {
     dialect: 'postgres',
+    ...(bus ? { bus } : {}),
     async migrate() {
       open()
       await db.transaction(async (tx) => {
@@ -274,6 +324,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     async close() {
       if (closed) return
       closed = true
+      await bus?.close()
       await owned?.end({ timeout: 5 })
     },
   } satisfies KeywardStore

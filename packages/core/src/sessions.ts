@@ -6,6 +6,7 @@ import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
 import type { Principal } from './principal.js'
 import { normalizeScopes } from './scopes.js'
+import type { InvalidationMessage, SharedCache } from './shared-cache.js'
 import type { KeywardStore } from './store.js'
 
 type SigningKey = CryptoKey | KeyObject | Uint8Array
@@ -86,6 +87,13 @@ export function createSessions(
     store: () => Promise<KeywardStore>
     allowList: ReadonlySet<string> | null
     onStoreError: (error: unknown) => void
+    /** The shared level, consulted before the store for versions. */
+    shared: SharedCache | null
+    sharedTtl: number
+    onSharedError: (error: unknown) => void
+    onSharedSuccess: () => void
+    /** Tells every process (and the shared level) about a bump. */
+    propagate: (message: InvalidationMessage, during: string) => Promise<void>
   },
 ) {
   if (typeof options !== 'object' || options === null) invalid('expected an options object.')
@@ -132,24 +140,43 @@ export function createSessions(
     invalid('versionCache.max must be a positive integer.')
 
   const stats = { versionReads: 0, issued: 0, bumps: 0 }
-  // fetch() coalesces concurrent misses for one user into one store read.
-  const versions: LRUCache<string, number> = new LRUCache<string, number>({
+  // fetch() coalesces concurrent misses for one user into one read.
+  const versions: LRUCache<string, number, { fresh: boolean }> = new LRUCache<
+    string,
+    number,
+    { fresh: boolean }
+  >({
     max: versionMax,
     ttl: Math.max(versionTtl, 1),
     perf: clock,
     // Read the clock on every check: an injected clock may jump, and a version must not outlive its TTL.
     ttlResolution: 0,
-    fetchMethod: async (userId): Promise<number> => {
+    fetchMethod: async (userId, _stale, { context: request }): Promise<number> => {
+      // Versions only grow: never let a read that raced a bump move the cache backwards.
+      const floor = () => versions.peek(userId, { allowStale: true }) ?? 0
+      const { shared } = context
+      if (shared && !request.fresh) {
+        try {
+          const cached = await shared.readVersion(userId)
+          context.onSharedSuccess()
+          if (cached !== null) return Math.max(cached, floor())
+        } catch (error) {
+          context.onSharedError(error)
+        }
+      }
       stats.versionReads++
       const read = await (await context.store()).getSessionVersion(userId)
-      // Versions only grow: never let a read that raced a bump move the cache backwards.
-      return Math.max(read, versions.peek(userId, { allowStale: true }) ?? 0)
+      shared
+        ?.writeVersion(userId, read, context.sharedTtl)
+        .then(context.onSharedSuccess, context.onSharedError)
+      return Math.max(read, floor())
     },
   })
 
   async function currentVersion(userId: string, fresh: boolean): Promise<number | null> {
     try {
-      const version = await versions.fetch(userId, fresh ? { forceRefresh: true } : {})
+      // A fresh read skips the shared level too: it may be as far behind as this process.
+      const version = await versions.fetch(userId, { forceRefresh: fresh, context: { fresh } })
       if (version === undefined) return null
       return Math.max(version, versions.peek(userId, { allowStale: true }) ?? 0)
     } catch (error) {
@@ -183,7 +210,16 @@ export function createSessions(
 
   return {
     maxTokenLength,
+    versionTtl,
     stats,
+    /** A version learnt from another process (a bump there). */
+    noteVersion(userId: string, version: number) {
+      if (version > (versions.peek(userId, { allowStale: true }) ?? -1)) versions.set(userId, version)
+    },
+    /** Drops every cached version (the bus lost messages). */
+    forgetVersions() {
+      versions.clear()
+    },
     /** Does this credential go to the session check (rather than the PAT parser)? */
     claims(credential: string): boolean {
       return options.verify !== undefined || JWT_SHAPE.test(credential)
@@ -275,6 +311,7 @@ export function createSessions(
       const version = await (await context.store()).bumpSessionVersion(userId, at)
       versions.set(userId, Math.max(version, versions.peek(userId, { allowStale: true }) ?? 0))
       stats.bumps++
+      await context.propagate({ user: { id: userId, version } }, 'The session bump')
       return version
     },
 

@@ -1,4 +1,5 @@
 import { KeywardError } from './errors.js'
+import type { InvalidationBus } from './shared-cache.js'
 
 /**
  * One row of `keyward_tokens`, as every store reads and writes it. Times are epoch milliseconds
@@ -40,6 +41,8 @@ export type RevokeInput = {
  */
 export interface KeywardStore {
   readonly dialect: string
+  /** Instant invalidation across processes through the database itself (Postgres LISTEN/NOTIFY). */
+  readonly bus?: InvalidationBus
   /** Creates or upgrades the tables. Idempotent, and safe to run from several processes at once. */
   migrate(): Promise<void>
   insertToken(row: TokenRow): Promise<void>

@@ -35,12 +35,15 @@ export class TokenCache {
     return undefined
   }
 
-  /** Caches a verified principal; a token that expires within the window is cached only until then. */
-  set(id: string, digest: Buffer, principal: Principal): void {
+  /**
+   * Caches a verified principal; a token that expires within the window is cached only until then.
+   * `limit` caps the entry further (an expiry from the shared level, a shorter TTL).
+   */
+  set(id: string, digest: Buffer, principal: Principal, limit = Number.POSITIVE_INFINITY): void {
     if (this.#ttl <= 0) return
     const now = this.#clock.now()
     const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY
-    const validUntil = Math.min(now + this.#ttl, expiresAt)
+    const validUntil = Math.min(now + this.#ttl, expiresAt, limit)
     if (validUntil <= now) return
     this.#lru.set(
       id,

@@ -1,0 +1,76 @@
+/**
+ * What several processes share: a second cache level (Redis) and an invalidation bus (Redis
+ * pub/sub, or Postgres LISTEN/NOTIFY). Keyward works without either; with them, a revoke, a
+ * rotation or a session bump on one process reaches every process at once.
+ */
+
+/** A verified token as the shared level keeps it: the SHA-256 of the token, never the token. */
+export type SharedTokenEntry = {
+  /** base64 SHA-256 of the whole token that verified. */
+  digest: string
+  userId: string
+  scopes: string[]
+  expiresAt: number | null
+  /** Epoch ms past which the entry must not be used (clamped to expiresAt). */
+  validUntil: number
+}
+
+export type InvalidationMessage = {
+  /** Token ids to drop from every cache level. */
+  tokens?: string[]
+  /** A user's new session version. */
+  user?: { id: string; version: number }
+}
+
+export interface InvalidationBus {
+  publish(message: InvalidationMessage): Promise<void>
+  /**
+   * Delivers every message (this process's own included). `onGap` is called when the connection
+   * was lost and is back: messages may have been missed, so caches must be dropped.
+   */
+  subscribe(onMessage: (message: InvalidationMessage) => void, onGap: () => void): Promise<void>
+  close(): Promise<void>
+}
+
+export interface SharedCache {
+  /** The entry (null when absent or malformed) and the token's generation, read together. */
+  readToken(id: string): Promise<{ entry: SharedTokenEntry | null; generation: string }>
+  /** Writes only while the generation is still `generation` (no invalidation since the read). */
+  writeToken(id: string, entry: SharedTokenEntry, generation: string, ttl: number): Promise<boolean>
+  /** Bumps each token's generation and deletes its entry. */
+  invalidateTokens(ids: readonly string[]): Promise<void>
+  readVersion(userId: string): Promise<number | null>
+  /** Raises the stored version to `version` (never lowers it). */
+  writeVersion(userId: string, version: number, ttl: number): Promise<void>
+  readonly bus: InvalidationBus
+  close(): Promise<void>
+}
+
+/** Parses an invalidation payload; anything else is ignored. */
+export function parseInvalidation(payload: string): InvalidationMessage | null {
+  try {
+    const value = JSON.parse(payload) as InvalidationMessage
+    const message: InvalidationMessage = {}
+    if (Array.isArray(value.tokens) && value.tokens.every((t) => typeof t === 'string'))
+      message.tokens = value.tokens
+    const user = value.user
+    if (user && typeof user.id === 'string' && Number.isSafeInteger(user.version)) message.user = user
+    return message.tokens || message.user ? message : null
+  } catch {
+    return null
+  }
+}
+
+export function isSharedTokenEntry(value: unknown): value is SharedTokenEntry {
+  const entry = value as SharedTokenEntry
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    typeof entry.digest === 'string' &&
+    typeof entry.userId === 'string' &&
+    Array.isArray(entry.scopes) &&
+    entry.scopes.every((s) => typeof s === 'string') &&
+    (entry.expiresAt === null || Number.isSafeInteger(entry.expiresAt)) &&
+    Number.isSafeInteger(entry.validUntil)
+  )
+}

@@ -67,6 +67,24 @@ export function redisCache(
   }
   // Errors surface on each command; without a listener ioredis would also print them.
   client.on('error', () => {})
+  // While connecting for the first time, commands wait (briefly); after that, they fail fast.
+  let firstReady: Promise<void> | null =
+    client.status === 'ready'
+      ? null
+      : new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('Redis is not reachable')), 2000)
+          timer.unref()
+          client.once('ready', () => {
+            clearTimeout(timer)
+            firstReady = null
+            resolve()
+          })
+        })
+  firstReady?.catch(() => {})
+  const ready = async (): Promise<Redis> => {
+    if (firstReady !== null && client.status !== 'ready') await firstReady
+    return client
+  }
   const channel = `${prefix}invalidate`
   const tokenKey = (id: string) => `${prefix}t:${id}`
   const generationKey = (id: string) => `${prefix}g:${id}`
@@ -75,7 +93,7 @@ export function redisCache(
 
   const bus: InvalidationBus = {
     async publish(message: InvalidationMessage) {
-      await client.publish(channel, JSON.stringify(message))
+      await (await ready()).publish(channel, JSON.stringify(message))
     },
     async subscribe(onMessage, onGap) {
       subscriber = client.duplicate({ ...redisOptions, enableOfflineQueue: true, commandTimeout: 2000 })
@@ -101,7 +119,7 @@ export function redisCache(
   return {
     bus,
     async readToken(id) {
-      const [raw, generation] = await client.mget(tokenKey(id), generationKey(id))
+      const [raw, generation] = await (await ready()).mget(tokenKey(id), generationKey(id))
       let entry = null
       if (raw) {
         try {
@@ -114,7 +132,7 @@ export function redisCache(
       return { entry, generation: generation ?? '0' }
     },
     async writeToken(id, entry, generation, ttl) {
-      const written = await client.eval(
+      const written = await (await ready()).eval(
         WRITE_IF_GENERATION,
         2,
         tokenKey(id),
@@ -127,7 +145,7 @@ export function redisCache(
     },
     async invalidateTokens(ids) {
       if (ids.length === 0) return
-      const batch = client.multi()
+      const batch = (await ready()).multi()
       for (const id of ids) {
         batch.incr(generationKey(id)).pexpire(generationKey(id), GENERATION_TTL).del(tokenKey(id))
       }
@@ -136,12 +154,12 @@ export function redisCache(
       if (!results || failed) throw failed?.[0] ?? new Error('the Redis transaction was aborted')
     },
     async readVersion(userId) {
-      const raw = await client.get(versionKey(userId))
+      const raw = await (await ready()).get(versionKey(userId))
       const version = raw === null ? Number.NaN : Number(raw)
       return Number.isSafeInteger(version) && version >= 0 ? version : null
     },
     async writeVersion(userId, version, ttl) {
-      await client.eval(
+      await (await ready()).eval(
         RAISE_VERSION,
         1,
         versionKey(userId),

@@ -1,0 +1,195 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { argon2Hasher } from './hashing.js'
+import { createKeyward, type Keyward } from './keyward.js'
+import { redisCache } from './redis.js'
+import type { InvalidationMessage } from './shared-cache.js'
+import { sqliteStore } from './sqlite.js'
+import { faultProxy, testRedis } from './testing/services.js'
+import { checksum } from './token-format.js'
+
+const redis = await testRedis()
+const SECRET = 'redis-suite-session-secret-0123456789'
+const bearer = (token: string) => `Bearer ${token}`
+
+async function eventually(check: () => Promise<boolean>, withinMs: number): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < withinMs) {
+    if (await check()) return performance.now() - started
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+  throw new Error(`not within ${withinMs} ms`)
+}
+
+describe.skipIf(redis === null)('redisCache on the real Redis', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-redis-'))
+  const closers: Array<() => Promise<unknown>> = []
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  /** Two "processes": separate instances on one store file and one Redis prefix. */
+  async function pair(options: { redisUrl?: string } = {}) {
+    const path = join(dir, `${Math.random().toString(36).slice(2)}.db`)
+    const prefix = redis?.prefix() ?? ''
+    const warnings: string[] = []
+    const make = async () => {
+      const store = sqliteStore({ path })
+      await store.migrate()
+      const kw = createKeyward({
+        store,
+        tokenPrefix: 'myapp',
+        hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+        sharedCache: redisCache({ url: options.redisUrl ?? redis?.url ?? '' }, { keyPrefix: prefix }),
+        sessions: { secret: SECRET },
+        logger: { warn: (m) => warnings.push(m) },
+      })
+      closers.push(() => kw.close())
+      return kw
+    }
+    const a = await make()
+    const b = await make()
+    // Let both subscriptions settle.
+    await eventually(async () => a.stats().invalidations.gaps === 0, 50)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    return { a, b, prefix, warnings }
+  }
+
+  it('keeps entries fenced by a generation, malformed entries as misses, versions only growing', async () => {
+    const prefix = redis?.prefix() ?? ''
+    const cache = redisCache({ url: redis?.url ?? '' }, { keyPrefix: prefix })
+    closers.push(() => cache.close())
+    const entry = {
+      digest: Buffer.alloc(32, 1).toString('base64'),
+      userId: 'u',
+      scopes: ['a'],
+      expiresAt: null,
+      validUntil: Date.now() + 60_000,
+    }
+    expect(await cache.readToken('t1')).toEqual({ entry: null, generation: '0' })
+    expect(await cache.writeToken('t1', entry, '0', 60_000)).toBe(true)
+    expect((await cache.readToken('t1')).entry).toEqual(entry)
+    await cache.invalidateTokens(['t1'])
+    expect(await cache.readToken('t1')).toEqual({ entry: null, generation: '1' })
+    expect(await cache.writeToken('t1', entry, '0', 60_000)).toBe(false)
+    await redis?.admin.set(`${prefix}t:t2`, JSON.stringify({ ...entry, digest: 42 }))
+    expect((await cache.readToken('t2')).entry).toBeNull()
+    await cache.writeVersion('u', 3, 60_000)
+    await cache.writeVersion('u', 2, 60_000)
+    expect(await cache.readVersion('u')).toBe(3)
+    const received: InvalidationMessage[] = []
+    await cache.bus.subscribe(
+      (m) => received.push(m),
+      () => {},
+    )
+    await cache.bus.publish({ tokens: ['x'], user: { id: 'u', version: 4 } })
+    await eventually(async () => received.length === 1, 1000)
+    expect(received[0]).toEqual({ tokens: ['x'], user: { id: 'u', version: 4 } })
+  })
+
+  it('a token verified on one process is a shared hit on another: no store read, no hash', async () => {
+    const { a, b, prefix } = await pair()
+    const { token, record } = await a.tokens.create({ userId: 'u1', name: 'n', expiresIn: 1500 })
+    expect((await a.authenticate(bearer(token))).ok).toBe(true)
+    await a.flush()
+    expect((await b.authenticate(bearer(token))).ok).toBe(true)
+    expect(b.stats()).toMatchObject({ storeReads: 0, hashVerifications: 0, sharedCache: { hits: 1 } })
+    const raw = (await redis?.admin.get(`${prefix}t:${record.id}`)) ?? ''
+    expect(raw).not.toContain(token.slice(-49, -6))
+    expect(raw).not.toContain(token)
+    const ttl = (await redis?.admin.pttl(`${prefix}t:${record.id}`)) ?? 0
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(1500)
+  })
+
+  it('revoke and bump on one process reach the other within 100 ms', async () => {
+    const { a, b } = await pair()
+    const { token, record } = await a.tokens.create({ userId: 'u1', name: 'n' })
+    const session = await a.sessions.issue({ userId: 'u1' })
+    expect((await b.authenticate(bearer(token))).ok).toBe(true)
+    expect((await b.authenticate(bearer(session.token))).ok).toBe(true)
+    await a.tokens.revoke(record.id)
+    const revokeMs = await eventually(async () => !(await b.authenticate(bearer(token))).ok, 100)
+    await a.sessions.bump('u1')
+    const bumpMs = await eventually(async () => !(await b.authenticate(bearer(session.token))).ok, 100)
+    console.info(
+      `redis: revoke seen by the other instance after ${revokeMs.toFixed(1)} ms, bump after ${bumpMs.toFixed(1)} ms`,
+    )
+  })
+
+  it('FLUSHALL in the middle of a run changes no answer', async () => {
+    const { a, b } = await pair()
+    const good = await a.tokens.create({ userId: 'u1', name: 'good' })
+    const gone = await a.tokens.create({ userId: 'u1', name: 'gone' })
+    const session = await a.sessions.issue({ userId: 'u1' })
+    const answers = async () =>
+      Promise.all(
+        [a, b].flatMap((kw) =>
+          [good.token, gone.token, session.token].map(async (t) => (await kw.authenticate(bearer(t))).ok),
+        ),
+      )
+    await a.tokens.revoke(gone.record.id)
+    await eventually(async () => !(await b.authenticate(bearer(gone.token))).ok, 100)
+    const before = await answers()
+    await redis?.admin.flushall()
+    expect(await answers()).toEqual(before)
+    expect(before).toEqual([true, false, true, true, false, true])
+  })
+
+  it('with Redis down: carries on through the in-process cache and the store, warns once, never fails open', async () => {
+    const proxy = await faultProxy({
+      host: '127.0.0.1',
+      port: Number(new URL(redis?.url ?? '').port || 6379),
+    })
+    closers.push(() => proxy.close())
+    const { a, warnings } = await pair({ redisUrl: `redis://127.0.0.1:${proxy.port}` })
+    const cached = await a.tokens.create({ userId: 'u1', name: 'cached' })
+    const cold = await a.tokens.create({ userId: 'u1', name: 'cold' })
+    expect((await a.authenticate(bearer(cached.token))).ok).toBe(true)
+    for (const mode of ['blackhole', 'reset'] as const) {
+      proxy.set(mode)
+      expect((await a.authenticate(bearer(cached.token))).ok).toBe(true)
+      expect((await a.authenticate(bearer(cold.token))).ok).toBe(true)
+      expect((await a.authenticate(bearer(`${cold.token.slice(0, -1)}x`))).ok).toBe(false)
+    }
+    const refused = await a.tokens.revoke(cold.record.id).catch((e: unknown) => e)
+    expect(refused).toMatchObject({
+      code: 'invalidation_unconfirmed',
+      message: expect.stringMatching(/within 5000 ms/),
+    })
+    expect((await a.tokens.get(cold.record.id))?.status).toBe('revoked')
+    expect((await a.authenticate(bearer(cold.token))).ok).toBe(false)
+    expect(a.stats().sharedCache.errors).toBeGreaterThan(0)
+    expect(warnings.filter((w) => w.startsWith('shared cache unavailable'))).toHaveLength(1)
+    proxy.set('pass')
+    // An unknown id with a valid checksum goes past the in-process cache to the shared level.
+    const probe = `${cold.token.slice(0, 6)}${'Z'.repeat(22)}${cold.token.slice(28, -6)}`
+    const probeToken = probe + checksum(probe)
+    await eventually(async () => {
+      expect((await a.authenticate(bearer(probeToken))).ok).toBe(false)
+      return !a.stats().sharedCache.down
+    }, 5000)
+    expect((await a.authenticate(bearer(cold.token))).ok).toBe(false)
+  })
+
+  it('50 requests in flight on a cold cache while revoke() runs: none succeeds after it resolves', async () => {
+    const { a } = await pair()
+    const { token, record } = await a.tokens.create({ userId: 'u1', name: 'n' })
+    let revoked = false
+    const lateSuccesses: number[] = []
+    const requests = Array.from({ length: 50 }, async (_, i) => {
+      const result = await a.authenticate(bearer(token))
+      if (revoked && result.ok) lateSuccesses.push(i)
+    })
+    await a.tokens.revoke(record.id)
+    revoked = true
+    await Promise.all(requests)
+    expect(lateSuccesses).toEqual([])
+    expect((await a.authenticate(bearer(token))).ok).toBe(false)
+  })
+})
+
+export type { Keyward }

@@ -17,6 +17,7 @@ import { assertScopeSyntax, normalizeScopes } from './scopes.js'
 import { createSessions, type IssuedSession, type SessionOptions } from './sessions.js'
 import type { InvalidationBus, InvalidationMessage, SharedCache } from './shared-cache.js'
 import type { KeywardStore, TokenRow } from './store.js'
+import { withTimeout } from './timeout.js'
 import { TokenCache } from './token-cache.js'
 import {
   assertTokenPrefix,
@@ -54,6 +55,8 @@ export type KeywardOptions = {
   lastUsed?: { flushInterval?: Duration }
   /** Seconds for `Retry-After` when the store cannot answer. Default 5. */
   retryAfter?: number
+  /** How long a store read on a cache miss may take before the answer is 503. Default `'3s'`. */
+  storeTimeout?: Duration
   clock?: Clock
   /** Receives operational warnings (store outages); never a token. Default: console. */
   logger?: Logger
@@ -261,6 +264,7 @@ const KNOWN_OPTIONS = new Set([
   'logger',
   'sessions',
   'sharedCache',
+  'storeTimeout',
 ])
 
 export function createKeyward(options: KeywardOptions = {}): Keyward {
@@ -291,6 +295,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   if (!Number.isSafeInteger(cacheMax) || cacheMax < 1) {
     throw new KeywardError('invalid_option', `cache.max must be a positive integer; got ${cacheMax}.`)
   }
+  const storeTimeout = toMilliseconds(options.storeTimeout ?? '3s', 'storeTimeout')
   const flushInterval = toMilliseconds(options.lastUsed?.flushInterval ?? '1s', 'lastUsed.flushInterval')
   const retryAfter = options.retryAfter ?? 5
   if (!Number.isSafeInteger(retryAfter) || retryAfter < 1) {
@@ -368,6 +373,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           store: getStore,
           allowList,
           onStoreError: (error) => reportStoreError(error, 'a session version read'),
+          storeTimeout,
           shared,
           sharedTtl,
           onSharedError: sharedFailed,
@@ -545,7 +551,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         let row: TokenRow | null
         try {
           stats.storeReads++
-          row = await store.findToken(id)
+          row = await withTimeout(store.findToken(id), storeTimeout)
         } catch (error) {
           reportStoreError(error, 'authentication')
           return reject('unavailable')

@@ -8,6 +8,7 @@ import type { Principal } from './principal.js'
 import { normalizeScopes } from './scopes.js'
 import type { InvalidationMessage, SharedCache } from './shared-cache.js'
 import type { KeywardStore } from './store.js'
+import { withTimeout } from './timeout.js'
 
 type SigningKey = CryptoKey | KeyObject | Uint8Array
 
@@ -87,6 +88,7 @@ export function createSessions(
     store: () => Promise<KeywardStore>
     allowList: ReadonlySet<string> | null
     onStoreError: (error: unknown) => void
+    storeTimeout: number
     /** The shared level, consulted before the store for versions. */
     shared: SharedCache | null
     sharedTtl: number
@@ -165,7 +167,7 @@ export function createSessions(
         }
       }
       stats.versionReads++
-      const read = await (await context.store()).getSessionVersion(userId)
+      const read = await withTimeout((await context.store()).getSessionVersion(userId), context.storeTimeout)
       shared
         ?.writeVersion(userId, read, context.sharedTtl)
         .then(context.onSharedSuccess, context.onSharedError)

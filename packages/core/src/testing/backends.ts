@@ -38,6 +38,8 @@ export type TestStore = {
   reopen(): Promise<KeywardStore>
   /** Runs SQL on the backend directly; `{tokens}` stands for the tokens table's qualified name. */
   exec(statement: string): Promise<void>
+  /** Where the tables are, on Postgres: to open another connection to them (through a proxy, say). */
+  location?: { schema: string; tablePrefix: string }
 }
 
 export type Backend = {
@@ -122,6 +124,7 @@ export async function postgresBackend(): Promise<Backend | null> {
       await store.migrate()
       return {
         store,
+        location: { schema, tablePrefix },
         async exec(statement) {
           await admin.unsafe(statement.replaceAll('{tokens}', `"${schema}"."${tablePrefix}tokens"`))
         },

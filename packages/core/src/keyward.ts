@@ -131,7 +131,7 @@ export type KeywardStats = {
   /** The shared level: hits, misses, entries written, failed commands, and whether it is failing now. */
   sharedCache: { hits: number; misses: number; writes: number; errors: number; down: boolean }
   /** Messages published and received on the bus; `gaps`: reconnections after which caches were dropped. */
-  invalidations: { published: number; received: number; errors: number; gaps: number }
+  invalidations: { subscribed: boolean; published: number; received: number; errors: number; gaps: number }
   errors: { store: number }
 }
 
@@ -323,7 +323,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
 
   const stats: Omit<KeywardStats, 'lastUsed' | 'sessions'> = {
     sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false },
-    invalidations: { published: 0, received: 0, errors: 0, gaps: 0 },
+    invalidations: { subscribed: false, published: 0, received: 0, errors: 0, gaps: 0 },
     cache: { hits: 0, misses: 0, size: 0 },
     storeReads: 0,
     hashVerifications: 0,
@@ -453,6 +453,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       .then(
         () => {
           busLive = true
+          stats.invalidations.subscribed = true
         },
         (error) => {
           stats.invalidations.errors++

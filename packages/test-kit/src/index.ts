@@ -3,9 +3,16 @@ import { argon2Hasher, createKeyward, type Keyward, type KeywardOptions } from '
 import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 // The test kit is private: it shares the core's test backends rather than publishing them.
-import { type Backend, backends, manualClock } from '../../core/src/testing/backends.js'
+import {
+  type Backend,
+  backends,
+  manualClock,
+  postgresBackend,
+  TEST_DATABASE_URL,
+} from '../../core/src/testing/backends.js'
 
-export { backends, manualClock }
+export { faultProxy, testRedis } from '../../core/src/testing/services.js'
+export { backends, manualClock, postgresBackend, TEST_DATABASE_URL }
 
 export type Reply = { status: number; headers: Headers; body: string }
 
@@ -429,4 +436,5 @@ function suite(harness: Harness, backend: Backend): void {
 }
 
 export { exampleSmokeTest } from './example-smoke.js'
+export { type AppProcess, startAppProcess } from './processes.js'
 export { demoToken, type RunningExample, startExample } from './smoke.js'

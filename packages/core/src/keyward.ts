@@ -240,13 +240,17 @@ export async function storeFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
   return store
 }
 
-async function importDriver<T>(load: () => Promise<T>, driver: string): Promise<T> {
+async function importDriver<T>(
+  load: () => Promise<T>,
+  driver: string,
+  variable = 'KEYWARD_DATABASE_URL',
+): Promise<T> {
   try {
     return await load()
   } catch (error) {
     throw new KeywardError(
       'invalid_option',
-      `KEYWARD_DATABASE_URL needs the "${driver}" package: npm install ${driver}`,
+      `${variable} needs the "${driver}" package: npm install ${driver}`,
       { cause: error },
     )
   }
@@ -288,8 +292,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const clock = options.clock ?? systemClock
   const hasher = options.hasher ?? argon2Hasher()
   const logger = options.logger ?? { warn: (message: string) => console.warn(`[keyward] ${message}`) }
-  const shared = options.sharedCache ?? null
-  const cacheTtl = toMilliseconds(options.cache?.ttl ?? (shared ? '5s' : '10m'), 'cache.ttl')
+  let shared = options.sharedCache ?? null
+  // Configured from the environment as a whole: KEYWARD_REDIS_URL adds the shared level.
+  const redisFromEnv =
+    options.store === undefined && options.sharedCache === undefined
+      ? process.env.KEYWARD_REDIS_URL?.trim() || null
+      : null
+  const cacheTtl = toMilliseconds(options.cache?.ttl ?? (shared || redisFromEnv ? '5s' : '10m'), 'cache.ttl')
   const sharedTtl = toMilliseconds(options.cache?.sharedTtl ?? '10m', 'cache.sharedTtl')
   const cacheMax = options.cache?.max ?? 10_000
   if (!Number.isSafeInteger(cacheMax) || cacheMax < 1) {
@@ -308,7 +317,16 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   let storePromise: Promise<KeywardStore> | null = null
   const getStore = (): Promise<KeywardStore> => {
     if (storePromise === null) {
-      const opening = Promise.resolve(options.store ?? storeFromEnv()).then((store) => {
+      const opening = Promise.resolve(options.store ?? storeFromEnv()).then(async (store) => {
+        if (redisFromEnv && !shared) {
+          const { redisCache } = await importDriver(
+            () => import('./redis.js'),
+            'ioredis',
+            'KEYWARD_REDIS_URL',
+          )
+          shared = redisCache({ url: redisFromEnv })
+          startBus(shared.bus)
+        }
         if (!shared) startBus(store.bus)
         return store
       })
@@ -374,7 +392,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           allowList,
           onStoreError: (error) => reportStoreError(error, 'a session version read'),
           storeTimeout,
-          shared,
+          shared: () => shared,
           sharedTtl,
           onSharedError: sharedFailed,
           onSharedSuccess: sharedWorked,

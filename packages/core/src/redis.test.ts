@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward, type Keyward } from './keyward.js'
 import { redisCache } from './redis.js'
@@ -173,6 +173,21 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
       return !a.stats().sharedCache.down
     }, 5000)
     expect((await a.authenticate(bearer(cold.token))).ok).toBe(false)
+  })
+
+  it('createKeyward() with no options takes KEYWARD_REDIS_URL as its shared level', async () => {
+    vi.stubEnv('KEYWARD_DATABASE_URL', join(dir, `${Math.random().toString(36).slice(2)}.db`))
+    vi.stubEnv('KEYWARD_REDIS_URL', redis?.url ?? '')
+    try {
+      const kw = createKeyward()
+      closers.push(() => kw.close())
+      const { token } = await kw.tokens.create({ userId: 'u1', name: 'env' })
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      await kw.flush()
+      expect(kw.stats().sharedCache).toMatchObject({ misses: 1, writes: 1, errors: 0 })
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 
   it('50 requests in flight on a cold cache while revoke() runs: none succeeds after it resolves', async () => {

@@ -90,7 +90,7 @@ export function createSessions(
     onStoreError: (error: unknown) => void
     storeTimeout: number
     /** The shared level, consulted before the store for versions. */
-    shared: SharedCache | null
+    shared: () => SharedCache | null
     sharedTtl: number
     onSharedError: (error: unknown) => void
     onSharedSuccess: () => void
@@ -156,7 +156,7 @@ export function createSessions(
     fetchMethod: async (userId, _stale, { context: request }): Promise<number> => {
       // Versions only grow: never let a read that raced a bump move the cache backwards.
       const floor = () => versions.peek(userId, { allowStale: true }) ?? 0
-      const { shared } = context
+      const shared = context.shared()
       if (shared && !request.fresh) {
         try {
           const cached = await shared.readVersion(userId)

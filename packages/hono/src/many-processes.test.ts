@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import {
   type AppProcess,
   postgresBackend,
@@ -7,6 +8,7 @@ import {
 } from '@keyward/test-kit'
 import { afterEach, describe, expect, it } from 'vitest'
 
+const SERVER = fileURLToPath(new URL('../fixtures/many-processes-server.ts', import.meta.url))
 const pg = await postgresBackend()
 const redis = await testRedis()
 
@@ -43,7 +45,7 @@ for (const topology of topologies) {
             ? { KW_REDIS_URL: redis?.url ?? '', KW_REDIS_PREFIX: redis?.prefix() ?? '' }
             : {}),
         }
-        const [a, b] = await Promise.all([startAppProcess(env), startAppProcess(env)])
+        const [a, b] = await Promise.all([startAppProcess(SERVER, env), startAppProcess(SERVER, env)])
         running.push(a, b)
         const minted = (await a.request('POST', '/admin/tokens')).body as { token: string; id: string }
         const pat = { authorization: `Bearer ${minted.token}` }

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 
 export type AppProcess = {
   base: string
@@ -11,16 +10,14 @@ export type AppProcess = {
   stop(): Promise<void>
 }
 
-/** Starts `fixtures/server.ts` as its own Node process with this environment; resolves once it listens. */
-export async function startAppProcess(env: Record<string, string>): Promise<AppProcess> {
+/**
+ * Starts an app script as its own Node process with this environment; resolves once it prints
+ * `listening <port>`.
+ */
+export async function startAppProcess(script: string, env: Record<string, string>): Promise<AppProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      '--conditions=dev-source',
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./fixtures/server.ts', import.meta.url)),
-    ],
+    ['--conditions=dev-source', '--import', 'tsx', script],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let output = ''
@@ -36,15 +33,15 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
     await exited
   }
   const deadline = Date.now() + 30_000
-  let port: string | undefined
-  while (!(port = /listening (\d+)/.exec(output)?.[1])) {
+  const listening = () => /listening (\d+)/.exec(output)?.[1]
+  while (listening() === undefined) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop()
       throw new Error(`the app process did not start:\n${output}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
-  const base = `http://127.0.0.1:${port}`
+  const base = `http://127.0.0.1:${listening()}`
   return {
     base,
     stop,

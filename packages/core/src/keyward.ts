@@ -13,6 +13,7 @@ import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
 import type { Principal } from './principal.js'
+import { createProtection, type ProtectionOptions, type ProtectionStats } from './protection.js'
 import { assertScopeSyntax, normalizeScopes } from './scopes.js'
 import { createSessions, type IssuedSession, type SessionOptions } from './sessions.js'
 import type { InvalidationBus, InvalidationMessage, SharedCache } from './shared-cache.js'
@@ -57,6 +58,8 @@ export type KeywardOptions = {
   retryAfter?: number
   /** How long a store read on a cache miss may take before the answer is 503. Default `'3s'`. */
   storeTimeout?: Duration
+  /** Defences of the miss path against floods of bad tokens; see `ProtectionOptions`. */
+  protection?: ProtectionOptions
   clock?: Clock
   /** Receives operational warnings (store outages); never a token. Default: console. */
   logger?: Logger
@@ -115,6 +118,9 @@ export type RejectionReason =
   | 'bad_hash'
   | 'bad_session'
   | 'stale_session'
+  | 'negative_cache'
+  | 'throttled'
+  | 'overloaded'
   | 'unavailable'
 
 export type KeywardStats = {
@@ -132,6 +138,8 @@ export type KeywardStats = {
   sharedCache: { hits: number; misses: number; writes: number; errors: number; down: boolean }
   /** Messages published and received on the bus; `gaps`: reconnections after which caches were dropped. */
   invalidations: { subscribed: boolean; published: number; received: number; errors: number; gaps: number }
+  /** The defences of the miss path (see `protection`). */
+  protection: ProtectionStats
   errors: { store: number }
 }
 
@@ -269,6 +277,7 @@ const KNOWN_OPTIONS = new Set([
   'sessions',
   'sharedCache',
   'storeTimeout',
+  'protection',
 ])
 
 export function createKeyward(options: KeywardOptions = {}): Keyward {
@@ -339,7 +348,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     return storePromise
   }
 
-  const stats: Omit<KeywardStats, 'lastUsed' | 'sessions'> = {
+  const stats: Omit<KeywardStats, 'lastUsed' | 'sessions' | 'protection'> = {
     sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false },
     invalidations: { subscribed: false, published: 0, received: 0, errors: 0, gaps: 0 },
     cache: { hits: 0, misses: 0, size: 0 },
@@ -362,6 +371,9 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       bad_hash: 0,
       bad_session: 0,
       stale_session: 0,
+      negative_cache: 0,
+      throttled: 0,
+      overloaded: 0,
       unavailable: 0,
     },
     errors: { store: 0 },
@@ -426,7 +438,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
 
   const reject = (reason: RejectionReason): AuthResult => {
     stats.rejections[reason]++
-    return reason === 'unavailable' ? UNAVAILABLE : INVALID
+    return reason === 'unavailable' || reason === 'overloaded' ? UNAVAILABLE : INVALID
+  }
+  const protection = createProtection(options.protection, clock)
+  // What the store said no to stays no: the same token is answered without I/O for a while.
+  const refuse = (digest: Buffer, reason: RejectionReason): AuthResult => {
+    protection.refuse(digest.toString('base64'))
+    return reject(reason)
   }
 
   // Fencing between a miss in flight and an invalidation on this process: a miss that read the
@@ -576,13 +594,22 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           return reject('unavailable')
         }
         const now = clock.now()
-        if (row === null) return reject('unknown')
-        if (row.revokedAt !== null) return reject('revoked')
-        if (row.expiresAt !== null && row.expiresAt <= now) return reject('expired')
+        if (row === null) return refuse(digest, 'unknown')
+        if (row.revokedAt !== null) return refuse(digest, 'revoked')
+        if (row.expiresAt !== null && row.expiresAt <= now) return refuse(digest, 'expired')
         if (verifiedHash !== row.secretHash) {
-          if (!hasher.accepts(row.secretHash)) return reject('bad_hash')
-          stats.hashVerifications++
-          if (!(await hasher.verify(row.secretHash, secret))) return reject('wrong_secret')
+          if (!hasher.accepts(row.secretHash)) return refuse(digest, 'bad_hash')
+          const stored = row.secretHash
+          const matches = await protection.verify(() => {
+            stats.hashVerifications++
+            return hasher.verify(stored, secret)
+          })
+          if (matches === null) return reject('overloaded')
+          if (!matches) {
+            protection.recordFailure(id)
+            return refuse(digest, 'wrong_secret')
+          }
+          protection.recordSuccess(id, digest)
           verifiedHash = row.secretHash
           if (hasher.needsRehash(row.secretHash)) rehash(store, id, secret)
         }
@@ -678,7 +705,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return hit
     }
     stats.cache.misses++
-    const key = `${parsed.token.id}:${digest.toString('base64')}`
+    const digestKey = digest.toString('base64')
+    if (protection.isRefused(digestKey)) return reject('negative_cache')
+    if (protection.isThrottled(parsed.token.id, digest)) return reject('throttled')
+    const key = `${parsed.token.id}:${digestKey}`
     const pending = inFlight.get(key)
     if (pending) {
       stats.coalesced++
@@ -865,6 +895,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       sessions: { versionReads: 0, issued: 0, bumps: 0, ...sessions?.stats },
       sharedCache: { ...stats.sharedCache },
       invalidations: { ...stats.invalidations },
+      protection: { ...protection.stats },
     }),
     flush,
     async close() {

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest'
+import { argon2Hasher } from './hashing.js'
+import { createKeyward, type KeywardOptions } from './keyward.js'
+import { backends, manualClock } from './testing/backends.js'
+import { checksum } from './token-format.js'
+
+const bearer = (token: string) => `Bearer ${token}`
+/** The token with another secret (and a valid checksum): what a guesser who knows the id sends. */
+function wrongSecret(token: string, n: number): string {
+  const body = `${token.slice(0, -49)}${String(n).padStart(43, 'x')}`
+  return body + checksum(body)
+}
+
+for (const backend of await backends()) {
+  describe(`protections on ${backend.name}`, () => {
+    async function setup(options: Partial<KeywardOptions> = {}) {
+      const { store } = await backend.create()
+      const clock = manualClock()
+      const kw = createKeyward({
+        store,
+        clock,
+        tokenPrefix: 'myapp',
+        hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+        logger: { warn: () => {} },
+        ...options,
+      })
+      return { kw, clock }
+    }
+
+    it('500 concurrent requests with one fresh token: one store read, one verification', async () => {
+      const { kw } = await setup()
+      const { token } = await kw.tokens.create({ userId: 'u1', name: 'n' })
+      const results = await Promise.all(Array.from({ length: 500 }, () => kw.authenticate(bearer(token))))
+      expect(results.every((r) => r.ok)).toBe(true)
+      expect(kw.stats()).toMatchObject({ storeReads: 1, hashVerifications: 1, coalesced: 499 })
+    })
+
+    it('caps concurrent verifications with a bounded queue: past it, 503 instead of a backlog', async () => {
+      const { kw } = await setup({ protection: { verifyConcurrency: 1, verifyQueue: 2 } })
+      const tokens = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => kw.tokens.create({ userId: 'u', name: `t${i}` })),
+      )
+      const results = await Promise.all(tokens.map(({ token }) => kw.authenticate(bearer(token))))
+      const refused = results.filter((r) => !r.ok)
+      expect(refused.length).toBeGreaterThan(0)
+      for (const r of refused)
+        expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', status: 503, retryAfter: 5 } })
+      expect(kw.stats().protection).toMatchObject({ verifyRejected: refused.length, verifyQueuePeak: 2 })
+      expect(kw.stats().hashVerifications).toBe(8 - refused.length)
+    })
+
+    it('answers a refused token again from the negative cache, which never evicts good entries', async () => {
+      const { kw } = await setup({ cache: { max: 10 }, protection: { negativeCache: { max: 100 } } })
+      const good = await kw.tokens.create({ userId: 'u', name: 'good' })
+      await kw.authenticate(bearer(good.token))
+      const unknown = `myapp_${'Q'.repeat(22)}_${'R'.repeat(43)}`
+      const bad = unknown + checksum(unknown)
+      await kw.authenticate(bearer(bad))
+      await kw.authenticate(bearer(bad))
+      expect(kw.stats()).toMatchObject({ storeReads: 2, protection: { negativeHits: 1 } })
+      for (let i = 0; i < 500; i++) {
+        const body = `myapp_${String(i).padStart(22, 'N')}_${'R'.repeat(43)}`
+        await kw.authenticate(bearer(body + checksum(body)))
+      }
+      expect((await kw.authenticate(bearer(good.token))).ok).toBe(true)
+      expect(kw.stats().cache.hits).toBe(1)
+      const fresh = await kw.tokens.create({ userId: 'u', name: 'fresh' })
+      expect((await kw.authenticate(bearer(fresh.token))).ok).toBe(true)
+    })
+
+    it('throttles wrong secrets for one id without argon2, while the real token keeps working', async () => {
+      const { kw, clock } = await setup({ cache: { ttl: '10s' } })
+      const real = await kw.tokens.create({ userId: 'u', name: 'real' })
+      expect((await kw.authenticate(bearer(real.token))).ok).toBe(true)
+      const verificationsBefore = kw.stats().hashVerifications
+      for (let i = 0; i < 2000; i++) {
+        expect((await kw.authenticate(bearer(wrongSecret(real.token, i)))).ok).toBe(false)
+        if (i % 100 === 0) expect((await kw.authenticate(bearer(real.token))).ok).toBe(true)
+      }
+      expect(kw.stats().hashVerifications - verificationsBefore).toBe(5)
+      expect(kw.stats().protection.throttled).toBe(1995)
+      // Even past its cache TTL, the digest that verified before is not throttled.
+      clock.advance(10_000)
+      expect((await kw.authenticate(bearer(real.token))).ok).toBe(true)
+      // The window ends: guesses are verified (and refused) again.
+      clock.advance(60_000)
+      expect((await kw.authenticate(bearer(wrongSecret(real.token, 5000)))).ok).toBe(false)
+      expect(kw.stats().hashVerifications - verificationsBefore).toBe(7)
+    })
+
+    it('validates protection options', () => {
+      expect(() => createKeyward({ protection: { verifyConcurrency: 0 } })).toThrow(/verifyConcurrency/)
+      expect(() => createKeyward({ protection: { verifyQeue: 1 } as never })).toThrow(/unknown option/)
+    })
+  })
+}

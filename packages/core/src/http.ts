@@ -99,21 +99,12 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
   }
   const keyward = options.keyward ?? defaultKeyward()
   const queryTokenFailure = failureFor(authError('multiple_credentials'), realm)
-  const wrongKindFailure = failureFor(authError('invalid_token'), realm)
 
-  const settle = (
-    result: Awaited<ReturnType<Keyward['check']>>,
-    kind: GuardOptions['accept'],
-  ): GuardResult => {
-    if (result.ok) {
-      if (kind !== 'any' && result.principal.kind !== kind) return { ok: false, failure: wrongKindFailure }
-      return { ok: true, principal: result.principal }
-    }
+  const settle = (result: Awaited<ReturnType<Keyward['check']>>): GuardResult => {
+    if (result.ok) return { ok: true, principal: result.principal }
     if (optional && result.error.code === 'missing_token') return NO_PRINCIPAL
     return { ok: false, failure: failureFor(result.error, realm) }
   }
-  const settleAccepted = (result: Awaited<ReturnType<Keyward['check']>>) => settle(result, accept)
-  const settleCookie = (result: Awaited<ReturnType<Keyward['check']>>) => settle(result, 'session')
 
   return {
     realm,
@@ -125,20 +116,26 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
         const hasHeader = authorization != null && authorization.length > 0
         if (hasHeader) return { ok: false, failure: queryTokenFailure }
       }
-      let settleResult = settleAccepted
+      let kind = accept
       if (sessionCookie !== undefined && (authorization == null || authorization.length === 0)) {
+        // Only a value shaped like a session token counts: an empty or stale cookie is no credential.
         const fromCookie = readCookie(cookie?.(), sessionCookie)
-        if (fromCookie !== undefined) {
+        if (
+          fromCookie !== undefined &&
+          B64TOKEN.test(fromCookie) &&
+          keyward.credentialKind(fromCookie) === 'session'
+        ) {
           authorization = `Bearer ${fromCookie}`
-          settleResult = accept === 'pat' ? () => ({ ok: false, failure: wrongKindFailure }) : settleCookie
+          kind = accept === 'pat' ? 'pat' : 'session'
         }
       }
-      const result = keyward.check(authorization)
-      return result instanceof Promise ? result.then(settleResult) : settleResult(result)
+      const result = keyward.check(authorization, kind)
+      return result instanceof Promise ? result.then(settle) : settle(result)
     },
   }
 }
 
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 const NO_PRINCIPAL: GuardResult = Object.freeze({ ok: true, principal: null })
 
 function hasQueryToken(url: string): boolean {

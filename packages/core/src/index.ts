@@ -41,6 +41,7 @@ export {
   type AuthResult,
   type CreatedToken,
   type CreateTokenInput,
+  type CredentialKind,
   createKeyward,
   type Keyward,
   type KeywardOptions,

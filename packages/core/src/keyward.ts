@@ -1,4 +1,4 @@
-import { hash as digestOf, timingSafeEqual } from 'node:crypto'
+import { hash as digestOf } from 'node:crypto'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import {
@@ -19,7 +19,7 @@ import { createSessions, type IssuedSession, type SessionOptions } from './sessi
 import type { InvalidationBus, InvalidationMessage, SharedCache } from './shared-cache.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { withTimeout } from './timeout.js'
-import { TokenCache } from './token-cache.js'
+import { digestEquals, TokenCache } from './token-cache.js'
 import {
   assertTokenPrefix,
   displayPrefix,
@@ -27,6 +27,9 @@ import {
   MAX_TOKEN_LENGTH,
   type ParsedToken,
   parseToken,
+  TOKEN_CHECKSUM_LENGTH,
+  TOKEN_ID_LENGTH,
+  TOKEN_SECRET_LENGTH,
 } from './token-format.js'
 
 export type AuthResult =
@@ -34,6 +37,9 @@ export type AuthResult =
   | { readonly ok: false; readonly error: AuthError }
 
 export type Logger = { warn(message: string): void }
+
+/** Which credentials a route takes: a personal access token, a session token, or either. */
+export type CredentialKind = 'any' | 'pat' | 'session'
 
 export type KeywardOptions = {
   /** Where tokens live. Default: from `KEYWARD_DATABASE_URL` (see `storeFromEnv`), migrated on first use. */
@@ -121,6 +127,7 @@ export type RejectionReason =
   | 'negative_cache'
   | 'throttled'
   | 'overloaded'
+  | 'wrong_kind'
   | 'unavailable'
 
 export type KeywardStats = {
@@ -150,7 +157,9 @@ export type Keyward = {
    * The same decision as `authenticate`, answered synchronously on a cache hit or a rejection that
    * needs no I/O, and as a promise otherwise. For adapters that want to skip a microtask per request.
    */
-  check(authorization: AuthorizationInput): AuthResult | Promise<AuthResult>
+  check(authorization: AuthorizationInput, accept?: CredentialKind): AuthResult | Promise<AuthResult>
+  /** What a credential is by its shape alone (no verification): a PAT, a session token, or neither. */
+  credentialKind(credential: string): 'pat' | 'session' | null
   tokens: {
     create(input: CreateTokenInput): Promise<CreatedToken>
     /** Newest first, revoked and expired ones included (see `status`). */
@@ -191,12 +200,6 @@ function requireText(value: unknown, what: string): string {
     )
   }
   return value
-}
-
-/** Constant-time comparison of a shared entry's base64 digest with this request's. */
-function sameDigest(stored: string, digest: Buffer): boolean {
-  const buffer = Buffer.from(stored, 'base64')
-  return buffer.length === digest.length && timingSafeEqual(buffer, digest)
 }
 
 function toDate(ms: number | null): Date | null {
@@ -374,6 +377,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       negative_cache: 0,
       throttled: 0,
       overloaded: 0,
+      wrong_kind: 0,
       unavailable: 0,
     },
     errors: { store: 0 },
@@ -442,8 +446,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   }
   const protection = createProtection(options.protection, clock)
   // What the store said no to stays no: the same token is answered without I/O for a while.
-  const refuse = (digest: Buffer, reason: RejectionReason): AuthResult => {
-    protection.refuse(digest.toString('base64'))
+  const refuse = (digest: string, reason: RejectionReason): AuthResult => {
+    protection.refuse(digest)
     return reject(reason)
   }
 
@@ -553,7 +557,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     )
   }
 
-  const resolveMiss = async ({ id, secret }: ParsedToken, digest: Buffer): Promise<AuthResult> => {
+  const resolveMiss = async ({ id, secret }: ParsedToken, digest: string): Promise<AuthResult> => {
     missesInFlight++
     try {
       const store = await getStore()
@@ -569,7 +573,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
             const now = clock.now()
             if (
               entry !== null &&
-              sameDigest(entry.digest, digest) &&
+              digestEquals(entry.digest, digest) &&
               now < entry.validUntil &&
               (entry.expiresAt === null || now < entry.expiresAt)
             ) {
@@ -645,13 +649,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     })
   const l1Limit = (limit: number) =>
     bus !== null && !busLive ? Math.min(limit, clock.now() + UNSUBSCRIBED_TTL) : limit
-  const fillShared = (id: string, digest: Buffer, principal: Principal, sharedGeneration: string) => {
+  const fillShared = (id: string, digest: string, principal: Principal, sharedGeneration: string) => {
     const now = clock.now()
     const expiresAt = principal.expiresAt?.getTime() ?? null
     const validUntil = Math.min(now + sharedTtl, expiresAt ?? Number.POSITIVE_INFINITY)
     if (!shared || validUntil <= now) return
     const entry = {
-      digest: digest.toString('base64'),
+      digest,
       userId: principal.userId,
       scopes: [...principal.scopes],
       expiresAt,
@@ -679,13 +683,49 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   // Single flight: concurrent misses for one token share one store read and one verification.
   const inFlight = new Map<string, Promise<AuthResult>>()
 
-  const check = (authorization: AuthorizationInput): AuthResult | Promise<AuthResult> => {
+  // The hot path: `Bearer <one of our tokens>` already in the cache. A hit means the credential
+  // is, byte for byte, a token that passed the full grammar, checksum and verification before,
+  // so only the cheap part runs here; anything else takes the full path below.
+  const hotLength = 7 + tokenPrefix.length + 2 + TOKEN_ID_LENGTH + TOKEN_SECRET_LENGTH + TOKEN_CHECKSUM_LENGTH
+  const idStart = tokenPrefix.length + 1
+  const check = (
+    authorization: AuthorizationInput,
+    accept: CredentialKind = 'any',
+  ): AuthResult | Promise<AuthResult> => {
+    if (
+      accept !== 'session' &&
+      typeof authorization === 'string' &&
+      authorization.length === hotLength &&
+      authorization.startsWith('Bearer ') &&
+      authorization.startsWith(patStart, 7) &&
+      !closed
+    ) {
+      const credential = authorization.slice(7)
+      const id = credential.slice(idStart, idStart + TOKEN_ID_LENGTH)
+      const hit = cache.get(id, digestOf('sha256', credential))
+      if (hit !== undefined) {
+        stats.cache.hits++
+        lastUsed.record(id, clock.now())
+        return hit
+      }
+    }
+    return fullCheck(authorization, accept)
+  }
+
+  const fullCheck = (
+    authorization: AuthorizationInput,
+    accept: CredentialKind,
+  ): AuthResult | Promise<AuthResult> => {
     const header = parseAuthorization(authorization, maxTokenLength)
     if (!header.ok) {
       stats.rejections[header.error]++
       return HEADER_FAILURES[header.error]
     }
-    if (sessions !== null && !header.credential.startsWith(patStart) && sessions.claims(header.credential)) {
+    const isSession =
+      sessions !== null && !header.credential.startsWith(patStart) && sessions.claims(header.credential)
+    // The wrong kind for this route is refused by its shape, before any I/O.
+    if (accept === (isSession ? 'pat' : 'session')) return reject('wrong_kind')
+    if (isSession && sessions !== null) {
       if (closed) return reject('unavailable')
       return sessions
         .verify(header.credential)
@@ -697,7 +737,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return reject(parsed.reason)
     }
     if (closed) return reject('unavailable')
-    const digest = digestOf('sha256', header.credential, 'buffer')
+    const digest = digestOf('sha256', header.credential)
     const hit = cache.get(parsed.token.id, digest)
     if (hit !== undefined) {
       stats.cache.hits++
@@ -705,10 +745,9 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return hit
     }
     stats.cache.misses++
-    const digestKey = digest.toString('base64')
-    if (protection.isRefused(digestKey)) return reject('negative_cache')
+    if (protection.isRefused(digest)) return reject('negative_cache')
     if (protection.isThrottled(parsed.token.id, digest)) return reject('throttled')
-    const key = `${parsed.token.id}:${digestKey}`
+    const key = `${parsed.token.id}:${digest}`
     const pending = inFlight.get(key)
     if (pending) {
       stats.coalesced++
@@ -880,6 +919,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     tokenPrefix,
     check,
     authenticate: async (authorization) => check(authorization),
+    credentialKind: (credential) => {
+      if (credential.startsWith(patStart)) return 'pat'
+      return sessions?.claims(credential) ? 'session' : null
+    },
     tokens,
     sessions: {
       issue: async (input) => sessionApi().issue(input),

@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
+import { digestEquals } from './token-cache.js'
 
 export type ProtectionOptions = {
   /** Hash verifications running at once, process-wide. Default: the libuv threadpool size (4). */
@@ -82,7 +82,7 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
     ttlResolution: 0,
   })
   // The digest that last verified for each id: the real token is never throttled by an attacker.
-  const verified = new LRUCache<string, Buffer>({ max: 100_000 })
+  const verified = new LRUCache<string, string>({ max: 100_000 })
 
   let active = 0
   const waiting: Array<() => void> = []
@@ -99,10 +99,10 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
       if (negativeTtl > 0) negative.set(digestKey, true)
     },
     /** Too many wrong secrets for this id lately, and this is not the digest that verified before? */
-    isThrottled(id: string, digest: Buffer): boolean {
+    isThrottled(id: string, digest: string): boolean {
       if ((failures.get(id) ?? 0) < failuresAllowed) return false
       const known = verified.get(id)
-      if (known !== undefined && timingSafeEqual(known, digest)) return false
+      if (known !== undefined && digestEquals(known, digest)) return false
       stats.throttled++
       return true
     },
@@ -111,7 +111,7 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
       const count = (failures.get(id) ?? 0) + 1
       failures.set(id, count, { noUpdateTTL: count > 1 })
     },
-    recordSuccess(id: string, digest: Buffer): void {
+    recordSuccess(id: string, digest: string): void {
       verified.set(id, digest)
     },
     /** Runs a verification under the concurrency cap; null when the queue is full (answer 503). */

@@ -1,4 +1,11 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose'
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  UnsecuredJWT,
+} from 'jose'
 import { describe, expect, it } from 'vitest'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward, type KeywardOptions } from './keyward.js'
@@ -138,7 +145,8 @@ for (const backend of await backends()) {
       const after = await elsewhere.sessions.issue({ userId: 'u1' })
       expect((await kw.authenticate(bearer(after.token))).ok).toBe(true)
       expect((await kw.authenticate(bearer(before.token))).ok).toBe(false)
-      expect(kw.stats().sessions.versionReads).toBe(2)
+      // issue() reads fresh, the first check fills the cache, the claim ahead of it reads fresh once.
+      expect(kw.stats().sessions.versionReads).toBe(3)
     })
 
     it('reads the version of one user once for 500 concurrent requests on a cold cache', async () => {
@@ -153,12 +161,13 @@ for (const backend of await backends()) {
       const { kw, clock } = await setup({ secret: SECRET, versionCache: { ttl: '60s' } })
       const { token } = await kw.sessions.issue({ userId: 'u1' })
       await kw.authenticate(bearer(token))
+      const reads = kw.stats().sessions.versionReads
       clock.advance(60_000)
       await kw.authenticate(bearer(token))
-      expect(kw.stats().sessions.versionReads).toBe(1)
+      expect(kw.stats().sessions.versionReads).toBe(reads)
       clock.advance(1)
       await kw.authenticate(bearer(token))
-      expect(kw.stats().sessions.versionReads).toBe(2)
+      expect(kw.stats().sessions.versionReads).toBe(reads + 1)
     })
 
     it('answers unavailable when the version cannot be read and none is cached', async () => {
@@ -172,11 +181,14 @@ for (const backend of await backends()) {
     })
 
     it('takes a custom verifier and still enforces sub, sv and exp on what it returns', async () => {
+      const later = Math.floor(Date.UTC(2031, 0, 1) / 1000)
       const claims: Record<string, Record<string, unknown>> = {
-        'v4.public.good': { sub: 'u1', sv: 0, scope: 'a b' },
-        'v4.public.stale': { sub: 'u1', sv: 3 },
-        'v4.public.nosv': { sub: 'u1' },
+        'v4.public.good': { sub: 'u1', sv: 0, scope: 'a b', exp: later },
+        'v4.public.stale': { sub: 'u1', sv: 3, exp: later },
+        'v4.public.nosv': { sub: 'u1', exp: later },
+        'v4.public.noexp': { sub: 'u1', sv: 0 },
         'v4.public.expired': { sub: 'u1', sv: 0, exp: 1 },
+        'v4.public.forever': { sub: 'u1', sv: 0, exp: 1e300 },
       }
       const { kw } = await setup({
         verify: (token) => {
@@ -186,7 +198,7 @@ for (const backend of await backends()) {
       })
       expect(await kw.authenticate(bearer('v4.public.good'))).toMatchObject({
         ok: true,
-        principal: { kind: 'session', userId: 'u1', scopes: ['a', 'b'], expiresAt: null },
+        principal: { kind: 'session', userId: 'u1', scopes: ['a', 'b'], expiresAt: new Date(later * 1000) },
       })
       for (const token of [
         'v4.public.stale',
@@ -201,6 +213,46 @@ for (const backend of await backends()) {
         })
       }
       await expect(kw.sessions.issue({ userId: 'u1' })).rejects.toMatchObject({ code: 'invalid_option' })
+    })
+
+    it('a bump while version reads are in flight answers 200 or 401, never 503', async () => {
+      const { kw, forge } = await setup()
+      const token = await forge({ sv: 0 })
+      const inFlight = Array.from({ length: 50 }, () => kw.authenticate(bearer(token)))
+      await kw.sessions.bump('u1')
+      const results = await Promise.all(inFlight)
+      for (const r of results) if (!r.ok) expect(r.error.code).toBe('invalid_token')
+      expect((await kw.authenticate(bearer(token))).ok).toBe(false)
+      expect(kw.stats().rejections.unavailable).toBe(0)
+    })
+
+    it('refuses the wrong kind of credential for a route by its shape, with no I/O', async () => {
+      const { kw } = await setup()
+      const session = await kw.sessions.issue({ userId: 'u1' })
+      const pat = await kw.tokens.create({ userId: 'u1', name: 'n' })
+      const before = kw.stats()
+      expect(await kw.check(bearer(session.token), 'pat')).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_token' },
+      })
+      expect(await kw.check(bearer(pat.token), 'session')).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_token' },
+      })
+      expect(kw.stats()).toMatchObject({
+        storeReads: before.storeReads,
+        sessions: { versionReads: before.sessions.versionReads },
+        rejections: { wrong_kind: 2 },
+      })
+      expect(kw.credentialKind(pat.token)).toBe('pat')
+      expect(kw.credentialKind(session.token)).toBe('session')
+      expect(kw.credentialKind('junk')).toBeNull()
+    })
+
+    it('wraps a failed bump in a KeywardError without the driver’s text', async () => {
+      const { kw, store } = await setup()
+      await store.close()
+      await expect(kw.sessions.bump('u1')).rejects.toMatchObject({ code: 'store_error' })
     })
 
     it('signs with EdDSA and verifies with the public key or a JWKS', async () => {
@@ -221,6 +273,25 @@ for (const backend of await backends()) {
         sessions: { algorithm: 'EdDSA', jwks, issuer: 'https://app', audience: 'api' },
       })
       expect((await verifier.authenticate(bearer(token))).ok).toBe(true)
+      const both = createKeyward({
+        store,
+        tokenPrefix: 'myapp',
+        sessions: { algorithm: 'EdDSA', privateKey, jwks },
+      })
+      expect((await both.sessions.issue({ userId: 'u2' })).token).toMatch(/^ey/)
+      const keysDown = createKeyward({
+        store,
+        tokenPrefix: 'myapp',
+        logger: { warn: () => {} },
+        sessions: {
+          algorithm: 'EdDSA',
+          jwks: createRemoteJWKSet(new URL('http://127.0.0.1:9/jwks'), { timeoutDuration: 500 }),
+        },
+      })
+      expect(await keysDown.authenticate(bearer(token))).toMatchObject({
+        ok: false,
+        error: { code: 'unavailable' },
+      })
       const wrongAudience = createKeyward({
         store,
         tokenPrefix: 'myapp',

@@ -3,12 +3,12 @@ import { type CryptoKey, type JWTVerifyGetKey, jwtVerify, type KeyObject, SignJW
 import { LRUCache } from 'lru-cache'
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
-import { KeywardError } from './errors.js'
+import { describeStoreError, KeywardError } from './errors.js'
 import type { Principal } from './principal.js'
 import { normalizeScopes } from './scopes.js'
 import type { InvalidationMessage, SharedCache } from './shared-cache.js'
 import type { KeywardStore } from './store.js'
-import { withTimeout } from './timeout.js'
+import { TIMEOUT, withTimeout } from './timeout.js'
 
 type SigningKey = CryptoKey | KeyObject | Uint8Array
 
@@ -61,6 +61,8 @@ export type SessionVerdict =
   | { ok: true; principal: Principal }
   | { ok: false; reason: 'bad_session' | 'stale_session' | 'unavailable' }
 
+/** Seconds: the largest `exp` a Date can hold. */
+const MAX_EXP = 8_640_000_000_000
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 const SESSION_OPTIONS = new Set([
   'secret',
@@ -103,9 +105,10 @@ export function createSessions(
     if (!SESSION_OPTIONS.has(key)) invalid(`unknown option ${JSON.stringify(key)}.`)
   }
   const { clock } = context
-  const modes = [options.secret, options.publicKey ?? options.privateKey, options.jwks, options.verify]
+  // Asymmetric keys are one mode: sign with privateKey, verify with publicKey or a JWKS (or both).
+  const modes = [options.secret, options.publicKey ?? options.privateKey ?? options.jwks, options.verify]
   if (modes.filter((m) => m !== undefined).length !== 1) {
-    invalid('configure exactly one of secret, a key pair (privateKey/publicKey), jwks or verify.')
+    invalid('configure exactly one of secret, a key pair (privateKey with publicKey or jwks), or verify.')
   }
   let signingKey: SigningKey | null = null
   let verificationKey: SigningKey | JWTVerifyGetKey | null = null
@@ -142,57 +145,106 @@ export function createSessions(
     invalid('versionCache.max must be a positive integer.')
 
   const stats = { versionReads: 0, issued: 0, bumps: 0 }
-  // fetch() coalesces concurrent misses for one user into one read.
-  const versions: LRUCache<string, number, { fresh: boolean }> = new LRUCache<
-    string,
-    number,
-    { fresh: boolean }
-  >({
+
+  /**
+   * Versions as read (store or shared level), with when they were read. `fetch()` coalesces
+   * concurrent misses for one user into one read. Nothing ever `set()`s or clears this cache while a
+   * read may be in flight (lru-cache would cancel the read): what is learnt otherwise goes to `floors`.
+   */
+  type Read = { version: number; at: number }
+  const reads = new LRUCache<string, Read>({
     max: versionMax,
     ttl: Math.max(versionTtl, 1),
     perf: clock,
     // Read the clock on every check: an injected clock may jump, and a version must not outlive its TTL.
     ttlResolution: 0,
-    fetchMethod: async (userId, _stale, { context: request }): Promise<number> => {
-      // Versions only grow: never let a read that raced a bump move the cache backwards.
-      const floor = () => versions.peek(userId, { allowStale: true }) ?? 0
+    fetchMethod: async (userId): Promise<Read> => {
+      const at = clock.now()
       const shared = context.shared()
-      if (shared && !request.fresh) {
+      if (shared) {
         try {
           const cached = await shared.readVersion(userId)
           context.onSharedSuccess()
-          if (cached !== null) return Math.max(cached, floor())
+          if (cached !== null) return { version: cached, at }
         } catch (error) {
           context.onSharedError(error)
         }
       }
-      stats.versionReads++
-      const read = await withTimeout((await context.store()).getSessionVersion(userId), context.storeTimeout)
-      shared
-        ?.writeVersion(userId, read, context.sharedTtl)
-        .then(context.onSharedSuccess, context.onSharedError)
-      return Math.max(read, floor())
+      return { version: await readStore(userId), at }
     },
   })
+  /** The highest version learnt from a bump here or a message from elsewhere. Versions only grow. */
+  const floors = new LRUCache<string, number>({
+    max: versionMax,
+    ttl: Math.max(versionTtl, 1),
+    perf: clock,
+    ttlResolution: 0,
+  })
+  /** Reads older than this are not trusted (the bus lost messages). */
+  let trustedSince = Number.NEGATIVE_INFINITY
+  /** Fresh reads, straight from the store, one at a time per user. */
+  const freshReads = new Map<string, Promise<number>>()
 
-  async function currentVersion(userId: string, fresh: boolean): Promise<number | null> {
+  async function readStore(userId: string): Promise<number> {
+    stats.versionReads++
+    const version = await withTimeout((await context.store()).getSessionVersion(userId), context.storeTimeout)
+    context
+      .shared()
+      ?.writeVersion(userId, version, context.sharedTtl)
+      .then(context.onSharedSuccess, context.onSharedError)
+    return version
+  }
+
+  const raise = (userId: string, version: number) => {
+    if (version > (floors.get(userId) ?? -1)) floors.set(userId, version)
+  }
+
+  /** From the store itself, bypassing both cache levels (either may be behind). Null on failure. */
+  async function freshVersion(userId: string): Promise<number | null> {
+    let pending = freshReads.get(userId)
+    if (!pending) {
+      pending = readStore(userId).finally(() => freshReads.delete(userId))
+      freshReads.set(userId, pending)
+    }
     try {
-      // A fresh read skips the shared level too: it may be as far behind as this process.
-      const version = await versions.fetch(userId, { forceRefresh: fresh, context: { fresh } })
-      if (version === undefined) return null
-      return Math.max(version, versions.peek(userId, { allowStale: true }) ?? 0)
+      const version = await pending
+      raise(userId, version)
+      return Math.max(version, floors.get(userId) ?? 0)
     } catch (error) {
       context.onStoreError(error)
       return null
     }
   }
 
-  async function claimsOf(token: string): Promise<SessionClaims | null> {
+  /** The cached version (a read within the TTL, raised by what was learnt since), or null on failure. */
+  async function cachedVersion(userId: string): Promise<number | null> {
+    try {
+      let read = await reads.fetch(userId)
+      if (read !== undefined && read.at < trustedSince)
+        read = await reads.fetch(userId, { forceRefresh: true })
+      if (read === undefined) return null
+      return Math.max(read.version, floors.get(userId) ?? 0)
+    } catch (error) {
+      // A read cancelled by eviction is not an outage: read again, once, from the store.
+      if ((error as Error)?.name === 'AbortError') return freshVersion(userId)
+      context.onStoreError(error)
+      return null
+    }
+  }
+
+  /** The claims, null for an invalid token, or 'unavailable' when the verifier could not answer. */
+  async function claimsOf(token: string): Promise<SessionClaims | null | 'unavailable'> {
     if (options.verify) {
+      const verify = options.verify
       try {
-        return (await options.verify(token)) ?? null
-      } catch {
-        return null
+        const claims = await withTimeout(
+          Promise.resolve().then(() => verify(token)),
+          context.storeTimeout,
+        )
+        // Copy the claims out now: a throwing getter must not escape later as a 500.
+        return claims && typeof claims === 'object' ? { ...claims } : null
+      } catch (error) {
+        return (error as Error)?.name === TIMEOUT ? 'unavailable' : null
       }
     }
     if (!JWT_SHAPE.test(token) || verificationKey === null) return null
@@ -205,8 +257,11 @@ export function createSessions(
         ...(options.audience === undefined ? {} : { audience: options.audience }),
       })
       return payload
-    } catch {
-      return null
+    } catch (error) {
+      // A key set that cannot be fetched says nothing about the token: that is an outage, not a 401.
+      const code = (error as { code?: unknown })?.code
+      const joseRefusal = typeof code === 'string' && code.startsWith('ERR_J') && code !== 'ERR_JWKS_TIMEOUT'
+      return options.jwks !== undefined && !joseRefusal ? 'unavailable' : null
     }
   }
 
@@ -216,11 +271,12 @@ export function createSessions(
     stats,
     /** A version learnt from another process (a bump there). */
     noteVersion(userId: string, version: number) {
-      if (version > (versions.peek(userId, { allowStale: true }) ?? -1)) versions.set(userId, version)
+      raise(userId, version)
     },
-    /** Drops every cached version (the bus lost messages). */
+    /** Stops trusting every cached version (the bus lost messages). */
     forgetVersions() {
-      versions.clear()
+      trustedSince = clock.now()
+      floors.clear()
     },
     /** Does this credential go to the session check (rather than the PAT parser)? */
     claims(credential: string): boolean {
@@ -229,6 +285,7 @@ export function createSessions(
 
     async verify(token: string): Promise<SessionVerdict> {
       const claims = await claimsOf(token)
+      if (claims === 'unavailable') return { ok: false, reason: 'unavailable' }
       if (claims === null || typeof claims !== 'object') return { ok: false, reason: 'bad_session' }
       const { sub, sv, scope, exp, jti } = claims
       if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255)
@@ -237,21 +294,22 @@ export function createSessions(
       if (typeof sv !== 'number' || !Number.isSafeInteger(sv) || sv < 0)
         return { ok: false, reason: 'bad_session' }
       if (scope !== undefined && typeof scope !== 'string') return { ok: false, reason: 'bad_session' }
-      if (exp !== undefined && (typeof exp !== 'number' || !Number.isFinite(exp)))
+      // Required, for custom verifiers too: a session that never expires is not a session.
+      if (typeof exp !== 'number' || !Number.isFinite(exp) || exp > MAX_EXP)
         return { ok: false, reason: 'bad_session' }
-      const expiresAt = typeof exp === 'number' ? exp * 1000 : null
-      if (expiresAt !== null && expiresAt <= clock.now()) return { ok: false, reason: 'bad_session' }
+      const expiresAt = exp * 1000
+      if (expiresAt <= clock.now()) return { ok: false, reason: 'bad_session' }
 
-      let current = await currentVersion(sub, false)
+      let current = await cachedVersion(sub)
       // A claim ahead of the cache may mean the cache is behind (a bump elsewhere): read once more.
-      if (current !== null && sv > current) current = await currentVersion(sub, true)
+      if (current !== null && sv > current) current = await freshVersion(sub)
       if (current === null) return { ok: false, reason: 'unavailable' }
       if (sv !== current) return { ok: false, reason: 'stale_session' }
       const principal: Principal = Object.freeze({
         kind: 'session',
         userId: sub,
         scopes: Object.freeze(scope === undefined ? [] : scope.split(' ').filter(Boolean)),
-        expiresAt: expiresAt === null ? null : new Date(expiresAt),
+        expiresAt: new Date(expiresAt),
         ...(typeof jti === 'string' ? { sessionId: jti } : {}),
       })
       return { ok: true, principal }
@@ -280,7 +338,8 @@ export function createSessions(
       const lifetime =
         input.expiresIn === undefined ? defaultLifetime : toMilliseconds(input.expiresIn, 'expiresIn')
       if (lifetime <= 0) throw new KeywardError('invalid_argument', 'expiresIn must be positive.')
-      const version = await currentVersion(userId, false)
+      // Fresh: a token minted with a version this process has not heard of would be refused elsewhere.
+      const version = await freshVersion(userId)
       if (version === null) throw new KeywardError('store_error', 'Could not read the session version.')
       const now = clock.now()
       const expiresAt = now + lifetime
@@ -310,15 +369,26 @@ export function createSessions(
           'userId must be a non-empty string of at most 255 characters.',
         )
       }
-      const version = await (await context.store()).bumpSessionVersion(userId, at)
-      versions.set(userId, Math.max(version, versions.peek(userId, { allowStale: true }) ?? 0))
+      let version: number
+      try {
+        version = await withTimeout(
+          (await context.store()).bumpSessionVersion(userId, at),
+          context.storeTimeout,
+        )
+      } catch (error) {
+        throw new KeywardError(
+          'store_error',
+          `The token store failed during a session bump: ${describeStoreError(error)}`,
+        )
+      }
+      raise(userId, version)
       stats.bumps++
       await context.propagate({ user: { id: userId, version } }, 'The session bump')
       return version
     },
 
     async version(userId: string): Promise<number> {
-      const version = await currentVersion(userId, true)
+      const version = await freshVersion(userId)
       if (version === null) throw new KeywardError('store_error', 'Could not read the session version.')
       return version
     },

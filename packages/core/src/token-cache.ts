@@ -1,11 +1,22 @@
-import { timingSafeEqual } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { Clock } from './clock.js'
 import type { Principal } from './principal.js'
 
+/**
+ * Compares two hex digests in time that depends only on their length. (Hashing first already makes
+ * an early-exit compare harmless; this keeps the promise of a constant-time comparison anyway,
+ * without the Buffer allocations that would cost more than the hash.)
+ */
+export function digestEquals(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let difference = 0
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return difference === 0
+}
+
 type Entry = {
-  /** SHA-256 of the whole token that verified; a hit must present the same one. */
-  readonly digest: Buffer
+  /** Hex SHA-256 of the whole token that verified; a hit must present the same one. */
+  readonly digest: string
   /** min(cached at + ttl, expires_at): past it the entry is dead, whatever the LRU thinks. */
   readonly validUntil: number
   readonly result: { readonly ok: true; readonly principal: Principal }
@@ -27,9 +38,9 @@ export class TokenCache {
   }
 
   /** The cached success for this id and digest, or undefined (absent, other digest, or expired). */
-  get(id: string, digest: Buffer): Entry['result'] | undefined {
+  get(id: string, digest: string): Entry['result'] | undefined {
     const entry = this.#lru.get(id)
-    if (entry === undefined || !timingSafeEqual(entry.digest, digest)) return undefined
+    if (entry === undefined || !digestEquals(entry.digest, digest)) return undefined
     if (this.#clock.now() < entry.validUntil) return entry.result
     this.#lru.delete(id)
     return undefined
@@ -39,7 +50,7 @@ export class TokenCache {
    * Caches a verified principal; a token that expires within the window is cached only until then.
    * `limit` caps the entry further (an expiry from the shared level, a shorter TTL).
    */
-  set(id: string, digest: Buffer, principal: Principal, limit = Number.POSITIVE_INFINITY): void {
+  set(id: string, digest: string, principal: Principal, limit = Number.POSITIVE_INFINITY): void {
     if (this.#ttl <= 0) return
     const now = this.#clock.now()
     const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY

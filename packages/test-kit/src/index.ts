@@ -431,6 +431,10 @@ function suite(harness: Harness, backend: Backend): void {
       const both = await app.request('/cookie', { cookie: `sid=${session.token}`, ...bearer(pat.token) })
       expect(JSON.parse(both.body)).toMatchObject({ kind: 'pat', userId: 'u1' })
       expectFailure(await app.request('/cookie'), 401, 'Bearer realm="test"', 'missing_token')
+      // An empty or junk cookie is no credential at all: a bare 401, not a 400.
+      for (const cookie of ['sid=', 'sid=""', 'sid=not a token', 'sid=%00']) {
+        expectFailure(await app.request('/cookie', { cookie }), 401, 'Bearer realm="test"', 'missing_token')
+      }
     })
   })
 }

@@ -101,7 +101,8 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
   const queryTokenFailure = failureFor(authError('multiple_credentials'), realm)
 
   const settle = (result: Awaited<ReturnType<Keyward['check']>>): GuardResult => {
-    if (result.ok) return { ok: true, principal: result.principal }
+    // A success is passed through as it is: on a cache hit it is a shared, frozen object.
+    if (result.ok) return result
     if (optional && result.error.code === 'missing_token') return NO_PRINCIPAL
     return { ok: false, failure: failureFor(result.error, realm) }
   }
@@ -228,7 +229,7 @@ export function assertRequiredScopes(scopes: readonly string[], what: string): v
 /** Remembers the realm patAuth used for a request, so a later scope failure can name it. */
 const realms = new WeakMap<object, string>()
 export function rememberRealm(request: object, realm: string): void {
-  realms.set(request, realm)
+  if (realm !== 'api') realms.set(request, realm)
 }
 export function realmOf(request: object): string {
   return realms.get(request) ?? 'api'

@@ -57,6 +57,7 @@ export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './s
 export type { IssuedSession, SessionClaims, SessionOptions } from './sessions.js'
 export type { KeywardStore, RevokeInput, TokenExpectation, TokenPatch, TokenRow } from './store.js'
 export {
+  checksum,
   MAX_TOKEN_LENGTH,
   type ParsedToken,
   parseToken,

@@ -702,7 +702,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     ) {
       const credential = authorization.slice(7)
       const id = credential.slice(idStart, idStart + TOKEN_ID_LENGTH)
-      const hit = cache.get(id, digestOf('sha256', credential))
+      const hit = cache.get(id, digestOf('sha256', credential, 'base64'))
       if (hit !== undefined) {
         stats.cache.hits++
         lastUsed.record(id, clock.now())
@@ -737,7 +737,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return reject(parsed.reason)
     }
     if (closed) return reject('unavailable')
-    const digest = digestOf('sha256', header.credential)
+    const digest = digestOf('sha256', header.credential, 'base64')
     const hit = cache.get(parsed.token.id, digest)
     if (hit !== undefined) {
       stats.cache.hits++

@@ -38,7 +38,8 @@ export class LastUsedRecorder {
 
   record(id: string, at: number): void {
     if (this.#stopped) return
-    const previous = this.#lastRecorded.get(id)
+    // peek: no recency bookkeeping on the hot path; an entry that ages out is simply written again.
+    const previous = this.#lastRecorded.peek(id)
     if (previous !== undefined && at - previous < this.#window) return
     this.#lastRecorded.set(id, at)
     this.#pending.set(id, at)

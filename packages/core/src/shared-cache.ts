@@ -6,7 +6,7 @@
 
 /** A verified token as the shared level keeps it: the SHA-256 of the token, never the token. */
 export type SharedTokenEntry = {
-  /** Hex SHA-256 of the whole token that verified. */
+  /** Base64 SHA-256 of the whole token that verified. */
   digest: string
   userId: string
   scopes: string[]

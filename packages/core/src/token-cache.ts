@@ -3,7 +3,7 @@ import type { Clock } from './clock.js'
 import type { Principal } from './principal.js'
 
 /**
- * Compares two hex digests in time that depends only on their length. (Hashing first already makes
+ * Compares two digests (strings) in time that depends only on their length. (Hashing first already makes
  * an early-exit compare harmless; this keeps the promise of a constant-time comparison anyway,
  * without the Buffer allocations that would cost more than the hash.)
  */
@@ -15,7 +15,7 @@ export function digestEquals(a: string, b: string): boolean {
 }
 
 type Entry = {
-  /** Hex SHA-256 of the whole token that verified; a hit must present the same one. */
+  /** Base64 SHA-256 of the whole token that verified; a hit must present the same one. */
   readonly digest: string
   /** min(cached at + ttl, expires_at): past it the entry is dead, whatever the LRU thinks. */
   readonly validUntil: number

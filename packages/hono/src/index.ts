@@ -52,13 +52,14 @@ export function patAuth(
   const handler: MiddlewareHandler<OptionalKeywardEnv> = async function keywardPatAuth(c, next) {
     // On @hono/node-server every header line is in rawHeaders; elsewhere repeated lines arrive joined
     // with ", ", which the core also reads as several credentials.
-    const rawHeaders = (c.env as { incoming?: { rawHeaders?: string[] } } | undefined)?.incoming?.rawHeaders
-    const authorization = rawHeaders ? authorizationFromRawHeaders(rawHeaders) : c.req.header('authorization')
-    const result = await guard.authenticate({
-      authorization,
-      url: c.req.url,
-      cookie: () => c.req.header('cookie'),
-    })
+    const incoming = (c.env as { incoming?: { rawHeaders?: string[]; url?: string } } | undefined)?.incoming
+    const authorization = incoming?.rawHeaders
+      ? authorizationFromRawHeaders(incoming.rawHeaders)
+      : c.req.header('authorization')
+    const url = incoming?.url ?? c.req.url
+    const answer = guard.authenticate({ authorization, url, cookie: () => c.req.header('cookie') })
+    // A cache hit answers synchronously: no extra microtask on the hot path.
+    const result = answer instanceof Promise ? await answer : answer
     if (!result.ok) return fail(c, result.failure, onError)
     rememberRealm(c, guard.realm)
     if (result.principal) c.set('principal', result.principal)

@@ -40,7 +40,8 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
   return async function keywardPatAuth(ctx: Context, next: Next) {
     // rawHeaders, because req.headers keeps only the first of two Authorization lines.
     const authorization = authorizationFromRawHeaders(ctx.req.rawHeaders)
-    const result = await guard.authenticate({ authorization, url: ctx.url, cookie: () => ctx.get('cookie') })
+    const answer = guard.authenticate({ authorization, url: ctx.url, cookie: () => ctx.get('cookie') })
+    const result = answer instanceof Promise ? await answer : answer
     if (!result.ok) {
       await onError?.(result.failure, ctx)
       if (ctx.body == null) respond(ctx, result.failure)

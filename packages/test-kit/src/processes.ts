@@ -17,7 +17,7 @@ export type AppProcess = {
 export async function startAppProcess(script: string, env: Record<string, string>): Promise<AppProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=dev-source', '--import', 'tsx', script],
+    ['--conditions=keyward-source', '--import', 'tsx', script],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let output = ''

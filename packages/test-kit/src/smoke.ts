@@ -18,7 +18,7 @@ export async function startExample(exampleDir: string): Promise<RunningExample> 
   const dir = mkdtempSync(join(tmpdir(), 'keyward-example-'))
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=dev-source', '--import', 'tsx', 'src/server.ts', '--demo'],
+    ['--conditions=keyward-source', '--import', 'tsx', 'src/server.ts', '--demo'],
     {
       cwd: exampleDir,
       env: { ...process.env, PORT: '0', KEYWARD_DATABASE_URL: join(dir, 'keyward.db') },

@@ -1,0 +1,348 @@
+/**
+ * `npm run bench`: every server in its own process, autocannon on loopback for a bounded time,
+ * the same route and payload; then the abuse scenarios. Prints a table and writes
+ * docs/benchmarks.md with the table, the machine, the command and an SVG chart.
+ * Not a test: it asserts nothing; it reports against the targets.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { apiKey } from '@better-auth/api-key'
+import { createKeyward } from '@keyward/core'
+import { postgresStore } from '@keyward/core/postgres'
+import { sqliteStore } from '@keyward/core/sqlite'
+import autocannon from 'autocannon'
+import { betterAuth } from 'better-auth'
+import { getMigrations } from 'better-auth/db/migration'
+import Database from 'better-sqlite3'
+import { Redis } from 'ioredis'
+import postgres from 'postgres'
+import { abuseScenarios } from './abuse.js'
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const PG_URL = process.env.KEYWARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const REDIS_URL = process.env.KEYWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const STATIC_TOKEN = randomBytes(24).toString('hex')
+
+type Row = {
+  variant: string
+  framework: string
+  label: string
+  reqs: number
+  p50: number
+  p99: number
+  ratio?: number
+}
+
+async function reachable(check: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await check()
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function startServer(env: Record<string, string>): Promise<{ port: number; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--conditions=keyward-source',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./server.ts', import.meta.url)),
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  child.stdout?.on('data', (c) => {
+    output += c
+  })
+  child.stderr?.on('data', (c) => {
+    output += c
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const deadline = Date.now() + 30_000
+  while (!/listening (\d+)/.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill()
+      throw new Error(`server ${env.VARIANT} did not start:\n${output}`)
+    }
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  return {
+    port: Number(/listening (\d+)/.exec(output)?.[1]),
+    async stop() {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+async function load(port: number, authorization: string | null, seconds: number) {
+  const headers: Record<string, string> = authorization ? { authorization } : {}
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/r`,
+    connections: 10,
+    duration: seconds,
+    headers,
+  })
+  return result
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-'))
+const sqlitePath = join(dir, 'bench.db')
+const pgSchema = `keyward_bench_${randomBytes(4).toString('hex')}`
+const redisPrefix = `keyward-bench:${randomBytes(4).toString('hex')}:`
+const admin = postgres(PG_URL, { max: 1, onnotice: () => {}, connect_timeout: 3 })
+const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+redis.on('error', () => {})
+
+try {
+  const hasPostgres = await reachable(() => admin`SELECT 1`)
+  const hasRedis = await reachable(async () => {
+    await redis.connect()
+    await redis.ping()
+  })
+
+  // Tokens: one on SQLite (also better-auth's database), one on Postgres.
+  const sqlite = sqliteStore({ path: sqlitePath })
+  await sqlite.migrate()
+  const kwSqlite = createKeyward({ store: sqlite, tokenPrefix: 'bench' })
+  const sqliteToken = (
+    await kwSqlite.tokens.create({ userId: 'bench', name: 'bench', scopes: ['repo:read'] })
+  ).token
+  await kwSqlite.close()
+  let pgToken = ''
+  if (hasPostgres) {
+    const store = postgresStore({ url: PG_URL, schema: pgSchema })
+    await store.migrate()
+    const kw = createKeyward({ store, tokenPrefix: 'bench' })
+    pgToken = (await kw.tokens.create({ userId: 'bench', name: 'bench' })).token
+    await kw.close()
+  }
+  const auth = betterAuth({
+    database: new Database(sqlitePath),
+    secret: 'benchmark-secret-benchmark-secret-0123',
+    emailAndPassword: { enabled: true },
+    plugins: [apiKey({ rateLimit: { enabled: false } })],
+    telemetry: { enabled: false },
+  })
+  await (await getMigrations(auth.options)).runMigrations()
+  const { user } = await auth.api.signUpEmail({
+    body: { email: 'bench@example.com', password: 'bench-password-123', name: 'bench' },
+  })
+  const betterKey = (await auth.api.createApiKey({ body: { userId: user.id } })).key
+
+  const env = {
+    SQLITE_PATH: sqlitePath,
+    PG_URL,
+    PG_SCHEMA: pgSchema,
+    REDIS_URL,
+    REDIS_PREFIX: redisPrefix,
+    STATIC_TOKEN,
+  }
+  const variants: Array<{
+    variant: string
+    framework: string
+    label: string
+    token: string | null
+    skip?: string
+  }> = [
+    { variant: 'hono-bare', framework: 'hono', label: 'bare route', token: null },
+    {
+      variant: 'hono-trivial',
+      framework: 'hono',
+      label: 'trivial string-compare middleware',
+      token: STATIC_TOKEN,
+    },
+    {
+      variant: 'hono-bearerauth',
+      framework: 'hono',
+      label: "Hono's bearerAuth (static token)",
+      token: STATIC_TOKEN,
+    },
+    {
+      variant: 'hono-keyward-sqlite',
+      framework: 'hono',
+      label: 'Keyward, cache hit (SQLite)',
+      token: sqliteToken,
+    },
+    {
+      variant: 'hono-keyward-postgres',
+      framework: 'hono',
+      label: 'Keyward, cache hit (Postgres)',
+      token: pgToken,
+      ...(hasPostgres ? {} : { skip: 'no Postgres' }),
+    },
+    {
+      variant: 'hono-keyward-redis',
+      framework: 'hono',
+      label: 'Keyward, cache hit (SQLite + Redis L2)',
+      token: sqliteToken,
+      ...(hasRedis ? {} : { skip: 'no Redis' }),
+    },
+    {
+      variant: 'hono-keyward-miss',
+      framework: 'hono',
+      label: 'Keyward, every request a miss (argon2id)',
+      token: sqliteToken,
+    },
+    {
+      variant: 'hono-better-auth',
+      framework: 'hono',
+      label: 'better-auth api-key plugin (same SQLite)',
+      token: betterKey,
+    },
+    { variant: 'express-bare', framework: 'express', label: 'bare route', token: null },
+    {
+      variant: 'express-keyward',
+      framework: 'express',
+      label: 'Keyward, cache hit (SQLite)',
+      token: sqliteToken,
+    },
+    { variant: 'koa-bare', framework: 'koa', label: 'bare route', token: null },
+    { variant: 'koa-keyward', framework: 'koa', label: 'Keyward, cache hit (SQLite)', token: sqliteToken },
+  ]
+
+  // Rounds interleave the variants, and each row is the median of its rounds: on a small machine
+  // shared with the load generator, one long run per variant is at the mercy of whatever else runs.
+  const active = variants.filter((v) => {
+    if (v.skip) console.info(`skipping ${v.variant}: ${v.skip}`)
+    return !v.skip
+  })
+  const samples = new Map<string, Array<{ reqs: number; p50: number; p99: number }>>()
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of active) {
+      const server = await startServer({ ...env, VARIANT: v.variant })
+      try {
+        const authorization = v.token === null ? null : `Bearer ${v.token}`
+        await load(server.port, authorization, 1)
+        const result = await load(server.port, authorization, SECONDS)
+        if (result.non2xx > 0) throw new Error(`${v.variant}: ${result.non2xx} non-2xx answers`)
+        const list = samples.get(v.variant) ?? []
+        list.push({ reqs: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 })
+        samples.set(v.variant, list)
+        console.info(
+          `round ${round + 1}: ${v.variant.padEnd(24)} ${result.requests.average.toFixed(0).padStart(8)} req/s`,
+        )
+      } finally {
+        await server.stop()
+      }
+    }
+  }
+  const median = (values: number[]) =>
+    values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
+  const rows: Row[] = active.map((v) => {
+    const list = samples.get(v.variant) ?? []
+    return {
+      ...v,
+      reqs: median(list.map((s) => s.reqs)),
+      p50: median(list.map((s) => s.p50)),
+      p99: median(list.map((s) => s.p99)),
+    }
+  })
+  // Hono leaves its single-handler fast path as soon as any middleware exists, so its reference is
+  // the trivial middleware; Express and Koa compare with their bare route.
+  const reference = (framework: string) =>
+    rows.find((r) => r.variant === (framework === 'hono' ? 'hono-trivial' : `${framework}-bare`))?.reqs ??
+    Number.NaN
+  for (const row of rows) row.ratio = row.reqs / reference(row.framework)
+
+  const abuse = await abuseScenarios(dir)
+  const report = renderReport(rows, abuse)
+  console.info(`\n${report.table}\n\n${abuse.join('\n')}\n\n${report.verdicts.join('\n')}`)
+  writeFileSync(fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url)), report.markdown)
+  writeFileSync(fileURLToPath(new URL('../../docs/benchmarks.svg', import.meta.url)), report.svg)
+  console.info('\nwrote docs/benchmarks.md and docs/benchmarks.svg')
+} finally {
+  await admin.unsafe(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`).catch(() => {})
+  await admin.end({ timeout: 2 }).catch(() => {})
+  const keys = await redis.keys(`${redisPrefix}*`).catch(() => [] as string[])
+  if (keys.length > 0) await redis.del(...keys).catch(() => {})
+  redis.disconnect()
+  rmSync(dir, { recursive: true, force: true })
+}
+
+function renderReport(rows: Row[], abuse: string[]) {
+  const header =
+    '| framework | server | req/s | p50 ms | p99 ms | vs reference |\n| --- | --- | ---: | ---: | ---: | ---: |'
+  const lines = rows.map(
+    (r) =>
+      `| ${r.framework} | ${r.label} | ${r.reqs.toFixed(0)} | ${r.p50} | ${r.p99} | ${((r.ratio ?? 0) * 100).toFixed(0)}% |`,
+  )
+  const table = [header, ...lines].join('\n')
+  const get = (variant: string) => rows.find((r) => r.variant === variant)
+  const verdicts: string[] = []
+  for (const variant of ['hono-keyward-sqlite', 'express-keyward', 'koa-keyward']) {
+    const row = get(variant)
+    if (row)
+      verdicts.push(
+        `${variant}: ${((row.ratio ?? 0) * 100).toFixed(1)}% of the reference (target ≥ 90%, aim 97%)`,
+      )
+  }
+  const hit = get('hono-keyward-sqlite')
+  const bearer = get('hono-bearerauth')
+  const better = get('hono-better-auth')
+  if (hit && bearer)
+    verdicts.push(
+      `Keyward hit vs Hono bearerAuth: ${((hit.reqs / bearer.reqs) * 100).toFixed(0)}% (target ≥ 95%)`,
+    )
+  if (hit && better)
+    verdicts.push(
+      `Keyward hit vs better-auth api-key: ${(hit.reqs / better.reqs).toFixed(1)}x (target ≥ 10x)`,
+    )
+
+  const max = Math.max(...rows.map((r) => r.reqs))
+  const barHeight = 22
+  const width = 900
+  const labelWidth = 380
+  const svgRows = rows
+    .map((r, i) => {
+      const y = 40 + i * (barHeight + 8)
+      const w = Math.max(1, ((width - labelWidth - 90) * r.reqs) / max)
+      const colour = r.variant.includes('keyward')
+        ? '#2f6fdf'
+        : r.variant.includes('bare') || r.variant.includes('trivial')
+          ? '#9aa5b1'
+          : '#e07b39'
+      return `<text x="${labelWidth - 10}" y="${y + 16}" text-anchor="end" font-size="13">${r.framework}: ${r.label.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text><rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${colour}"/><text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 16}" font-size="13">${(r.reqs / 1000).toFixed(1)}k</text>`
+    })
+    .join('\n  ')
+  const height = 60 + rows.length * (barHeight + 8)
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+  <text x="10" y="22" font-size="16" font-weight="bold">Requests per second (higher is better): grey = reference, blue = Keyward, orange = peers</text>
+  ${svgRows}
+</svg>
+`
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`
+  const markdown = `# Benchmarks
+
+Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.
+Each server runs in its own process; autocannon sends \`GET /r\` over loopback with 10 connections for
+${SECONDS} s after a 1 s warm-up; every route answers \`ok\`. The variants run in ${ROUNDS} interleaved rounds,
+and each figure is the median of its rounds. The reference is the bare route for Express and
+Koa, and for Hono a route behind a trivial one-line middleware (Hono leaves its single-handler fast
+path as soon as any middleware exists).
+
+![requests per second](benchmarks.svg)
+
+${table}
+
+${verdicts.map((v) => `- ${v}`).join('\n')}
+
+"Every request a miss" runs with the in-process cache off; concurrent requests for the same token
+still share one verification, as they would in production.
+
+## Abuse scenarios
+
+\`\`\`
+${abuse.join('\n')}
+\`\`\`
+`
+  return { table, verdicts, svg, markdown }
+}

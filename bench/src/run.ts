@@ -314,7 +314,8 @@ function renderReport(rows: Row[], abuse: string[]) {
     })
     .join('\n  ')
   const height = 60 + rows.length * (barHeight + 8)
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" role="img" aria-labelledby="title">
+  <title id="title">Keyward benchmark: requests per second of each server</title>
   <text x="10" y="22" font-size="16" font-weight="bold">Requests per second (higher is better): grey = reference, blue = Keyward, orange = peers</text>
   ${svgRows}
 </svg>

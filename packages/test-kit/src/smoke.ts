@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startNodeProcess } from './processes.js'
 
 export type RunningExample = {
   base: string
@@ -16,38 +16,25 @@ export type RunningExample = {
  */
 export async function startExample(exampleDir: string): Promise<RunningExample> {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-example-'))
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=keyward-source', '--import', 'tsx', 'src/server.ts', '--demo'],
-    {
+  try {
+    const running = await startNodeProcess(['src/server.ts', '--demo'], {
       cwd: exampleDir,
-      env: { ...process.env, PORT: '0', KEYWARD_DATABASE_URL: join(dir, 'keyward.db') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  let output = ''
-  child.stdout?.on('data', (chunk) => {
-    output += chunk
-  })
-  child.stderr?.on('data', (chunk) => {
-    output += chunk
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const stop = async () => {
-    child.kill('SIGTERM')
-    await exited
-    rmSync(dir, { recursive: true, force: true })
-  }
-  const deadline = Date.now() + 30_000
-  while (!/^403 {2}curl/m.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop()
-      throw new Error(`the example did not start:\n${output}`)
+      env: { PORT: '0', KEYWARD_DATABASE_URL: join(dir, 'keyward.db') },
+      ready: /^403 {2}curl/m,
+    })
+    const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(running.output())?.[1] ?? ''
+    return {
+      base,
+      output: running.output,
+      async stop() {
+        await running.stop()
+        rmSync(dir, { recursive: true, force: true })
+      },
     }
-    await new Promise((resolve) => setTimeout(resolve, 50))
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
   }
-  const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? ''
-  return { base, output: () => output, stop }
 }
 
 /** The demo token the example printed. */

@@ -2,6 +2,7 @@
  * One benchmark server, in a process of its own: `VARIANT` names what guards the route `GET /r`,
  * which always answers `ok`. Prints `listening <port>` when ready.
  */
+import { hash } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { apiKey } from '@better-auth/api-key'
@@ -19,6 +20,7 @@ import express from 'express'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import Koa from 'koa'
+import { LRUCache } from 'lru-cache'
 
 const env = process.env
 const variant = env.VARIANT ?? 'hono-bare'
@@ -55,7 +57,15 @@ else if (variant === 'hono-trivial') {
     await next()
   })
 } else if (variant === 'hono-bearerauth') await hono(bearerAuth({ token: STATIC_TOKEN }))
-else if (variant.startsWith('hono-keyward')) await hono(honoAuth(keyward()) as MiddlewareHandler)
+else if (variant === 'hono-sha256-lru') {
+  // The floor of any design that hashes the token on every request: SHA-256 plus one LRU lookup.
+  const verified = new LRUCache<string, true>({ max: 10_000 })
+  verified.set(hash('sha256', `Bearer ${STATIC_TOKEN}`, 'base64'), true)
+  await hono(async (c, next) => {
+    if (!verified.get(hash('sha256', c.req.header('authorization') ?? '', 'base64'))) return c.text('no', 401)
+    await next()
+  })
+} else if (variant.startsWith('hono-keyward')) await hono(honoAuth(keyward()) as MiddlewareHandler)
 else if (variant === 'hono-better-auth') {
   const auth = betterAuth({
     database: new Database(env.SQLITE_PATH ?? ''),

@@ -702,10 +702,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     ) {
       const credential = authorization.slice(7)
       const id = credential.slice(idStart, idStart + TOKEN_ID_LENGTH)
-      const hit = cache.get(id, digestOf('sha256', credential, 'base64'))
+      const now = clock.now()
+      const hit = cache.get(id, digestOf('sha256', credential, 'base64'), now)
       if (hit !== undefined) {
         stats.cache.hits++
-        lastUsed.record(id, clock.now())
+        lastUsed.record(id, now)
         return hit
       }
     }
@@ -738,10 +739,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     }
     if (closed) return reject('unavailable')
     const digest = digestOf('sha256', header.credential, 'base64')
-    const hit = cache.get(parsed.token.id, digest)
+    const now = clock.now()
+    const hit = cache.get(parsed.token.id, digest, now)
     if (hit !== undefined) {
       stats.cache.hits++
-      lastUsed.record(parsed.token.id, clock.now())
+      lastUsed.record(parsed.token.id, now)
       return hit
     }
     stats.cache.misses++

@@ -34,14 +34,16 @@ export class TokenCache {
   constructor(options: { max: number; ttl: number; clock: Clock }) {
     this.#ttl = options.ttl
     this.#clock = options.clock
-    this.#lru = new LRUCache<string, Entry>({ max: options.max, ttl: options.ttl, perf: options.clock })
+    // No lru-cache TTL: every entry carries its own `validUntil`, checked on each hit against the
+    // injected clock, and lru-cache's TTL bookkeeping (timers included) would only slow the hot path.
+    this.#lru = new LRUCache<string, Entry>({ max: options.max })
   }
 
   /** The cached success for this id and digest, or undefined (absent, other digest, or expired). */
-  get(id: string, digest: string): Entry['result'] | undefined {
+  get(id: string, digest: string, now: number): Entry['result'] | undefined {
     const entry = this.#lru.get(id)
     if (entry === undefined || !digestEquals(entry.digest, digest)) return undefined
-    if (this.#clock.now() < entry.validUntil) return entry.result
+    if (now < entry.validUntil) return entry.result
     this.#lru.delete(id)
     return undefined
   }
@@ -56,11 +58,7 @@ export class TokenCache {
     const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY
     const validUntil = Math.min(now + this.#ttl, expiresAt, limit)
     if (validUntil <= now) return
-    this.#lru.set(
-      id,
-      { digest, validUntil, result: Object.freeze({ ok: true, principal }) },
-      { ttl: validUntil - now },
-    )
+    this.#lru.set(id, { digest, validUntil, result: Object.freeze({ ok: true, principal }) })
   }
 
   delete(id: string): void {

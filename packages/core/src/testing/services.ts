@@ -6,7 +6,8 @@ import { afterAll } from 'vitest'
 const onCi = process.env.CI === 'true'
 export const TEST_REDIS_URL = process.env.KEYWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-function skipNotice(service: string, message: string, variable: string): void {
+/** Unreachable service: a loud notice and a skip, or under CI=true a failure. */
+export function skipNotice(service: string, message: string, variable: string): void {
   if (onCi) throw new Error(`${message} ${service} tests are mandatory under CI=true.`)
   console.warn(
     `\n${'!'.repeat(78)}\n!! SKIPPING ${service.toUpperCase()} TESTS: ${message}\n!! Start it or set ${variable}.\n${'!'.repeat(78)}\n`,

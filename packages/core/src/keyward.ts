@@ -496,6 +496,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           stats.invalidations.subscribed = true
         },
         (error) => {
+          // A subscription still pending when close() ends it is no outage.
+          if (closed) return
           stats.invalidations.errors++
           logger.warn(`could not subscribe to invalidations: ${describeStoreError(error)}`)
         },

@@ -330,7 +330,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const getStore = (): Promise<KeywardStore> => {
     if (storePromise === null) {
       const opening = Promise.resolve(options.store ?? storeFromEnv()).then(async (store) => {
-        if (redisFromEnv && !shared) {
+        if (redisFromEnv && !shared && !closed) {
           const { redisCache } = await importDriver(
             () => import('./redis.js'),
             'ioredis',
@@ -534,7 +534,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       }
     }
     if (failure !== null) {
-      const bound = message.user ? (sessions?.versionTtl ?? 0) : cacheTtl
+      // An entry left at the shared level lives on until its own TTL: that is then the bound.
+      const localBound = message.user ? (sessions?.versionTtl ?? 0) : cacheTtl
+      const bound =
+        shared && failure !== null && message.tokens?.length ? Math.max(localBound, sharedTtl) : localBound
       throw new KeywardError(
         'invalidation_unconfirmed',
         `${during} is saved in the store, but other processes could not be told (${describeStoreError(failure)}). ` +
@@ -581,6 +584,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
             ) {
               if (fenced(id, startedAt)) continue
               stats.sharedCache.hits++
+              protection.recordSuccess(id, digest)
               const principal = patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt)
               cache.set(id, digest, principal, l1Limit(entry.validUntil))
               lastUsed.record(id, now)
@@ -591,6 +595,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
             sharedFailed(error)
           }
         }
+        // The throttle guards the store read and argon2 only: a shared hit above is never throttled.
+        if (verifiedHash === null && protection.isThrottled(id, digest)) return reject('throttled')
         let row: TokenRow | null
         try {
           stats.storeReads++
@@ -750,7 +756,6 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     }
     stats.cache.misses++
     if (protection.isRefused(digest)) return reject('negative_cache')
-    if (protection.isThrottled(parsed.token.id, digest)) return reject('throttled')
     const key = `${parsed.token.id}:${digest}`
     const pending = inFlight.get(key)
     if (pending) {
@@ -948,6 +953,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     async close() {
       if (closed) return
       closed = true
+      // A store (and shared level) still opening must finish first, so that it is closed below.
+      await storePromise?.catch(() => {})
       // New requests now answer 503; let those in flight and background work finish, then write.
       while (inFlight.size > 0) await Promise.allSettled([...inFlight.values()])
       await flush()

@@ -416,9 +416,16 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         })
   const maxTokenLength = sessions?.maxTokenLength ?? MAX_TOKEN_LENGTH
 
-  const cache = new TokenCache({ max: cacheMax, ttl: cacheTtl, clock })
+  const lastUsedWindow = Math.max(cacheTtl, 1000)
+  const cache = new TokenCache({
+    max: cacheMax,
+    ttl: cacheTtl,
+    clock,
+    useWindow: lastUsedWindow,
+    onUse: (id, at) => lastUsed.record(id, at),
+  })
   const lastUsed = new LastUsedRecorder({
-    window: Math.max(cacheTtl, 1000),
+    window: lastUsedWindow,
     interval: flushInterval,
     max: cacheMax,
     store: getStore,
@@ -714,7 +721,6 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       const hit = cache.get(id, digestOf('sha256', credential, 'base64'), now)
       if (hit !== undefined) {
         stats.cache.hits++
-        lastUsed.record(id, now)
         return hit
       }
     }
@@ -751,7 +757,6 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     const hit = cache.get(parsed.token.id, digest, now)
     if (hit !== undefined) {
       stats.cache.hits++
-      lastUsed.record(parsed.token.id, now)
       return hit
     }
     stats.cache.misses++

@@ -37,25 +37,30 @@ function respond(res: Response, failure: HttpFailure): void {
 export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHandler {
   const guard = createGuard(keywardOrOptions)
   const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
-  return function keywardPatAuth(req: Request, res: Response, next: NextFunction) {
-    const settle = async (result: GuardResult) => {
-      if (result.ok) {
-        rememberRealm(req, guard.realm)
-        if (result.principal) req.principal = result.principal
-        return next()
-      }
-      await onError?.(result.failure, req, res)
-      if (!res.headersSent) respond(res, result.failure)
+  const refuse = async (failure: HttpFailure, req: Request, res: Response) => {
+    await onError?.(failure, req, res)
+    if (!res.headersSent) respond(res, failure)
+  }
+  // Synchronous on success, so a cache hit reaches the route without a promise in between.
+  const settle = (result: GuardResult, req: Request, res: Response, next: NextFunction): void => {
+    if (!result.ok) {
+      // Errors (from onError, say) go to Express's error handling, not to an unhandled rejection.
+      refuse(result.failure, req, res).catch(next)
+      return
     }
+    rememberRealm(req, guard.realm)
+    if (result.principal) req.principal = result.principal
+    next()
+  }
+  return function keywardPatAuth(req: Request, res: Response, next: NextFunction) {
     // rawHeaders, because req.headers keeps only the first of two Authorization lines.
-    const result = guard.authenticate({
+    const answer = guard.authenticate({
       authorization: authorizationFromRawHeaders(req.rawHeaders),
       url: req.url,
       cookie: () => req.headers.cookie,
     })
-    const settled = result instanceof Promise ? result.then(settle) : settle(result)
-    // Errors (from onError, say) go to Express's error handling rather than becoming unhandled rejections.
-    settled.catch(next)
+    if (answer instanceof Promise) answer.then((result) => settle(result, req, res, next)).catch(next)
+    else settle(answer, req, res, next)
   }
 }
 

@@ -3,6 +3,7 @@ import {
   authorizationFromRawHeaders,
   createGuard,
   type GuardOptions,
+  type GuardResult,
   type HttpFailure,
   type Keyward,
   type Principal,
@@ -37,19 +38,24 @@ function respond(ctx: Context, failure: HttpFailure): void {
 export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware {
   const guard = createGuard(keywardOrOptions)
   const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
-  return async function keywardPatAuth(ctx: Context, next: Next) {
+  const refuse = async (ctx: Context, failure: HttpFailure) => {
+    await onError?.(failure, ctx)
+    if (ctx.body == null) respond(ctx, failure)
+  }
+  const settle = (ctx: Context, next: Next, result: GuardResult): Promise<unknown> => {
+    if (!result.ok) return refuse(ctx, result.failure)
+    rememberRealm(ctx, guard.realm)
+    if (result.principal) ctx.state.principal = result.principal
+    return next()
+  }
+  // Not an async function: a cache hit hands Koa next()'s own promise, with no extra await between.
+  return function keywardPatAuth(ctx: Context, next: Next) {
     // rawHeaders, because req.headers keeps only the first of two Authorization lines.
     const authorization = authorizationFromRawHeaders(ctx.req.rawHeaders)
     const answer = guard.authenticate({ authorization, url: ctx.url, cookie: () => ctx.get('cookie') })
-    const result = answer instanceof Promise ? await answer : answer
-    if (!result.ok) {
-      await onError?.(result.failure, ctx)
-      if (ctx.body == null) respond(ctx, result.failure)
-      return
-    }
-    rememberRealm(ctx, guard.realm)
-    if (result.principal) ctx.state.principal = result.principal
-    await next()
+    return answer instanceof Promise
+      ? answer.then((result) => settle(ctx, next, result))
+      : settle(ctx, next, answer)
   }
 }
 

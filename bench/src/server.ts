@@ -83,6 +83,11 @@ else if (variant === 'hono-better-auth') {
   const app = express()
   app.disable('etag')
   if (variant === 'express-keyward') app.use(expressAuth(keyward()))
+  if (variant === 'express-trivial')
+    app.use((req, res, next) => {
+      if (req.headers.authorization !== `Bearer ${STATIC_TOKEN}`) res.status(401).end('no')
+      else next()
+    })
   app.get('/r', (_req, res) => {
     res.send('ok')
   })
@@ -90,6 +95,11 @@ else if (variant === 'hono-better-auth') {
 } else if (variant.startsWith('koa')) {
   const app = new Koa()
   if (variant === 'koa-keyward') app.use(koaAuth(keyward()))
+  if (variant === 'koa-trivial')
+    app.use(async (ctx, next) => {
+      if (ctx.get('authorization') !== `Bearer ${STATIC_TOKEN}`) ctx.throw(401)
+      await next()
+    })
   app.use((ctx) => {
     if (ctx.path === '/r') ctx.body = 'ok'
   })

@@ -39,6 +39,12 @@ function keyward() {
   return createKeyward(options)
 }
 
+// The floor of any design that hashes the token on every request: SHA-256 plus one LRU lookup.
+const verified = new LRUCache<string, true>({ max: 10_000 })
+verified.set(hash('sha256', `Bearer ${STATIC_TOKEN}`, 'base64'), true)
+const hashedAndKnown = (authorization: string | undefined) =>
+  verified.get(hash('sha256', authorization ?? '', 'base64')) === true
+
 function listen(port: number) {
   console.info(`listening ${port}`)
 }
@@ -58,11 +64,8 @@ else if (variant === 'hono-trivial') {
   })
 } else if (variant === 'hono-bearerauth') await hono(bearerAuth({ token: STATIC_TOKEN }))
 else if (variant === 'hono-sha256-lru') {
-  // The floor of any design that hashes the token on every request: SHA-256 plus one LRU lookup.
-  const verified = new LRUCache<string, true>({ max: 10_000 })
-  verified.set(hash('sha256', `Bearer ${STATIC_TOKEN}`, 'base64'), true)
   await hono(async (c, next) => {
-    if (!verified.get(hash('sha256', c.req.header('authorization') ?? '', 'base64'))) return c.text('no', 401)
+    if (!hashedAndKnown(c.req.header('authorization'))) return c.text('no', 401)
     await next()
   })
 } else if (variant.startsWith('hono-keyward')) await hono(honoAuth(keyward()) as MiddlewareHandler)
@@ -83,6 +86,11 @@ else if (variant === 'hono-better-auth') {
   const app = express()
   app.disable('etag')
   if (variant === 'express-keyward') app.use(expressAuth(keyward()))
+  if (variant === 'express-sha256-lru')
+    app.use((req, res, next) => {
+      if (!hashedAndKnown(req.headers.authorization)) res.status(401).end('no')
+      else next()
+    })
   if (variant === 'express-trivial')
     app.use((req, res, next) => {
       if (req.headers.authorization !== `Bearer ${STATIC_TOKEN}`) res.status(401).end('no')
@@ -95,6 +103,11 @@ else if (variant === 'hono-better-auth') {
 } else if (variant.startsWith('koa')) {
   const app = new Koa()
   if (variant === 'koa-keyward') app.use(koaAuth(keyward()))
+  if (variant === 'koa-sha256-lru')
+    app.use(async (ctx, next) => {
+      if (!hashedAndKnown(ctx.get('authorization'))) ctx.throw(401)
+      await next()
+    })
   if (variant === 'koa-trivial')
     app.use(async (ctx, next) => {
       if (ctx.get('authorization') !== `Bearer ${STATIC_TOKEN}`) ctx.throw(401)

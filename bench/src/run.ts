@@ -24,6 +24,8 @@ import type { LoadJob, LoadResult } from './load.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
+// Extra Node flags for every server process, to look inside one (BENCH_NODE_FLAGS="--cpu-prof").
+const SERVER_FLAGS = process.env.BENCH_NODE_FLAGS?.split(' ').filter((flag) => flag !== '') ?? []
 // Pipelined requests keep the server, not autocannon, the bottleneck: without them one core of
 // autocannon saturates before a bare Hono route does, and every variant looks alike.
 const CONNECTIONS = 10
@@ -87,6 +89,7 @@ async function startServer(
 ): Promise<{ port: number; pid: number | undefined; stop(): Promise<void> }> {
   // Compiled JavaScript against the packages' dist: what an application runs.
   const [command, args] = pinned(SERVER_CORE, process.execPath, [
+    ...SERVER_FLAGS,
     fileURLToPath(new URL('./server.js', import.meta.url)),
   ])
   const child: ChildProcess = spawn(command, args, {
@@ -303,6 +306,15 @@ try {
       const server = await startServer({ ...env, VARIANT: v.variant })
       try {
         const authorization = v.token === null ? null : `Bearer ${v.token}`
+        // One request alone first, so that a Keyward server's first miss (an argon2 verification)
+        // does not hold the warm-up's 100 requests in flight: objects that survive a scavenge in
+        // such a burst can turn on V8's allocation-site pretenuring, and then a process runs at
+        // about half speed until a full GC (see docs/benchmarks.md).
+        const first = await fetch(`http://127.0.0.1:${server.port}/r`, {
+          headers: authorization === null ? {} : { authorization },
+        })
+        if (first.status !== 200) throw new Error(`${v.variant}: the first request answered ${first.status}`)
+        await first.text()
         await load(server.port, authorization, 1)
         const cpuBefore = cpuMs(server.pid)
         const result = await load(server.port, authorization, SECONDS)
@@ -358,8 +370,8 @@ try {
   const abuse = only ? [] : await abuseScenarios(dir)
   const report = renderReport(rows, abuse, ratioOf)
   console.info(`\n${report.table}\n\n${abuse.join('\n')}\n\n${report.verdicts.join('\n')}`)
-  // A partial run (BENCH_ONLY) prints its table but leaves the published report alone.
-  if (!only) {
+  // A partial or instrumented run prints its table but leaves the published report alone.
+  if (!only && SERVER_FLAGS.length === 0) {
     writeFileSync(fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url)), report.markdown)
     writeFileSync(fileURLToPath(new URL('../../docs/benchmarks.svg', import.meta.url)), report.svg)
     console.info('\nwrote docs/benchmarks.md and docs/benchmarks.svg')
@@ -437,8 +449,10 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${mac
   generator, autocannon, runs in another process: \`GET /r\` over loopback, ${CONNECTIONS} connections with
   ${PIPELINING} pipelined requests each, for ${SECONDS} s after a 1 s warm-up. Every route answers \`ok\`.
 - ${PINNED ? `The server has core ${SERVER_CORE} to itself and autocannon core ${LOAD_CORE} (\`taskset\`).` : 'Processes were not pinned to cores (this machine has one core, or no `taskset`).'}
-  Pipelining keeps the server the bottleneck: unpipelined, one core of autocannon saturates before a
-  bare Hono route does, and every variant looks alike.
+  Pipelining keeps the server the bottleneck: unpipelined, autocannon spends about as much CPU on a
+  request as a bare Hono route does, so its own core could cap the fastest variants.
+- Before the warm-up each server answers one request alone (for Keyward, the token's first miss), so
+  that the warm-up starts on a filled cache; see "V8 and the first miss" below.
 - The variants run in ${ROUNDS} interleaved rounds. req/s, latencies and server CPU time per request
   are the medians of the rounds; "vs reference" is the median of each round's own ratio, so that
   a variant is always compared with a reference measured a minute, not a quarter of an hour, apart.
@@ -461,6 +475,22 @@ A cache hit costs one SHA-256 of the token, one map lookup by token id, a consta
 the digests and a clock read. The floor rows (a middleware that does a SHA-256 of the header and one
 LRU lookup, nothing else) show what any design that hashes the token on every request pays in each
 framework; the trivial-middleware rows show what adding any middleware costs before it does anything.
+
+## V8 and the first miss
+
+Without that first lone request, about 1 in 12 Keyward server processes ran at half speed for the
+whole measurement; a Koa server with the trivial middleware never did (0 in 25). In those processes
+every scavenge took about 12 ms instead of 0.4 ms and the heap filled with promoted garbage until a
+full GC, which restored full speed at once. The evidence points to V8's allocation-site
+pretenuring: \`--trace-pretenuring-statistics\` shows allocation sites switched to "tenure" with
+every one of their objects surviving, and with \`--no-allocation-site-pretenuring\` the state never
+appeared (0 slow processes in 72, against 6 in 75 without the flag). The likely trigger is the first
+miss: while its argon2id verification runs (about 25 ms) the warm-up's 100 pipelined requests stay
+in flight, so their objects survive a scavenge, V8 starts allocating later requests' objects in the
+old generation, and from there they keep each request's young objects alive. A lone first request
+made the state rarer (1 slow process in 47 in the same test) but not impossible. A production
+process could enter it after a burst of cold tokens (after a deploy, say) and leave it at its next
+full GC; how long that takes in a long-running process was not measured here.
 
 ## Abuse scenarios
 

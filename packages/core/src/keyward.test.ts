@@ -297,6 +297,28 @@ for (const backend of await backends()) {
       expect((await (await reopen()).findToken(a.record.id))?.lastUsedAt).toBe(usedAt)
     })
 
+    it('a token evicted and refilled within the window still has its use recorded one window on', async () => {
+      const { kw, clock } = await setup({ cache: { ttl: '10m', max: 2 }, lastUsed: { flushInterval: '1h' } })
+      const a = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const b = await kw.tokens.create({ userId: 'u1', name: 'b' })
+      const c = await kw.tokens.create({ userId: 'u1', name: 'c' })
+      await kw.authenticate(bearer(b.token))
+      clock.advance(1000)
+      await kw.authenticate(bearer(a.token))
+      const aRecordedAt = clock.now()
+      // b is read again, so c's fill evicts a (second chance) while a's recorded use is remembered.
+      await kw.authenticate(bearer(b.token))
+      await kw.authenticate(bearer(c.token))
+      clock.advance(300_000)
+      await kw.authenticate(bearer(a.token))
+      clock.advance(aRecordedAt + 600_000 - clock.now())
+      expect(await kw.authenticate(bearer(a.token))).toMatchObject({ ok: true })
+      expect(kw.stats().cache.hits).toBe(2)
+      await kw.flush()
+      expect((await kw.tokens.get(a.record.id))?.lastUsedAt?.getTime()).toBe(clock.now())
+      await kw.close()
+    })
+
     it('answers unavailable (503), not invalid_token, when the store fails on a miss; cached tokens still pass', async () => {
       const { kw, store, warnings } = await setup()
       const cached = await kw.tokens.create({ userId: 'u1', name: 'a' })

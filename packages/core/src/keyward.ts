@@ -593,8 +593,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
               stats.sharedCache.hits++
               protection.recordSuccess(id, digest)
               const principal = patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt)
-              cache.set(id, digest, principal, l1Limit(entry.validUntil))
-              lastUsed.record(id, now)
+              cache.set(id, digest, principal, l1Limit(entry.validUntil), lastUsed.record(id, now))
               return Object.freeze({ ok: true, principal })
             }
             stats.sharedCache.misses++
@@ -635,8 +634,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         if (fenced(id, startedAt)) continue
         if (row.expiresAt !== null && row.expiresAt <= clock.now()) return reject('expired')
         const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
-        cache.set(id, digest, principal, l1Limit(Number.POSITIVE_INFINITY))
-        lastUsed.record(id, now)
+        cache.set(id, digest, principal, l1Limit(Number.POSITIVE_INFINITY), lastUsed.record(id, now))
         if (shared && sharedGeneration !== null) fillShared(id, digest, principal, sharedGeneration)
         return Object.freeze({ ok: true, principal })
       }

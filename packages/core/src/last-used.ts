@@ -36,15 +36,20 @@ export class LastUsedRecorder {
     this.#lastRecorded = new LRUCache({ max: options.max })
   }
 
-  record(id: string, at: number): void {
-    if (this.#stopped) return
+  /**
+   * Records a use unless one within the window was recorded already; returns the time of the use
+   * that stands recorded (this one or that earlier one), from which the next window counts.
+   */
+  record(id: string, at: number): number {
+    if (this.#stopped) return at
     // peek: no recency bookkeeping on the hot path; an entry that ages out is simply written again.
     const previous = this.#lastRecorded.peek(id)
-    if (previous !== undefined && at - previous < this.#window) return
+    if (previous !== undefined && at - previous < this.#window) return previous
     this.#lastRecorded.set(id, at)
     this.#pending.set(id, at)
     this.stats.pending = this.#pending.size
     this.#schedule()
+    return at
   }
 
   /** Forgets a token (revoked or rotated): its next use, if any, is recorded again. */

@@ -66,7 +66,27 @@ describe('TokenCache', () => {
     expect(cache.get('cold-48', 'd', clock.now())).toBeDefined()
   })
 
-  it('evicts an expired entry before a live one', () => {
+  it('never evicts the entry it is inserting, even when every other one was read', () => {
+    const { cache, clock } = cacheWith({ max: 3 })
+    for (const id of ['a', 'b', 'c']) cache.set(id, 'd', principal(id))
+    for (let i = 0; i < 20; i++) {
+      for (const id of ['a', 'b', 'c']) cache.get(id, 'd', clock.now())
+      cache.set(`new-${i}`, 'd', principal(`new-${i}`))
+      expect(cache.get(`new-${i}`, 'd', clock.now())).toBeDefined()
+      expect(cache.size).toBe(3)
+    }
+  })
+
+  it('replacing an entry evicts nothing else', () => {
+    const { cache, clock } = cacheWith({ max: 2 })
+    cache.set('a', 'd', principal('a'))
+    cache.set('b', 'd', principal('b'))
+    cache.set('a', 'd2', principal('a'))
+    expect(cache.get('a', 'd2', clock.now())).toBeDefined()
+    expect(cache.get('b', 'd', clock.now())).toBeDefined()
+  })
+
+  it('evicts an expired entry even when it was read', () => {
     const { cache, clock } = cacheWith({ max: 2 })
     cache.set('short', 'd', principal('short'), clock.now() + 10)
     cache.set('live', 'd', principal('live'))
@@ -88,6 +108,18 @@ describe('TokenCache', () => {
     expect(uses).toEqual([['a', clock.now()]])
     cache.get('a', 'other digest', clock.now() + 5000)
     expect(uses).toHaveLength(1)
+  })
+
+  it('counts the window from the use recorded before the fill', () => {
+    // As configured by createKeyward: the window is the TTL, so only an earlier recorded use lets a hit report.
+    const { cache, clock, uses } = cacheWith({ ttl: 60_000, useWindow: 60_000 })
+    cache.set('a', 'd', principal('a'), Number.POSITIVE_INFINITY, clock.now() - 40_000)
+    clock.advance(19_999)
+    cache.get('a', 'd', clock.now())
+    expect(uses).toEqual([])
+    clock.advance(1)
+    cache.get('a', 'd', clock.now())
+    expect(uses).toEqual([['a', clock.now()]])
   })
 
   it('forgets one id or everything', () => {

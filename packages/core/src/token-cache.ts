@@ -75,23 +75,31 @@ export class TokenCache {
   /**
    * Caches a verified principal; a token that expires within the window is cached only until then.
    * `limit` caps the entry further (an expiry from the shared level, a shorter TTL). The caller
-   * records the use that led here; hits report later ones.
+   * records the use that led here and passes, as `reportedAt`, when a use of this token was last
+   * recorded (that one, or an earlier one within the window); hits report uses from one window later.
    */
-  set(id: string, digest: string, principal: Principal, limit = Number.POSITIVE_INFINITY): void {
+  set(
+    id: string,
+    digest: string,
+    principal: Principal,
+    limit = Number.POSITIVE_INFINITY,
+    reportedAt = this.#clock.now(),
+  ): void {
     if (this.#ttl <= 0) return
     const now = this.#clock.now()
     const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY
     const validUntil = Math.min(now + this.#ttl, expiresAt, limit)
     if (validUntil <= now) return
-    this.#entries.delete(id)
+    // Room is made before the insertion, so that the eviction hand can never pick the new entry.
+    const replaced = this.#entries.delete(id)
+    if (!replaced && this.#entries.size >= this.#max) this.#evictOne(now)
     this.#entries.set(id, {
       digest,
       validUntil,
       result: Object.freeze({ ok: true, principal }),
       referenced: false,
-      reportedAt: now,
+      reportedAt,
     })
-    if (this.#entries.size > this.#max) this.#evictOne(now)
   }
 
   // The hand starts at the oldest insertion: an expired entry goes at once, a referenced one loses its

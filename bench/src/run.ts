@@ -103,9 +103,15 @@ async function startServer(
   child.stderr?.on('data', (c) => {
     output += c
   })
+  let spawnError: Error | null = null
+  child.once('error', (error) => {
+    spawnError = error
+  })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const deadline = Date.now() + 30_000
   while (!/listening (\d+)/.test(output)) {
+    if (spawnError !== null)
+      throw new Error(`server ${env.VARIANT} could not be started`, { cause: spawnError })
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill()
       throw new Error(`server ${env.VARIANT} did not start:\n${output}`)
@@ -139,7 +145,10 @@ async function load(port: number, authorization: string | null, seconds: number)
   child.stdout.on('data', (c) => {
     output += c
   })
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('exit', resolve)
+    child.once('error', reject)
+  })
   if (code !== 0) throw new Error(`the load generator exited with ${code}`)
   return JSON.parse(output) as LoadResult
 }
@@ -175,8 +184,9 @@ try {
     pgToken = (await kw.tokens.create({ userId: 'bench', name: 'bench' })).token
     await kw.close()
   }
+  const betterAuthDatabase = new Database(sqlitePath)
   const auth = betterAuth({
-    database: new Database(sqlitePath),
+    database: betterAuthDatabase,
     secret: 'benchmark-secret-benchmark-secret-0123',
     emailAndPassword: { enabled: true },
     plugins: [apiKey({ rateLimit: { enabled: false } })],
@@ -187,6 +197,7 @@ try {
     body: { email: 'bench@example.com', password: 'bench-password-123', name: 'bench' },
   })
   const betterKey = (await auth.api.createApiKey({ body: { userId: user.id } })).key
+  betterAuthDatabase.close()
 
   const env = {
     SQLITE_PATH: sqlitePath,
@@ -312,6 +323,7 @@ try {
         // about half speed until a full GC (see docs/benchmarks.md).
         const first = await fetch(`http://127.0.0.1:${server.port}/r`, {
           headers: authorization === null ? {} : { authorization },
+          signal: AbortSignal.timeout(30_000),
         })
         if (first.status !== 200) throw new Error(`${v.variant}: the first request answered ${first.status}`)
         await first.text()

@@ -191,6 +191,8 @@ export type Keyward = {
 }
 
 const MAX_TEXT = 255
+/** Ids remembered for fencing misses in flight against invalidations (see `invalidate`). */
+const MAX_FENCED_IDS = 10_000
 
 function requireText(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
@@ -469,7 +471,15 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     for (const id of ids) {
       cache.delete(id)
       lastUsed.forget(id)
-      if (missesInFlight > 0) invalidatedAt.set(id, generation)
+      if (missesInFlight === 0) continue
+      // Misses may overlap without end on a busy process, so the map is cleared only when none is in
+      // flight; past this size, fencing every miss in flight (they retry) is cheaper than growing.
+      if (invalidatedAt.size >= MAX_FENCED_IDS) {
+        invalidatedAt.clear()
+        everythingInvalidatedAt = generation
+      } else {
+        invalidatedAt.set(id, generation)
+      }
     }
   }
   const fenced = (id: string, startedAt: number) =>
@@ -571,6 +581,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
 
   const resolveMiss = async ({ id, secret }: ParsedToken, digest: string): Promise<AuthResult> => {
     missesInFlight++
+    let releaseAttempt: (() => void) | null = null
     try {
       const store = await getStore()
       let verifiedHash: string | null = null
@@ -602,7 +613,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           }
         }
         // The throttle guards the store read and argon2 only: a shared hit above is never throttled.
-        if (verifiedHash === null && protection.isThrottled(id, digest)) return reject('throttled')
+        if (verifiedHash === null && releaseAttempt === null) {
+          releaseAttempt = protection.admit(id, digest)
+          if (releaseAttempt === null) return reject('throttled')
+        }
         let row: TokenRow | null
         try {
           stats.storeReads++
@@ -643,6 +657,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       reportStoreError(error, 'authentication')
       return reject('unavailable')
     } finally {
+      releaseAttempt?.()
       if (--missesInFlight === 0) invalidatedAt.clear()
     }
   }

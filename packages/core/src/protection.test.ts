@@ -88,6 +88,20 @@ for (const backend of await backends()) {
       expect(kw.stats().hashVerifications - verificationsBefore).toBe(7)
     })
 
+    it('holds the wrong-secret budget against a burst of concurrent guesses', async () => {
+      const { kw } = await setup()
+      const real = await kw.tokens.create({ userId: 'u', name: 'real' })
+      expect((await kw.authenticate(bearer(real.token))).ok).toBe(true)
+      const verificationsBefore = kw.stats().hashVerifications
+      const guesses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => kw.authenticate(bearer(wrongSecret(real.token, i)))),
+      )
+      expect(guesses.every((r) => !r.ok)).toBe(true)
+      expect(kw.stats().hashVerifications - verificationsBefore).toBe(5)
+      expect(kw.stats().protection.throttled).toBe(95)
+      expect((await kw.authenticate(bearer(real.token))).ok).toBe(true)
+    })
+
     it('validates protection options', () => {
       expect(() => createKeyward({ protection: { verifyConcurrency: 0 } })).toThrow(/verifyConcurrency/)
       expect(() => createKeyward({ protection: { verifyQeue: 1 } as never })).toThrow(/unknown option/)

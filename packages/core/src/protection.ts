@@ -47,6 +47,8 @@ function positive(value: number, what: string): number {
  * negative cache of refused tokens in its own LRU (a flood of bad tokens never evicts good
  * entries), and a per-id throttle on wrong secrets that spares the digest that verified before.
  */
+const nothingToRelease = () => {}
+
 export function createProtection(options: ProtectionOptions = {}, clock: Clock) {
   for (const key of Object.keys(options)) {
     if (!OPTIONS.has(key))
@@ -81,8 +83,10 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
     perf: clock,
     ttlResolution: 0,
   })
-  // The digest that last verified for each id: the real token is never throttled by an attacker.
+  // The digest that last verified for each id: once it has, an attacker cannot throttle the real token.
   const verified = new LRUCache<string, string>({ max: 100_000 })
+  // Attempts admitted and not yet over, per id (no larger than the misses in flight).
+  const attempts = new Map<string, number>()
 
   let active = 0
   const waiting: Array<() => void> = []
@@ -98,13 +102,29 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
     refuse(digestKey: string): void {
       if (negativeTtl > 0) negative.set(digestKey, true)
     },
-    /** Too many wrong secrets for this id lately, and this is not the digest that verified before? */
-    isThrottled(id: string, digest: string): boolean {
-      if ((failures.get(id) ?? 0) < failuresAllowed) return false
+    /**
+     * May this digest go on to the store read and argon2 for this id? Null when the id had too many
+     * wrong secrets lately and this is not the digest that verified before. Otherwise a release
+     * function, to call when the attempt is over: until then it counts against the id's budget, so
+     * that a burst of concurrent guesses cannot all pass before the first failure is recorded.
+     */
+    admit(id: string, digest: string): (() => void) | null {
       const known = verified.get(id)
-      if (known !== undefined && digestEquals(known, digest)) return false
-      stats.throttled++
-      return true
+      if (known !== undefined && digestEquals(known, digest)) return nothingToRelease
+      const pending = attempts.get(id) ?? 0
+      if ((failures.get(id) ?? 0) + pending >= failuresAllowed) {
+        stats.throttled++
+        return null
+      }
+      attempts.set(id, pending + 1)
+      let released = false
+      return () => {
+        if (released) return
+        released = true
+        const left = (attempts.get(id) ?? 1) - 1
+        if (left > 0) attempts.set(id, left)
+        else attempts.delete(id)
+      }
     },
     recordFailure(id: string): void {
       // The window starts at the first failure and is not extended by later ones.

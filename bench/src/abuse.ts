@@ -1,8 +1,11 @@
 import { join } from 'node:path'
-import { checksum, createKeyward, type Keyward } from '@keyward/core'
+import { checksum, createKeyward, type Keyward, type KeywardOptions } from '@keyward/core'
 import { sqliteStore } from '@keyward/core/sqlite'
 
 const bearer = (token: string) => `Bearer ${token}`
+const FAILURES_PER_TOKEN = 5
+/** How much the heap may grow under the million invalid tokens: the negative cache's 10,000 digests fit many times over. */
+const HEAP_GROWTH_LIMIT_MIB = 16
 
 /** A well-formed token (valid checksum) for an id that does not exist. */
 function unknownToken(n: number): string {
@@ -11,18 +14,54 @@ function unknownToken(n: number): string {
   return body + checksum(body)
 }
 
-function heapMiB(): number {
-  globalThis.gc?.()
-  return process.memoryUsage().heapUsed / 2 ** 20
+/** A well-formed token for the real token's id, with a wrong secret. */
+function wrongSecret(token: string, n: number): string {
+  const body = `${token.slice(0, -49)}${String(n).padStart(43, 'g')}`
+  return body + checksum(body)
 }
 
-async function fresh(dir: string, name: string): Promise<Keyward> {
+function memoryMiB(): { heap: number; rss: number } {
+  if (typeof globalThis.gc !== 'function') throw new Error('the abuse scenarios need node --expose-gc')
+  globalThis.gc()
+  const usage = process.memoryUsage()
+  return { heap: usage.heapUsed / 2 ** 20, rss: usage.rss / 2 ** 20 }
+}
+
+const verdict = (met: boolean) => (met ? 'met' : 'NOT met')
+
+async function fresh(dir: string, name: string, options: Partial<KeywardOptions> = {}): Promise<Keyward> {
   const store = sqliteStore({ path: join(dir, `${name}.db`) })
   await store.migrate()
-  return createKeyward({ store, tokenPrefix: 'bench', logger: { warn: () => {} } })
+  return createKeyward({
+    store,
+    tokenPrefix: 'bench',
+    logger: { warn: () => {} },
+    protection: { failuresPerToken: FAILURES_PER_TOKEN },
+    ...options,
+  })
 }
 
-/** The abuse scenarios of the hot-path issue, in process, each printing its counters. */
+/**
+ * 2,000 wrong secrets for the real token's id, in 20 bursts of 100 concurrent guesses, each burst
+ * with a request for the real token in flight alongside. Returns the verifications the flood cost
+ * and the real token's answers.
+ */
+async function guessFlood(kw: Keyward, token: string) {
+  const before = kw.stats().hashVerifications
+  let realOk = 0
+  let realTotal = 0
+  for (let burst = 0; burst < 20; burst++) {
+    const [real] = await Promise.all([
+      kw.authenticate(bearer(token)),
+      ...Array.from({ length: 100 }, (_, i) => kw.authenticate(bearer(wrongSecret(token, burst * 100 + i)))),
+    ])
+    realTotal++
+    if (real?.ok) realOk++
+  }
+  return { verifications: kw.stats().hashVerifications - before, realOk, realTotal }
+}
+
+/** The abuse scenarios of the hot-path issue, in process, each printing its counters and verdict. */
 export async function abuseScenarios(dir: string): Promise<string[]> {
   const out: string[] = []
 
@@ -31,8 +70,9 @@ export async function abuseScenarios(dir: string): Promise<string[]> {
     const { token } = await kw.tokens.create({ userId: 'u', name: 'fresh' })
     const results = await Promise.all(Array.from({ length: 500 }, () => kw.authenticate(bearer(token))))
     const s = kw.stats()
+    const ok = results.filter((r) => r.ok).length
     out.push(
-      `500 concurrent requests, one fresh token: ${results.filter((r) => r.ok).length} ok, store reads ${s.storeReads}, argon2 verifications ${s.hashVerifications} (target 1 and 1)`,
+      `500 concurrent requests, one fresh token: ${ok} ok, store reads ${s.storeReads}, argon2 verifications ${s.hashVerifications} (target 500 ok, 1 and 1): ${verdict(ok === 500 && s.storeReads === 1 && s.hashVerifications === 1)}`,
     )
     await kw.close()
   }
@@ -40,13 +80,16 @@ export async function abuseScenarios(dir: string): Promise<string[]> {
   {
     const kw = await fresh(dir, 'checksum')
     const { token } = await kw.tokens.create({ userId: 'u', name: 'real' })
-    for (let i = 0; i < 20_000; i++) {
+    let sent = 0
+    for (let i = 0; sent < 20_000; i++) {
       const bad = `${token.slice(0, -6)}${i.toString(36).padStart(6, '0').slice(-6)}`
-      if (bad !== token) await kw.authenticate(bearer(bad))
+      if (bad === token) continue
+      await kw.authenticate(bearer(bad))
+      sent++
     }
     const s = kw.stats()
     out.push(
-      `20,000 tokens with a bad checksum: store reads ${s.storeReads}, verifications ${s.hashVerifications}, rejected as bad_checksum ${s.rejections.bad_checksum} (target 0 and 0)`,
+      `20,000 tokens with a bad checksum: store reads ${s.storeReads}, verifications ${s.hashVerifications}, rejected as bad_checksum ${s.rejections.bad_checksum} (target 0 and 0): ${verdict(s.storeReads === 0 && s.hashVerifications === 0 && s.rejections.bad_checksum === 20_000)}`,
     )
     await kw.close()
   }
@@ -55,20 +98,23 @@ export async function abuseScenarios(dir: string): Promise<string[]> {
     const kw = await fresh(dir, 'guess')
     const { token } = await kw.tokens.create({ userId: 'u', name: 'real' })
     await kw.authenticate(bearer(token))
-    let realOk = 0
-    let realTotal = 0
-    const before = kw.stats().hashVerifications
-    for (let i = 0; i < 2000; i++) {
-      const body = `${token.slice(0, -49)}${String(i).padStart(43, 'g')}`
-      await kw.authenticate(bearer(body + checksum(body)))
-      if (i % 10 === 0) {
-        realTotal++
-        if ((await kw.authenticate(bearer(token))).ok) realOk++
-      }
-    }
+    const flood = await guessFlood(kw, token)
     const s = kw.stats()
     out.push(
-      `2,000 wrong secrets for one id: argon2 verifications ${s.hashVerifications - before} (budget 5), throttled ${s.protection.throttled}; the real token answered ok ${realOk}/${realTotal}`,
+      `2,000 wrong secrets for one id in bursts of 100, the real token cached and in flight alongside: argon2 verifications ${flood.verifications} (budget ${FAILURES_PER_TOKEN}), throttled ${s.protection.throttled}; the real token answered ok ${flood.realOk}/${flood.realTotal}: ${verdict(flood.verifications <= FAILURES_PER_TOKEN && flood.realOk === flood.realTotal)}`,
+    )
+    await kw.close()
+  }
+
+  {
+    // Without the cache every real request is verified: the throttle itself must let it through.
+    const kw = await fresh(dir, 'guess-uncached', { cache: { ttl: 0 } })
+    const { token } = await kw.tokens.create({ userId: 'u', name: 'real' })
+    await kw.authenticate(bearer(token))
+    const flood = await guessFlood(kw, token)
+    const wrong = flood.verifications - flood.realOk
+    out.push(
+      `the same with the cache off: argon2 verifications ${flood.verifications}, of them ${flood.realOk} for the real token and ${wrong} for wrong secrets (budget ${FAILURES_PER_TOKEN}); the real token answered ok ${flood.realOk}/${flood.realTotal}: ${verdict(wrong <= FAILURES_PER_TOKEN && flood.realOk === flood.realTotal)}`,
     )
     await kw.close()
   }
@@ -82,7 +128,7 @@ export async function abuseScenarios(dir: string): Promise<string[]> {
     await kw.flush()
     const s = kw.stats()
     out.push(
-      `10,000 requests over 100 tokens: last-used statements ${s.lastUsed.statements}, rows written ${s.lastUsed.rows}`,
+      `10,000 requests over 100 tokens: last-used statements ${s.lastUsed.statements}, rows written ${s.lastUsed.rows} (target: one row per token): ${verdict(s.lastUsed.rows === 100)}`,
     )
     await kw.close()
   }
@@ -91,14 +137,16 @@ export async function abuseScenarios(dir: string): Promise<string[]> {
     const kw = await fresh(dir, 'flood')
     const { token } = await kw.tokens.create({ userId: 'u', name: 'real' })
     await kw.authenticate(bearer(token))
-    const before = heapMiB()
+    const before = memoryMiB()
     const started = performance.now()
     for (let i = 0; i < 1_000_000; i++) await kw.check(bearer(unknownToken(i)))
     const seconds = (performance.now() - started) / 1000
-    const after = heapMiB()
+    const after = memoryMiB()
     const s = kw.stats()
+    const realOk = (await kw.authenticate(bearer(token))).ok
+    const growth = after.heap - before.heap
     out.push(
-      `1,000,000 distinct invalid tokens (${seconds.toFixed(0)} s): heap ${before.toFixed(0)} MiB before, ${after.toFixed(0)} MiB after; cache entries ${s.cache.size}; the real token still ${(await kw.authenticate(bearer(token))).ok ? 'ok' : 'REFUSED'}`,
+      `1,000,000 distinct invalid tokens (${seconds.toFixed(0)} s): heap ${before.heap.toFixed(0)} MiB before, ${after.heap.toFixed(0)} MiB after (RSS ${before.rss.toFixed(0)} → ${after.rss.toFixed(0)} MiB); cache entries ${s.cache.size}; the real token still ${realOk ? 'ok' : 'REFUSED'} (target: heap growth under ${HEAP_GROWTH_LIMIT_MIB} MiB): ${verdict(growth < HEAP_GROWTH_LIMIT_MIB && realOk)}`,
     )
     await kw.close()
   }

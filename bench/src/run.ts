@@ -11,7 +11,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { apiKey } from '@better-auth/api-key'
-import { createKeyward } from '@keyward/core'
+import { createKeyward, type KeywardStats } from '@keyward/core'
 import { postgresStore } from '@keyward/core/postgres'
 import { sqliteStore } from '@keyward/core/sqlite'
 import { betterAuth } from 'better-auth'
@@ -44,9 +44,17 @@ type Row = {
   /** Server CPU time per request in µs (user + system), where /proc tells it. */
   cpuPerRequest: number | null
   ratio?: number
+  /** Keyward servers: requests answered per argon2id verification (median of the rounds). */
+  requestsPerVerification?: number
 }
 
-type Sample = { reqs: number; p50: number; p99: number; cpuPerRequest: number | null }
+type Sample = {
+  reqs: number
+  p50: number
+  p99: number
+  cpuPerRequest: number | null
+  requestsPerVerification?: number
+}
 
 async function reachable(check: () => Promise<unknown>): Promise<boolean> {
   try {
@@ -86,7 +94,7 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().
 
 async function startServer(
   env: Record<string, string>,
-): Promise<{ port: number; pid: number | undefined; stop(): Promise<void> }> {
+): Promise<{ port: number; pid: number | undefined; stop(): Promise<KeywardStats | null> }> {
   // Compiled JavaScript against the packages' dist: what an application runs.
   const [command, args] = pinned(SERVER_CORE, process.execPath, [
     ...SERVER_FLAGS,
@@ -121,9 +129,12 @@ async function startServer(
   return {
     port: Number(/listening (\d+)/.exec(output)?.[1]),
     pid: child.pid,
+    /** Stops the server; a Keyward server tells its stats as it exits. */
     async stop() {
       child.kill('SIGTERM')
       await exited
+      const stats = /^stats (.*)$/m.exec(output)?.[1]
+      return stats === undefined ? null : (JSON.parse(stats) as KeywardStats)
     },
   }
 }
@@ -207,97 +218,73 @@ try {
     REDIS_PREFIX: redisPrefix,
     STATIC_TOKEN,
   }
-  const variants: Array<{
-    variant: string
-    framework: string
-    label: string
-    token: string | null
-    skip?: string
-  }> = [
-    { variant: 'hono-bare', framework: 'hono', label: 'bare route', token: null },
+  type Variant = { variant: string; framework: string; label: string; token: string | null; skip?: string }
+  // The same rows for every framework: the references, the SHA-256 + LRU floor, and Keyward on each store.
+  const frameworkVariants = (framework: string, peers: Variant[], after: Variant[]): Variant[] => [
+    { variant: `${framework}-bare`, framework, label: 'bare route', token: null },
     {
-      variant: 'hono-trivial',
-      framework: 'hono',
+      variant: `${framework}-trivial`,
+      framework,
       label: 'trivial string-compare middleware',
       token: STATIC_TOKEN,
     },
+    ...peers,
     {
-      variant: 'hono-bearerauth',
-      framework: 'hono',
-      label: "Hono's bearerAuth (static token)",
-      token: STATIC_TOKEN,
-    },
-    {
-      variant: 'hono-sha256-lru',
-      framework: 'hono',
+      variant: `${framework}-sha256-lru`,
+      framework,
       label: 'floor: SHA-256 of the header + LRU lookup',
       token: STATIC_TOKEN,
     },
     {
-      variant: 'hono-keyward-sqlite',
-      framework: 'hono',
+      variant: `${framework}-keyward-sqlite`,
+      framework,
       label: 'Keyward, cache hit (SQLite)',
       token: sqliteToken,
     },
     {
-      variant: 'hono-keyward-postgres',
-      framework: 'hono',
+      variant: `${framework}-keyward-postgres`,
+      framework,
       label: 'Keyward, cache hit (Postgres)',
       token: pgToken,
       ...(hasPostgres ? {} : { skip: 'no Postgres' }),
     },
     {
-      variant: 'hono-keyward-redis',
-      framework: 'hono',
+      variant: `${framework}-keyward-redis`,
+      framework,
       label: 'Keyward, cache hit (SQLite + Redis L2)',
       token: sqliteToken,
       ...(hasRedis ? {} : { skip: 'no Redis' }),
     },
     {
-      variant: 'hono-keyward-miss',
-      framework: 'hono',
-      label: 'Keyward, every request a miss (argon2id)',
+      variant: `${framework}-keyward-miss`,
+      framework,
+      label: 'Keyward, cache off: every request a miss (argon2id)',
       token: sqliteToken,
     },
-    {
-      variant: 'hono-better-auth',
-      framework: 'hono',
-      label: 'better-auth api-key plugin (same SQLite)',
-      token: betterKey,
-    },
-    { variant: 'express-bare', framework: 'express', label: 'bare route', token: null },
-    {
-      variant: 'express-trivial',
-      framework: 'express',
-      label: 'trivial string-compare middleware',
-      token: STATIC_TOKEN,
-    },
-    {
-      variant: 'express-sha256-lru',
-      framework: 'express',
-      label: 'floor: SHA-256 of the header + LRU lookup',
-      token: STATIC_TOKEN,
-    },
-    {
-      variant: 'express-keyward',
-      framework: 'express',
-      label: 'Keyward, cache hit (SQLite)',
-      token: sqliteToken,
-    },
-    { variant: 'koa-bare', framework: 'koa', label: 'bare route', token: null },
-    {
-      variant: 'koa-trivial',
-      framework: 'koa',
-      label: 'trivial string-compare middleware',
-      token: STATIC_TOKEN,
-    },
-    {
-      variant: 'koa-sha256-lru',
-      framework: 'koa',
-      label: 'floor: SHA-256 of the header + LRU lookup',
-      token: STATIC_TOKEN,
-    },
-    { variant: 'koa-keyward', framework: 'koa', label: 'Keyward, cache hit (SQLite)', token: sqliteToken },
+    ...after,
+  ]
+  const variants: Variant[] = [
+    ...frameworkVariants(
+      'hono',
+      [
+        {
+          variant: 'hono-bearerauth',
+          framework: 'hono',
+          label: "Hono's bearerAuth (static token)",
+          token: STATIC_TOKEN,
+        },
+      ],
+      [
+        {
+          variant: 'hono-better-auth',
+          framework: 'hono',
+          label: 'better-auth api-key plugin (same SQLite)',
+          token: betterKey,
+        },
+      ],
+    ),
+    ...frameworkVariants('express', [], []),
+    ...frameworkVariants('koa', [], []),
   ]
 
   // Rounds interleave the variants, and each row is the median of its rounds: on a small machine
@@ -315,6 +302,8 @@ try {
     rounds.push(samples)
     for (const v of active) {
       const server = await startServer({ ...env, VARIANT: v.variant })
+      let measured: { sample: Sample; requests: number } | undefined
+      let stats: KeywardStats | null = null
       try {
         const authorization = v.token === null ? null : `Bearer ${v.token}`
         // One request alone first, so that a Keyward server's first miss (an argon2 verification)
@@ -327,7 +316,7 @@ try {
         })
         if (first.status !== 200) throw new Error(`${v.variant}: the first request answered ${first.status}`)
         await first.text()
-        await load(server.port, authorization, 1)
+        const warmUp = await load(server.port, authorization, 1)
         const cpuBefore = cpuMs(server.pid)
         const result = await load(server.port, authorization, SECONDS)
         const cpuAfter = cpuMs(server.pid)
@@ -336,19 +325,31 @@ try {
         }
         const cpuPerRequest =
           cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / result.total
-        samples.set(v.variant, {
-          reqs: result.reqsPerSecond,
-          p50: result.p50,
-          p99: result.p99,
-          cpuPerRequest,
-        })
-        console.info(
-          `round ${round + 1}: ${v.variant.padEnd(24)} ${result.reqsPerSecond.toFixed(0).padStart(8)} req/s` +
-            (cpuPerRequest === null ? '' : `  ${cpuPerRequest.toFixed(1).padStart(6)} µs CPU/req`),
-        )
+        measured = {
+          sample: { reqs: result.reqsPerSecond, p50: result.p50, p99: result.p99, cpuPerRequest },
+          requests: 1 + warmUp.total + result.total,
+        }
       } finally {
-        await server.stop()
+        stats = await server.stop()
       }
+      if (v.variant.includes('-keyward-')) {
+        if (stats === null) throw new Error(`${v.variant}: the server did not report its stats`)
+        // A Redis outage would quietly leave only the in-process level: make sure Redis served.
+        const { sharedCache } = stats
+        if (v.variant.endsWith('-redis') && (sharedCache.errors > 0 || sharedCache.writes === 0)) {
+          throw new Error(`${v.variant}: Redis was not used (${JSON.stringify(sharedCache)})`)
+        }
+        measured.sample.requestsPerVerification = measured.requests / Math.max(1, stats.hashVerifications)
+      }
+      samples.set(v.variant, measured.sample)
+      const { reqs, cpuPerRequest, requestsPerVerification } = measured.sample
+      console.info(
+        `round ${round + 1}: ${v.variant.padEnd(24)} ${reqs.toFixed(0).padStart(8)} req/s` +
+          (cpuPerRequest === null ? '' : `  ${cpuPerRequest.toFixed(1).padStart(6)} µs CPU/req`) +
+          (v.variant.endsWith('-miss') && requestsPerVerification !== undefined
+            ? `  ${requestsPerVerification.toFixed(0)} requests per argon2id verification`
+            : ''),
+      )
     }
   }
   const median = (values: number[]) =>
@@ -376,6 +377,9 @@ try {
       p99: median(list.map((s) => s.p99)),
       cpuPerRequest: cpu.length > 0 ? median(cpu) : null,
       ratio: ratioOf(v.variant, referenceOf(v.framework)),
+      requestsPerVerification: median(
+        list.map((s) => s.requestsPerVerification).filter((n): n is number => n !== undefined),
+      ),
     }
   })
 
@@ -452,6 +456,17 @@ function renderReport(rows: Row[], abuse: string[], ratioOf: (variant: string, r
   ${svgRows}
 </svg>
 `
+  const honoBareNote =
+    has('hono-bare') && has('hono-trivial') && has('hono-keyward-sqlite')
+      ? `\nAgainst Hono's bare route (its single-handler fast path, which any middleware leaves), the trivial middleware is at ${(ratioOf('hono-trivial', 'hono-bare') * 100).toFixed(0)}% and Keyward's cache hit (SQLite) at ${(ratioOf('hono-keyward-sqlite', 'hono-bare') * 100).toFixed(0)}%.\n`
+      : ''
+  const missNotes = rows
+    .filter((r) => r.variant.endsWith('-miss') && Number.isFinite(r.requestsPerVerification))
+    .map((r) => {
+      const perVerification = r.requestsPerVerification ?? Number.NaN
+      return `- ${r.framework}: one verification answered ${perVerification.toFixed(0)} requests (median of the rounds), about ${(r.reqs / perVerification).toFixed(0)} verifications a second.`
+    })
+    .join('\n')
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`
   const markdown = `# Benchmarks
 
@@ -462,7 +477,8 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${mac
   ${PIPELINING} pipelined requests each, for ${SECONDS} s after a 1 s warm-up. Every route answers \`ok\`.
 - ${PINNED ? `The server has core ${SERVER_CORE} to itself and autocannon core ${LOAD_CORE} (\`taskset\`).` : 'Processes were not pinned to cores (this machine has one core, or no `taskset`).'}
   Pipelining keeps the server the bottleneck: unpipelined, autocannon spends about as much CPU on a
-  request as a bare Hono route does, so its own core could cap the fastest variants.
+  request as a bare Hono route does (measured by hand on 2026-11-24), so its own core could cap the
+  fastest variants.
 - Before the warm-up each server answers one request alone (for Keyward, the token's first miss), so
   that the warm-up starts on a filled cache; see "V8 and the first miss" below.
 - The variants run in ${ROUNDS} interleaved rounds. req/s, latencies and server CPU time per request
@@ -478,10 +494,12 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${mac
 ${table}
 
 ${verdicts.map((v) => `- ${v}`).join('\n')}
+${honoBareNote}
 
-"Every request a miss" runs with the in-process cache off; concurrent requests for the same token
-still share one verification, as they would in production (with 100 requests in flight, one argon2id
-verification answers many of them).
+The "cache off" rows run with the in-process cache off, so every request is a miss: a store read
+and an argon2id verification. Concurrent requests for the same token still share one of each, as
+they would in production, so these rows measure that sharing, not argon2id's own rate:
+${missNotes}
 
 A cache hit costs one SHA-256 of the token, one map lookup by token id, a constant-time compare of
 the digests and a clock read. The floor rows (a middleware that does a SHA-256 of the header and one
@@ -490,7 +508,8 @@ framework; the trivial-middleware rows show what adding any middleware costs bef
 
 ## V8 and the first miss
 
-Without that first lone request, about 1 in 12 Keyward server processes ran at half speed for the
+This section reports an investigation made by hand on 2026-11-24 (repeated server runs, with and
+without the flags named below); \`npm run bench\` does not repeat it. Without that first lone request, about 1 in 12 Keyward server processes ran at half speed for the
 whole measurement; a Koa server with the trivial middleware never did (0 in 25). In those processes
 every scavenge took about 12 ms instead of 0.4 ms and the heap filled with promoted garbage until a
 full GC, which restored full speed at once. The evidence points to V8's allocation-site

@@ -7,7 +7,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { apiKey } from '@better-auth/api-key'
 import { serve } from '@hono/node-server'
-import { createKeyward, type KeywardOptions } from '@keyward/core'
+import { createKeyward, type Keyward, type KeywardOptions } from '@keyward/core'
 import { postgresStore } from '@keyward/core/postgres'
 import { redisCache } from '@keyward/core/redis'
 import { sqliteStore } from '@keyward/core/sqlite'
@@ -26,6 +26,9 @@ const env = process.env
 const variant = env.VARIANT ?? 'hono-bare'
 const STATIC_TOKEN = env.STATIC_TOKEN ?? ''
 
+// Printed at exit, so that the harness can see what the server did (Redis used, verifications run).
+let instance: Keyward | null = null
+
 function keyward() {
   const options: KeywardOptions = { tokenPrefix: 'bench', logger: { warn: () => {} } }
   if (variant.endsWith('-postgres')) {
@@ -36,7 +39,8 @@ function keyward() {
   if (variant.endsWith('-redis'))
     options.sharedCache = redisCache({ url: env.REDIS_URL ?? '' }, { keyPrefix: env.REDIS_PREFIX ?? '' })
   if (variant.endsWith('-miss')) options.cache = { ttl: 0 }
-  return createKeyward(options)
+  instance = createKeyward(options)
+  return instance
 }
 
 // The floor of any design that hashes the token on every request: SHA-256 plus one LRU lookup.
@@ -85,7 +89,7 @@ else if (variant === 'hono-better-auth') {
 } else if (variant.startsWith('express')) {
   const app = express()
   app.disable('etag')
-  if (variant === 'express-keyward') app.use(expressAuth(keyward()))
+  if (variant.startsWith('express-keyward')) app.use(expressAuth(keyward()))
   if (variant === 'express-sha256-lru')
     app.use((req, res, next) => {
       if (!hashedAndKnown(req.headers.authorization)) res.status(401).end('no')
@@ -102,7 +106,7 @@ else if (variant === 'hono-better-auth') {
   const server = app.listen(0, '127.0.0.1', () => listen((server.address() as AddressInfo).port))
 } else if (variant.startsWith('koa')) {
   const app = new Koa()
-  if (variant === 'koa-keyward') app.use(koaAuth(keyward()))
+  if (variant.startsWith('koa-keyward')) app.use(koaAuth(keyward()))
   if (variant === 'koa-sha256-lru')
     app.use(async (ctx, next) => {
       if (!hashedAndKnown(ctx.get('authorization'))) ctx.throw(401)
@@ -124,4 +128,8 @@ else if (variant === 'hono-better-auth') {
 }
 
 // A clean exit, so that --cpu-prof and similar flags can write their output.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0))
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    if (instance !== null) console.info(`stats ${JSON.stringify(instance.stats())}`)
+    process.exit(0)
+  })

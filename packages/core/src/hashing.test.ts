@@ -38,6 +38,17 @@ describe('argon2Hasher', () => {
     expect(() => argon2Hasher({ memoryCost: 100 })).toThrow(/memoryCost/)
   })
 
+  it('refuses parameters below what argon2 itself can run, without running it', async () => {
+    const hasher = argon2Hasher()
+    const stored = await hasher.hash(SECRET)
+    for (const parameters of ['m=7,p=1,t=2', 'm=19456,p=1,t=0', 'm=19456,p=0,t=2', 'm=15,p=2,t=2']) {
+      const tampered = stored.replace('m=19456,p=1,t=2', parameters)
+      expect(tampered).not.toBe(stored)
+      expect(hasher.accepts(tampered)).toBe(false)
+      expect(await hasher.verify(tampered, SECRET)).toBe(false)
+    }
+  })
+
   it('returns false for garbage rather than throwing', async () => {
     const hasher = argon2Hasher()
     for (const junk of ['', 'plain', '$argon2i$v=19$m=19456,t=2,p=1$abc$def', '$sha256$xyz']) {

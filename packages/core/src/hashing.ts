@@ -3,8 +3,9 @@ import argon2 from 'argon2'
 import { KeywardError } from './errors.js'
 
 /**
- * How token secrets are kept at rest. `verify` must return false (never throw) for a stored hash
- * it does not accept; `accepts` lets the caller refuse such a row before any expensive work.
+ * How token secrets are kept at rest. `verify` must return false (never throw) for a wrong secret
+ * and for a stored hash it does not accept; it throws only when it cannot answer, and the request
+ * is then answered 503. `accepts` lets the caller refuse such a row before any expensive work.
  */
 export interface TokenHasher {
   /** A PHC-style string for the store. */
@@ -103,6 +104,10 @@ export function argon2Hasher(options: Argon2HasherOptions = {}): TokenHasher {
     const found = parseArgon2id(stored)
     return (
       found !== null &&
+      // argon2's own lower bounds: at least 8 KiB per lane, one pass, one lane.
+      found.memoryCost >= 8 * found.parallelism &&
+      found.timeCost >= 1 &&
+      found.parallelism >= 1 &&
       found.memoryCost <= max.memoryCost &&
       found.timeCost <= max.timeCost &&
       found.parallelism <= max.parallelism
@@ -111,13 +116,11 @@ export function argon2Hasher(options: Argon2HasherOptions = {}): TokenHasher {
 
   return {
     hash: (secret) => argon2.hash(secret, { type: argon2.argon2id, ...params }),
+    // `accepts` admits only what argon2 can run, so an exception here is a failure (memory, say),
+    // not a wrong secret: it propagates, and the request is answered 503 rather than refused.
     async verify(stored, secret) {
       if (!accepts(stored)) return false
-      try {
-        return await argon2.verify(stored, secret)
-      } catch {
-        return false
-      }
+      return argon2.verify(stored, secret)
     },
     needsRehash(stored) {
       const found = parseArgon2id(stored)

@@ -147,7 +147,8 @@ export type KeywardStats = {
   invalidations: { subscribed: boolean; published: number; received: number; errors: number; gaps: number }
   /** The defences of the miss path (see `protection`). */
   protection: ProtectionStats
-  errors: { store: number }
+  /** Store failures, and hash verifications that failed (threw) rather than answered. */
+  errors: { store: number; hasher: number }
 }
 
 export type Keyward = {
@@ -382,7 +383,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       wrong_kind: 0,
       unavailable: 0,
     },
-    errors: { store: 0 },
+    errors: { store: 0, hasher: 0 },
   }
   const reportStoreError = (error: unknown, during: string) => {
     stats.errors.store++
@@ -632,10 +633,18 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         if (verifiedHash !== row.secretHash) {
           if (!hasher.accepts(row.secretHash)) return refuse(digest, 'bad_hash')
           const stored = row.secretHash
-          const matches = await protection.verify(() => {
-            stats.hashVerifications++
-            return hasher.verify(stored, secret)
-          })
+          let matches: boolean | null
+          try {
+            matches = await protection.verify(() => {
+              stats.hashVerifications++
+              return hasher.verify(stored, secret)
+            })
+          } catch (error) {
+            // Not a wrong secret: nothing is negative-cached or counted against the id.
+            stats.errors.hasher++
+            logger.warn(`hash verification failed: ${describeStoreError(error)}`)
+            return reject('unavailable')
+          }
           if (matches === null) return reject('overloaded')
           if (!matches) {
             protection.recordFailure(id)

@@ -102,6 +102,44 @@ for (const backend of await backends()) {
       expect((await kw.authenticate(bearer(real.token))).ok).toBe(true)
     })
 
+    it('answers 503 when the hasher fails, and neither negative-caches nor throttles the token', async () => {
+      const base = argon2Hasher({ memoryCost: 1024, timeCost: 1 })
+      let failures = 0
+      const warnings: string[] = []
+      const { kw } = await setup({
+        protection: { failuresPerToken: 1 },
+        logger: { warn: (message) => warnings.push(message) },
+        hasher: {
+          ...base,
+          verify: async (stored, secret) => {
+            if (failures > 0) {
+              failures--
+              throw new Error('memory allocation failed')
+            }
+            return base.verify(stored, secret)
+          },
+        },
+      })
+      const { token } = await kw.tokens.create({ userId: 'u', name: 'real' })
+      failures = 2
+      for (let i = 0; i < 2; i++) {
+        expect(await kw.authenticate(bearer(token))).toMatchObject({
+          ok: false,
+          error: { code: 'unavailable', status: 503 },
+        })
+      }
+      expect(await kw.authenticate(bearer(token))).toMatchObject({ ok: true })
+      expect(kw.stats()).toMatchObject({
+        errors: { hasher: 2, store: 0 },
+        protection: { negativeHits: 0, throttled: 0 },
+      })
+      expect(warnings).toEqual([
+        'hash verification failed: memory allocation failed',
+        'hash verification failed: memory allocation failed',
+      ])
+      expect(warnings.join()).not.toContain(token)
+    })
+
     it('validates protection options', () => {
       expect(() => createKeyward({ protection: { verifyConcurrency: 0 } })).toThrow(/verifyConcurrency/)
       expect(() => createKeyward({ protection: { verifyQeue: 1 } as never })).toThrow(/unknown option/)

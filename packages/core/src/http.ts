@@ -1,4 +1,4 @@
-import type { AuthError } from './errors.js'
+import type { AuthError, AuthErrorStatus } from './errors.js'
 import { authError } from './errors.js'
 import type { AuthorizationInput } from './header.js'
 import { createKeyward, type Keyward } from './keyward.js'
@@ -11,7 +11,7 @@ import { assertScopeSyntax, authorize } from './scopes.js'
  * attaches the principal, and on failure copies `status`, `headers` and `body` into its response.
  */
 export type HttpFailure = {
-  readonly status: 400 | 401 | 403 | 503
+  readonly status: AuthErrorStatus
   readonly headers: Readonly<Record<string, string>>
   /** JSON `{ "error", "error_description" }`; never contains the token. */
   readonly body: string
@@ -166,7 +166,8 @@ const failureCache = new Map<string, HttpFailure>()
 
 /** The response for an error, identical in every adapter. */
 export function failureFor(error: AuthError, realm: string): HttpFailure {
-  const cacheable = error.code !== 'insufficient_scope' && error.code !== 'unavailable'
+  const retryLater = error.code === 'unavailable' || error.code === 'throttled'
+  const cacheable = error.code !== 'insufficient_scope' && !retryLater
   const key = `${realm}\u0000${error.description}`
   if (cacheable) {
     const cached = failureCache.get(key)
@@ -176,7 +177,7 @@ export function failureFor(error: AuthError, realm: string): HttpFailure {
     'Cache-Control': 'no-store',
     'Content-Type': 'application/json; charset=utf-8',
   }
-  if (error.code === 'unavailable') {
+  if (retryLater) {
     headers['Retry-After'] = String(error.retryAfter ?? 5)
   } else if (error.code === 'missing_token') {
     headers['WWW-Authenticate'] = `Bearer realm=${quote(realm)}`

@@ -5,12 +5,14 @@ export {
   type AuthError,
   type AuthErrorCode,
   type AuthErrorName,
+  type AuthErrorStatus,
   authError,
   insufficientScopeError,
   isKeywardError,
   KEYWARD_ERROR_CODES,
   KeywardError,
   type KeywardErrorCode,
+  throttledError,
   unavailableError,
 } from './errors.js'
 export {

@@ -7,6 +7,7 @@ import {
   describeStoreError,
   isKeywardError,
   KeywardError,
+  throttledError,
   unavailableError,
 } from './errors.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
@@ -616,7 +617,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         // The throttle guards the store read and argon2 only: a shared hit above is never throttled.
         if (verifiedHash === null && releaseAttempt === null) {
           releaseAttempt = protection.admit(id, digest)
-          if (releaseAttempt === null) return reject('throttled')
+          if (releaseAttempt === null) {
+            stats.rejections.throttled++
+            return { ok: false, error: throttledError(protection.retryAfter(id)) }
+          }
         }
         let row: TokenRow | null
         try {

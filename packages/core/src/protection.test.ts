@@ -79,6 +79,16 @@ for (const backend of await backends()) {
       }
       expect(kw.stats().hashVerifications - verificationsBefore).toBe(5)
       expect(kw.stats().protection.throttled).toBe(1995)
+      expect(kw.stats().rejections.throttled).toBe(1995)
+      // Not a verdict on the token (it may be the real one, where it has not verified yet): retry later.
+      expect(await kw.authenticate(bearer(wrongSecret(real.token, 4000)))).toEqual({
+        ok: false,
+        error: { code: 'throttled', status: 429, description: expect.any(String), retryAfter: 60 },
+      })
+      clock.advance(45_500)
+      expect(await kw.authenticate(bearer(wrongSecret(real.token, 4001)))).toMatchObject({
+        error: { code: 'throttled', retryAfter: 15 },
+      })
       // Even past its cache TTL, the digest that verified before is not throttled.
       clock.advance(10_000)
       expect((await kw.authenticate(bearer(real.token))).ok).toBe(true)

@@ -126,6 +126,10 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
         else attempts.delete(id)
       }
     },
+    /** Whole seconds until the id's failure window ends (at least 1): the `Retry-After` of a throttled answer. */
+    retryAfter(id: string): number {
+      return Math.max(1, Math.ceil(failures.getRemainingTTL(id) / 1000))
+    },
     recordFailure(id: string): void {
       // The window starts at the first failure and is not extended by later ones.
       const count = (failures.get(id) ?? 0) + 1

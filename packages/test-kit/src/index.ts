@@ -1,5 +1,5 @@
 import { connect } from 'node:net'
-import { argon2Hasher, createKeyward, type Keyward, type KeywardOptions } from '@keyward/core'
+import { argon2Hasher, checksum, createKeyward, type Keyward, type KeywardOptions } from '@keyward/core'
 import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 // The test kit is private: it shares the core's test backends rather than publishing them.
@@ -268,6 +268,21 @@ function suite(harness: Harness, backend: Backend): void {
       expect(reply.headers.get('cache-control')).toBe('no-store')
       expect(reply.headers.get('www-authenticate')).toBeNull()
       expect(JSON.parse(reply.body)).toMatchObject({ error: 'unavailable' })
+    })
+
+    it('429 with Retry-After and no challenge once wrong secrets for a token id pass the budget', async () => {
+      const { app, mint, clock } = await setup({ protection: { failuresPerToken: 2, failureWindow: '1m' } })
+      const { token } = await mint()
+      const guess = (n: number) => {
+        const body = `${token.slice(0, -49)}${String(n).padStart(43, 'x')}`
+        return bearer(body + checksum(body))
+      }
+      for (const n of [1, 2]) expect((await app.request('/me', guess(n))).status).toBe(401)
+      clock.advance(20_000)
+      const reply = await app.request('/me', guess(3))
+      expectFailure(reply, 429, null, 'throttled')
+      expect(reply.headers.get('retry-after')).toBe('40')
+      expect(reply.body).not.toContain(token.slice(-49))
     })
 
     it('a token in an encoded query parameter is still refused alongside a header', async () => {

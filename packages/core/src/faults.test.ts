@@ -44,6 +44,8 @@ describe.skipIf(pg === null)('Postgres behind a fault proxy', () => {
     const cold = await kw.tokens.create({ userId: 'u1', name: 'cold' })
     const revoked = await kw.tokens.create({ userId: 'u1', name: 'revoked' })
     await kw.tokens.revoke(revoked.record.id)
+    // Until LISTEN is up, the in-process cache keeps entries for 5 s only: wait, so the TTL below is 10 s.
+    await eventually(async () => kw.stats().invalidations.subscribed, 10_000)
     expect((await kw.authenticate(bearer(cached.token))).ok).toBe(true)
 
     for (const mode of ['blackhole', 'reset', 'slow'] as const) {

@@ -570,8 +570,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     if (rehashing.has(id)) return
     rehashing.add(id)
     track(
-      hasher
-        .hash(secret)
+      Promise.resolve()
+        .then(() => hasher.hash(secret))
         .then((secretHash) => store.updateToken(id, { secretHash }))
         .then(() => {
           stats.rehashes++
@@ -619,7 +619,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           releaseAttempt = protection.admit(id, digest)
           if (releaseAttempt === null) {
             stats.rejections.throttled++
-            return { ok: false, error: throttledError(protection.retryAfter(id)) }
+            return Object.freeze({ ok: false, error: throttledError(protection.retryAfter(id)) })
           }
         }
         let row: TokenRow | null
@@ -646,7 +646,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           } catch (error) {
             // Not a wrong secret: nothing is negative-cached or counted against the id.
             stats.errors.hasher++
-            logger.warn(`hash verification failed: ${describeStoreError(error)}`)
+            // Only the error's name: a custom hasher's message might quote the secret.
+            logger.warn(`hash verification failed (${error instanceof Error ? error.name : typeof error})`)
             return reject('unavailable')
           }
           if (matches === null) return reject('overloaded')

@@ -126,9 +126,13 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
         else attempts.delete(id)
       }
     },
-    /** Whole seconds until the id's failure window ends (at least 1): the `Retry-After` of a throttled answer. */
+    /**
+     * Whole seconds until the id's failure window ends: the `Retry-After` of a throttled answer. 1
+     * when only guesses still being checked hold the budget; never more than the whole window.
+     */
     retryAfter(id: string): number {
-      return Math.max(1, Math.ceil(failures.getRemainingTTL(id) / 1000))
+      const left = Math.ceil(failures.getRemainingTTL(id) / 1000)
+      return Math.min(Math.max(1, Math.ceil(failureWindow / 1000)), Math.max(1, left))
     },
     recordFailure(id: string): void {
       // The window starts at the first failure and is not extended by later ones.

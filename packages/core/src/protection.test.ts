@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward, type KeywardOptions } from './keyward.js'
+import { createProtection } from './protection.js'
 import { backends, manualClock } from './testing/backends.js'
 import { checksum } from './token-format.js'
 
@@ -153,3 +154,17 @@ for (const backend of await backends()) {
     })
   })
 }
+
+describe('createProtection', () => {
+  it("gives a throttled id's Retry-After within the failure window, whatever the clock", () => {
+    for (const start of [0, 1_000_000]) {
+      const clock = manualClock(start)
+      const protection = createProtection({ failuresPerToken: 1, failureWindow: '1m' }, clock)
+      expect(protection.retryAfter('id')).toBe(1)
+      protection.recordFailure('id')
+      expect(protection.admit('id', 'digest')).toBeNull()
+      expect(protection.retryAfter('id')).toBeGreaterThanOrEqual(1)
+      expect(protection.retryAfter('id')).toBeLessThanOrEqual(60)
+    }
+  })
+})

@@ -42,13 +42,13 @@ function positive(value: number, what: string): number {
   return value
 }
 
+const nothingToRelease = () => {}
+
 /**
  * The defences of the miss path: a cap on concurrent verifications with a bounded queue, a
  * negative cache of refused tokens in its own LRU (a flood of bad tokens never evicts good
  * entries), and a per-id throttle on wrong secrets that spares the digest that verified before.
  */
-const nothingToRelease = () => {}
-
 export function createProtection(options: ProtectionOptions = {}, clock: Clock) {
   for (const key of Object.keys(options)) {
     if (!OPTIONS.has(key))

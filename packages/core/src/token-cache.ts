@@ -83,7 +83,7 @@ export class TokenCache {
     digest: string,
     principal: Principal,
     limit = Number.POSITIVE_INFINITY,
-    reportedAt = this.#clock.now(),
+    reportedAt?: number,
   ): void {
     if (this.#ttl <= 0) return
     const now = this.#clock.now()
@@ -98,7 +98,7 @@ export class TokenCache {
       validUntil,
       result: Object.freeze({ ok: true, principal }),
       referenced: false,
-      reportedAt,
+      reportedAt: reportedAt ?? now,
     })
   }
 

@@ -2,19 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward } from './keyward.js'
 import { postgresStore } from './postgres.js'
-import { manualClock, postgresBackend, TEST_DATABASE_URL } from './testing/backends.js'
+import { eventually, manualClock, postgresBackend, TEST_DATABASE_URL } from './testing/backends.js'
 import { faultProxy } from './testing/services.js'
 
 const pg = await postgresBackend()
 const bearer = (token: string) => `Bearer ${token}`
-
-async function eventually(check: () => Promise<boolean>, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 describe.skipIf(pg === null)('Postgres behind a fault proxy', () => {
   const closers: Array<() => Promise<unknown>> = []
@@ -45,7 +37,7 @@ describe.skipIf(pg === null)('Postgres behind a fault proxy', () => {
     const revoked = await kw.tokens.create({ userId: 'u1', name: 'revoked' })
     await kw.tokens.revoke(revoked.record.id)
     // Until LISTEN is up, the in-process cache keeps entries for 5 s only: wait, so the TTL below is 10 s.
-    await eventually(async () => kw.stats().invalidations.subscribed, 10_000)
+    await eventually(() => kw.stats().invalidations.subscribed, 10_000)
     expect((await kw.authenticate(bearer(cached.token))).ok).toBe(true)
 
     for (const mode of ['blackhole', 'reset', 'slow'] as const) {

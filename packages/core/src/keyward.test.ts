@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward, type Keyward, type KeywardOptions } from './keyward.js'
-import { backends, manualClock } from './testing/backends.js'
+import { backends, eventually, manualClock } from './testing/backends.js'
 import { checksum } from './token-format.js'
 
 const bearer = (token: string) => `Bearer ${token}`
@@ -32,12 +32,7 @@ for (const backend of await backends()) {
     // Until Postgres LISTEN is up, the in-process cache keeps entries for 5 s only: a case that
     // relies on a longer TTL waits for it (under load, the subscription can lag the first request).
     async function untilSubscribed(kw: Keyward) {
-      if (backend.name !== 'postgres') return
-      const deadline = Date.now() + 10_000
-      while (!kw.stats().invalidations.subscribed) {
-        if (Date.now() > deadline) throw new Error('the invalidation bus did not subscribe')
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
+      if (backend.name === 'postgres') await eventually(() => kw.stats().invalidations.subscribed, 10_000)
     }
 
     it('creates a token shown once, and authenticates it into a principal', async () => {

@@ -2,15 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward, type KeywardOptions } from './keyward.js'
 import { createProtection } from './protection.js'
-import { backends, manualClock } from './testing/backends.js'
+import { backends, manualClock, wrongSecret } from './testing/backends.js'
 import { checksum } from './token-format.js'
 
 const bearer = (token: string) => `Bearer ${token}`
-/** The token with another secret (and a valid checksum): what a guesser who knows the id sends. */
-function wrongSecret(token: string, n: number): string {
-  const body = `${token.slice(0, -49)}${String(n).padStart(43, 'x')}`
-  return body + checksum(body)
-}
 
 for (const backend of await backends()) {
   describe(`protections on ${backend.name}`, () => {

@@ -1,5 +1,5 @@
 import { connect } from 'node:net'
-import { argon2Hasher, checksum, createKeyward, type Keyward, type KeywardOptions } from '@keyward/core'
+import { argon2Hasher, createKeyward, type Keyward, type KeywardOptions } from '@keyward/core'
 import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 // The test kit is private: it shares the core's test backends rather than publishing them.
@@ -9,6 +9,7 @@ import {
   manualClock,
   postgresBackend,
   TEST_DATABASE_URL,
+  wrongSecret,
 } from '../../core/src/testing/backends.js'
 
 export { faultProxy, testRedis } from '../../core/src/testing/services.js'
@@ -273,10 +274,7 @@ function suite(harness: Harness, backend: Backend): void {
     it('429 with Retry-After and no challenge once wrong secrets for a token id pass the budget', async () => {
       const { app, mint, clock } = await setup({ protection: { failuresPerToken: 2, failureWindow: '1m' } })
       const { token } = await mint()
-      const guess = (n: number) => {
-        const body = `${token.slice(0, -49)}${String(n).padStart(43, 'x')}`
-        return bearer(body + checksum(body))
-      }
+      const guess = (n: number) => bearer(wrongSecret(token, n))
       for (const n of [1, 2]) expect((await app.request('/me', guess(n))).status).toBe(401)
       clock.advance(20_000)
       const reply = await app.request('/me', guess(3))

@@ -9,7 +9,23 @@ import type { Clock } from '../clock.js'
 import { postgresStore } from '../postgres.js'
 import { sqliteStore } from '../sqlite.js'
 import type { KeywardStore } from '../store.js'
+import { checksum } from '../token-format.js'
 import { skipNotice } from './services.js'
+
+/** Polls `check` until it holds; throws after `withinMs`. For what no clock can drive (a connection). */
+export async function eventually(check: () => boolean | Promise<boolean>, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** The token with another secret (and a valid checksum): what a guesser who knows the id sends. */
+export function wrongSecret(token: string, n: number): string {
+  const body = `${token.slice(0, -49)}${String(n).padStart(43, 'x')}`
+  return body + checksum(body)
+}
 
 export const TEST_DATABASE_URL =
   process.env.KEYWARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'

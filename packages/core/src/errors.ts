@@ -38,11 +38,6 @@ export const AUTH_ERRORS = {
     status: 503,
     description: 'Authentication is temporarily unavailable. Retry later.',
   },
-  throttled: {
-    code: 'throttled',
-    status: 429,
-    description: 'Too many failed attempts with this token lately. Retry later.',
-  },
 } as const satisfies Record<string, AuthErrorShape>
 
 type AuthErrorShape = {
@@ -51,7 +46,7 @@ type AuthErrorShape = {
   description: string
 }
 
-export type AuthErrorStatus = 400 | 401 | 403 | 429 | 503
+export type AuthErrorStatus = 400 | 401 | 403 | 503
 
 export type AuthErrorCode =
   | 'missing_token'
@@ -59,14 +54,13 @@ export type AuthErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'unavailable'
-  | 'throttled'
 
 export type AuthError = {
   readonly code: AuthErrorCode
   readonly status: AuthErrorStatus
   /** Safe to show to the client; never echoes the token. */
   readonly description: string
-  /** Seconds, on `unavailable` and `throttled` only: the value for a `Retry-After` header. */
+  /** Seconds, on `unavailable` only: the value for a `Retry-After` header. */
   readonly retryAfter?: number
   /** The scopes that were required, on `insufficient_scope` only. */
   readonly scope?: readonly string[]
@@ -79,19 +73,12 @@ const frozen = Object.fromEntries(
 ) as { readonly [K in AuthErrorName]: AuthError }
 
 /** The shared, frozen error object for a name (no allocation on the hot path). */
-export function authError(
-  name: Exclude<AuthErrorName, 'unavailable' | 'throttled' | 'insufficient_scope'>,
-): AuthError {
+export function authError(name: Exclude<AuthErrorName, 'unavailable' | 'insufficient_scope'>): AuthError {
   return frozen[name]
 }
 
 export function unavailableError(retryAfterSeconds: number): AuthError {
   return Object.freeze({ ...AUTH_ERRORS.unavailable, retryAfter: retryAfterSeconds })
-}
-
-/** Too many wrong secrets for one token id lately: not a verdict on this token, so not a 401. */
-export function throttledError(retryAfterSeconds: number): AuthError {
-  return Object.freeze({ ...AUTH_ERRORS.throttled, retryAfter: retryAfterSeconds })
 }
 
 export function insufficientScopeError(required: readonly string[]): AuthError {

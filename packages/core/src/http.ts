@@ -166,8 +166,7 @@ const failureCache = new Map<string, HttpFailure>()
 
 /** The response for an error, identical in every adapter. */
 export function failureFor(error: AuthError, realm: string): HttpFailure {
-  const retryLater = error.code === 'unavailable' || error.code === 'throttled'
-  const cacheable = error.code !== 'insufficient_scope' && !retryLater
+  const cacheable = error.code !== 'insufficient_scope' && error.code !== 'unavailable'
   const key = `${realm}\u0000${error.description}`
   if (cacheable) {
     const cached = failureCache.get(key)
@@ -177,7 +176,7 @@ export function failureFor(error: AuthError, realm: string): HttpFailure {
     'Cache-Control': 'no-store',
     'Content-Type': 'application/json; charset=utf-8',
   }
-  if (retryLater) {
+  if (error.code === 'unavailable') {
     headers['Retry-After'] = String(error.retryAfter ?? 5)
   } else if (error.code === 'missing_token') {
     headers['WWW-Authenticate'] = `Bearer realm=${quote(realm)}`

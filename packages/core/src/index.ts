@@ -12,7 +12,6 @@ export {
   KEYWARD_ERROR_CODES,
   KeywardError,
   type KeywardErrorCode,
-  throttledError,
   unavailableError,
 } from './errors.js'
 export {

@@ -7,7 +7,6 @@ import {
   describeStoreError,
   isKeywardError,
   KeywardError,
-  throttledError,
   unavailableError,
 } from './errors.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
@@ -618,8 +617,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         if (verifiedHash === null && releaseAttempt === null) {
           releaseAttempt = protection.admit(id, digest)
           if (releaseAttempt === null) {
+            // Not a verdict on this token (it may be the real one, where it has not verified yet):
+            // retry once the id's window ends, rather than a 401 that tells a client to drop it.
             stats.rejections.throttled++
-            return Object.freeze({ ok: false, error: throttledError(protection.retryAfter(id)) })
+            return Object.freeze({ ok: false, error: unavailableError(protection.retryAfter(id)) })
           }
         }
         let row: TokenRow | null

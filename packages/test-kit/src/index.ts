@@ -271,14 +271,14 @@ function suite(harness: Harness, backend: Backend): void {
       expect(JSON.parse(reply.body)).toMatchObject({ error: 'unavailable' })
     })
 
-    it('429 with Retry-After and no challenge once wrong secrets for a token id pass the budget', async () => {
+    it('503 with Retry-After and no challenge once wrong secrets for a token id pass the budget', async () => {
       const { app, mint, clock } = await setup({ protection: { failuresPerToken: 2, failureWindow: '1m' } })
       const { token } = await mint()
       const guess = (n: number) => bearer(wrongSecret(token, n))
       for (const n of [1, 2]) expect((await app.request('/me', guess(n))).status).toBe(401)
       clock.advance(20_000)
       const reply = await app.request('/me', guess(3))
-      expectFailure(reply, 429, null, 'throttled')
+      expectFailure(reply, 503, null, 'unavailable')
       expect(reply.headers.get('retry-after')).toBe('40')
       expect(reply.body).not.toContain(token.slice(-49))
     })

@@ -505,8 +505,8 @@ and an argon2id verification. Concurrent requests for the same token still share
 they would in production, so these rows measure that sharing, not argon2id's own rate:
 ${missNotes}
 
-A cache hit costs one SHA-256 of the token, one map lookup by token id, a constant-time compare of
-the digests and a clock read. The floor rows (a middleware that does a SHA-256 of the header and one
+A cache hit costs one SHA-256 of the Authorization header as it arrived, one map lookup by that
+digest and a clock read. The floor rows (a middleware that does a SHA-256 of the header and one
 LRU lookup, nothing else) show what any design that hashes the token on every request pays in each
 framework; the trivial-middleware rows show what adding any middleware costs before it does anything.
 

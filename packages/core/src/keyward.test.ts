@@ -73,6 +73,18 @@ for (const backend of await backends()) {
       expect(kw.stats()).toMatchObject({ storeReads: 1, hashVerifications: 1, cache: { hits: 5, misses: 1 } })
     })
 
+    it('serves the cached token however the header spells the scheme, and nothing else', async () => {
+      const { kw } = await setup()
+      const { token } = await kw.tokens.create({ userId: 'u1', name: 'ci' })
+      await kw.authenticate(bearer(token))
+      // The same length as the canonical header (the hot path's), then longer (the full path's).
+      for (const header of [`BEARER ${token}`, `bearer   ${token}`, `Bearer ${token}`])
+        expect((await kw.authenticate(header)).ok).toBe(true)
+      const altered = `Bearer ${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`
+      expect((await kw.authenticate(altered)).ok).toBe(false)
+      expect(kw.stats()).toMatchObject({ storeReads: 1, hashVerifications: 1, cache: { hits: 3, misses: 1 } })
+    })
+
     it('gives every invalid-token cause the identical error', async () => {
       const { kw, clock } = await setup()
       const { token: good } = await kw.tokens.create({ userId: 'u1', name: 'a' })

@@ -7,6 +7,9 @@ function principal(tokenId: string, expiresAt: Date | null = null): Principal {
   return { kind: 'pat', userId: 'u1', scopes: ['repo:read'], tokenId, expiresAt }
 }
 
+/** Stands in for the SHA-256 a real entry is keyed by: one digest per token. */
+const digestOf = (id: string) => `digest-of-${id}`
+
 function cacheWith(options: { max?: number; ttl?: number; useWindow?: number } = {}) {
   const clock = manualClock(1_000_000)
   const uses: Array<[string, number]> = []
@@ -24,111 +27,133 @@ describe('TokenCache', () => {
   it('answers only the digest that verified, and only until its validity ends', () => {
     const { cache, clock } = cacheWith({ ttl: 1000 })
     cache.set('a', 'digest-a', principal('a'))
-    expect(cache.get('a', 'digest-a', clock.now())?.principal.tokenId).toBe('a')
-    expect(cache.get('a', 'digest-b', clock.now())).toBeUndefined()
-    expect(cache.get('b', 'digest-a', clock.now())).toBeUndefined()
+    expect(cache.get('digest-a', clock.now())?.principal.tokenId).toBe('a')
+    expect(cache.get('digest-b', clock.now())).toBeUndefined()
+    expect(cache.get('a', clock.now())).toBeUndefined()
     clock.advance(999)
-    expect(cache.get('a', 'digest-a', clock.now())).toBeDefined()
+    expect(cache.get('digest-a', clock.now())).toBeDefined()
     clock.advance(1)
-    expect(cache.get('a', 'digest-a', clock.now())).toBeUndefined()
+    expect(cache.get('digest-a', clock.now())).toBeUndefined()
     expect(cache.size).toBe(0)
   })
 
   it('never keeps an entry past the token expiry or the given limit', () => {
     const { cache, clock } = cacheWith({ ttl: 60_000 })
-    cache.set('a', 'd', principal('a', new Date(clock.now() + 500)))
-    cache.set('b', 'd', principal('b'), clock.now() + 200)
-    cache.set('c', 'd', principal('c', new Date(clock.now())))
+    cache.set('a', digestOf('a'), principal('a', new Date(clock.now() + 500)))
+    cache.set('b', digestOf('b'), principal('b'), clock.now() + 200)
+    cache.set('c', digestOf('c'), principal('c', new Date(clock.now())))
     expect(cache.size).toBe(2)
     clock.advance(200)
-    expect(cache.get('b', 'd', clock.now())).toBeUndefined()
-    expect(cache.get('a', 'd', clock.now())).toBeDefined()
+    expect(cache.get(digestOf('b'), clock.now())).toBeUndefined()
+    expect(cache.get(digestOf('a'), clock.now())).toBeDefined()
     clock.advance(300)
-    expect(cache.get('a', 'd', clock.now())).toBeUndefined()
+    expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
   })
 
   it('caches nothing with a TTL of 0', () => {
     const { cache, clock } = cacheWith({ ttl: 0 })
-    cache.set('a', 'd', principal('a'))
-    expect(cache.get('a', 'd', clock.now())).toBeUndefined()
+    cache.set('a', digestOf('a'), principal('a'))
+    expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
     expect(cache.size).toBe(0)
   })
 
   it('stays within max and keeps the entries that are being read (second chance)', () => {
     const { cache, clock } = cacheWith({ max: 3 })
-    for (const id of ['hot', 'b', 'c']) cache.set(id, 'd', principal(id))
+    for (const id of ['hot', 'b', 'c']) cache.set(id, digestOf(id), principal(id))
     for (let i = 0; i < 50; i++) {
-      expect(cache.get('hot', 'd', clock.now())).toBeDefined()
-      cache.set(`cold-${i}`, 'd', principal(`cold-${i}`))
+      expect(cache.get(digestOf('hot'), clock.now())).toBeDefined()
+      cache.set(`cold-${i}`, digestOf(`cold-${i}`), principal(`cold-${i}`))
       expect(cache.size).toBe(3)
     }
-    expect(cache.get('b', 'd', clock.now())).toBeUndefined()
-    expect(cache.get('cold-48', 'd', clock.now())).toBeDefined()
+    expect(cache.get(digestOf('b'), clock.now())).toBeUndefined()
+    expect(cache.get(digestOf('cold-48'), clock.now())).toBeDefined()
   })
 
   it('never evicts the entry it is inserting, even when every other one was read', () => {
     const { cache, clock } = cacheWith({ max: 3 })
-    for (const id of ['a', 'b', 'c']) cache.set(id, 'd', principal(id))
+    for (const id of ['a', 'b', 'c']) cache.set(id, digestOf(id), principal(id))
     for (let i = 0; i < 20; i++) {
-      for (const id of ['a', 'b', 'c']) cache.get(id, 'd', clock.now())
-      cache.set(`new-${i}`, 'd', principal(`new-${i}`))
-      expect(cache.get(`new-${i}`, 'd', clock.now())).toBeDefined()
+      for (const id of ['a', 'b', 'c']) cache.get(digestOf(id), clock.now())
+      cache.set(`new-${i}`, digestOf(`new-${i}`), principal(`new-${i}`))
+      expect(cache.get(digestOf(`new-${i}`), clock.now())).toBeDefined()
       expect(cache.size).toBe(3)
     }
   })
 
-  it('replacing an entry evicts nothing else', () => {
+  it('replacing an entry evicts nothing else, and the digest it replaced no longer answers', () => {
     const { cache, clock } = cacheWith({ max: 2 })
-    cache.set('a', 'd', principal('a'))
-    cache.set('b', 'd', principal('b'))
-    cache.set('a', 'd2', principal('a'))
-    expect(cache.get('a', 'd2', clock.now())).toBeDefined()
-    expect(cache.get('b', 'd', clock.now())).toBeDefined()
+    cache.set('a', digestOf('a'), principal('a'))
+    cache.set('b', digestOf('b'), principal('b'))
+    cache.set('a', 'rotated', principal('a'))
+    expect(cache.get('rotated', clock.now())).toBeDefined()
+    expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
+    expect(cache.get(digestOf('b'), clock.now())).toBeDefined()
+    expect(cache.size).toBe(2)
+    cache.delete('a')
+    expect(cache.get('rotated', clock.now())).toBeUndefined()
+  })
+
+  it('keeps its id index in step with evictions and expiries', () => {
+    const { cache, clock } = cacheWith({ max: 2 })
+    cache.set('a', digestOf('a'), principal('a'))
+    cache.set('b', digestOf('b'), principal('b'), clock.now() + 10)
+    cache.set('c', digestOf('c'), principal('c'))
+    expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
+    // An evicted id is gone for delete too, and its digest can come back under it.
+    expect(cache.delete('a')).toBe(false)
+    clock.advance(10)
+    expect(cache.get(digestOf('b'), clock.now())).toBeUndefined()
+    expect(cache.delete('b')).toBe(false)
+    cache.set('a', digestOf('a'), principal('a'))
+    expect(cache.size).toBe(2)
+    expect(cache.delete('c')).toBe(true)
+    expect(cache.get(digestOf('c'), clock.now())).toBeUndefined()
+    expect(cache.get(digestOf('a'), clock.now())).toBeDefined()
   })
 
   it('evicts an expired entry even when it was read', () => {
     const { cache, clock } = cacheWith({ max: 2 })
-    cache.set('short', 'd', principal('short'), clock.now() + 10)
-    cache.set('live', 'd', principal('live'))
-    cache.get('short', 'd', clock.now())
+    cache.set('short', digestOf('short'), principal('short'), clock.now() + 10)
+    cache.set('live', digestOf('live'), principal('live'))
+    cache.get(digestOf('short'), clock.now())
     clock.advance(10)
-    cache.set('new', 'd', principal('new'))
-    expect(cache.get('live', 'd', clock.now())).toBeDefined()
-    expect(cache.get('new', 'd', clock.now())).toBeDefined()
+    cache.set('new', digestOf('new'), principal('new'))
+    expect(cache.get(digestOf('live'), clock.now())).toBeDefined()
+    expect(cache.get(digestOf('new'), clock.now())).toBeDefined()
   })
 
   it('reports a use at most once per window for each entry, not on the fill', () => {
     const { cache, clock, uses } = cacheWith({ ttl: 60_000, useWindow: 1000 })
-    cache.set('a', 'd', principal('a'))
-    for (let i = 0; i < 10; i++) cache.get('a', 'd', clock.now())
+    cache.set('a', digestOf('a'), principal('a'))
+    for (let i = 0; i < 10; i++) cache.get(digestOf('a'), clock.now())
     expect(uses).toEqual([])
     clock.advance(1000)
-    cache.get('a', 'd', clock.now())
-    cache.get('a', 'd', clock.now())
+    cache.get(digestOf('a'), clock.now())
+    cache.get(digestOf('a'), clock.now())
     expect(uses).toEqual([['a', clock.now()]])
-    cache.get('a', 'other digest', clock.now() + 5000)
+    cache.get('other digest', clock.now() + 5000)
     expect(uses).toHaveLength(1)
   })
 
   it('counts the window from the use recorded before the fill', () => {
     // As configured by createKeyward: the window is the TTL, so only an earlier recorded use lets a hit report.
     const { cache, clock, uses } = cacheWith({ ttl: 60_000, useWindow: 60_000 })
-    cache.set('a', 'd', principal('a'), Number.POSITIVE_INFINITY, clock.now() - 40_000)
+    cache.set('a', digestOf('a'), principal('a'), Number.POSITIVE_INFINITY, clock.now() - 40_000)
     clock.advance(19_999)
-    cache.get('a', 'd', clock.now())
+    cache.get(digestOf('a'), clock.now())
     expect(uses).toEqual([])
     clock.advance(1)
-    cache.get('a', 'd', clock.now())
+    cache.get(digestOf('a'), clock.now())
     expect(uses).toEqual([['a', clock.now()]])
   })
 
   it('forgets one id or everything', () => {
     const { cache, clock } = cacheWith()
-    cache.set('a', 'd', principal('a'))
-    cache.set('b', 'd', principal('b'))
+    cache.set('a', digestOf('a'), principal('a'))
+    cache.set('b', digestOf('b'), principal('b'))
     cache.delete('a')
-    expect(cache.get('a', 'd', clock.now())).toBeUndefined()
-    expect(cache.get('b', 'd', clock.now())).toBeDefined()
+    expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
+    expect(cache.get(digestOf('b'), clock.now())).toBeDefined()
     cache.clear()
     expect(cache.size).toBe(0)
   })

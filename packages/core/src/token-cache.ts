@@ -14,7 +14,8 @@ export function digestEquals(a: string, b: string): boolean {
 }
 
 type Entry = {
-  /** Base64 SHA-256 of the whole token that verified; a hit must present the same one. */
+  readonly id: string
+  /** Base64 SHA-256 of `Bearer <token>` for the token that verified: the key a hit must present. */
   readonly digest: string
   /** min(cached at + ttl, expires_at): past it the entry is dead. */
   readonly validUntil: number
@@ -35,13 +36,19 @@ export type TokenCacheOptions = {
 }
 
 /**
- * The in-process level: token id → principal, held only as long as the configured TTL and never
- * past the token's expiry. A hit costs one Map lookup, one constant-time compare and two field
- * writes: no recency list to reorder, no timers. Eviction is second-chance (CLOCK), which keeps
- * recently read entries about as well as an LRU does.
+ * The in-process level: the digest of a verified token → its principal, held only as long as the
+ * configured TTL and never past the token's expiry, with an index by token id for invalidation.
+ * A hit costs one Map lookup and two field writes: no id to cut out of the header, no recency list
+ * to reorder, no timers. Eviction is second-chance (CLOCK), which keeps recently read entries about
+ * as well as an LRU does.
+ *
+ * Looking the digest up is as safe as comparing it in constant time: the Map's string compare may
+ * stop at the first differing byte, but all it could tell is how far the SHA-256 of a guess agrees
+ * with a cached one, and steering a digest byte by byte needs a preimage.
  */
 export class TokenCache {
-  readonly #entries = new Map<string, Entry>()
+  readonly #byDigest = new Map<string, Entry>()
+  readonly #digestById = new Map<string, string>()
   readonly #max: number
   readonly #ttl: number
   readonly #clock: Clock
@@ -56,18 +63,18 @@ export class TokenCache {
     this.#onUse = options.onUse
   }
 
-  /** The cached success for this id and digest, or undefined (absent, other digest, or expired). */
-  get(id: string, digest: string, now: number): Entry['result'] | undefined {
-    const entry = this.#entries.get(id)
-    if (entry === undefined || !digestEquals(entry.digest, digest)) return undefined
+  /** The cached success for this digest, or undefined (absent or expired). */
+  get(digest: string, now: number): Entry['result'] | undefined {
+    const entry = this.#byDigest.get(digest)
+    if (entry === undefined) return undefined
     if (now >= entry.validUntil) {
-      this.#entries.delete(id)
+      this.#remove(entry)
       return undefined
     }
     entry.referenced = true
     if (now - entry.reportedAt >= this.#useWindow) {
       entry.reportedAt = now
-      this.#onUse(id, now)
+      this.#onUse(entry.id, now)
     }
     return entry.result
   }
@@ -91,38 +98,56 @@ export class TokenCache {
     const validUntil = Math.min(now + this.#ttl, expiresAt, limit)
     if (validUntil <= now) return
     // Room is made before the insertion, so that the eviction hand can never pick the new entry.
-    const replaced = this.#entries.delete(id)
-    if (!replaced && this.#entries.size >= this.#max) this.#evictOne(now)
-    this.#entries.set(id, {
+    const replaced = this.delete(id)
+    const sameDigest = this.#byDigest.get(digest)
+    if (sameDigest !== undefined) this.#remove(sameDigest)
+    if (!replaced && sameDigest === undefined && this.#byDigest.size >= this.#max) this.#evictOne(now)
+    this.#byDigest.set(digest, {
+      id,
       digest,
       validUntil,
       result: Object.freeze({ ok: true, principal }),
       referenced: false,
       reportedAt: reportedAt ?? now,
     })
+    this.#digestById.set(id, digest)
   }
 
   // The hand starts at the oldest insertion: an expired entry goes at once, a referenced one loses its
   // mark and moves to the back, the first unreferenced one is evicted. Each pass clears marks, so
   // this ends within two sweeps, and costs O(1) amortised over the insertions that caused it.
   #evictOne(now: number): void {
-    for (const [id, entry] of this.#entries) {
-      this.#entries.delete(id)
-      if (!entry.referenced || now >= entry.validUntil) return
+    for (const [digest, entry] of this.#byDigest) {
+      this.#byDigest.delete(digest)
+      if (!entry.referenced || now >= entry.validUntil) {
+        this.#digestById.delete(entry.id)
+        return
+      }
       entry.referenced = false
-      this.#entries.set(id, entry)
+      this.#byDigest.set(digest, entry)
     }
   }
 
-  delete(id: string): void {
-    this.#entries.delete(id)
+  #remove(entry: Entry): void {
+    this.#byDigest.delete(entry.digest)
+    this.#digestById.delete(entry.id)
+  }
+
+  /** Drops the entry of this token id; true when there was one. */
+  delete(id: string): boolean {
+    const digest = this.#digestById.get(id)
+    if (digest === undefined) return false
+    this.#digestById.delete(id)
+    this.#byDigest.delete(digest)
+    return true
   }
 
   clear(): void {
-    this.#entries.clear()
+    this.#byDigest.clear()
+    this.#digestById.clear()
   }
 
   get size(): number {
-    return this.#entries.size
+    return this.#byDigest.size
   }
 }

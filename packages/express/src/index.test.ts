@@ -86,3 +86,45 @@ describe('express onError', () => {
     }
   })
 })
+
+describe('express req.principal', () => {
+  it('is per request and off the request object, and outlives a mounted app handing back to its parent', async () => {
+    // A stand-in core: every bearer value is a principal whose userId is that value.
+    const kw = {
+      check: (authorization: string) => ({
+        ok: true,
+        principal: { kind: 'pat', userId: authorization.slice(7), scopes: [], tokenId: 't', expiresAt: null },
+      }),
+    } as unknown as Keyward
+    const mounted = express()
+    mounted.use(patAuth(kw))
+    const parent = express()
+    parent.use('/api', mounted)
+    parent.get('/api/me', (req, res) => {
+      res.json({ own: Object.hasOwn(req, 'principal'), userId: req.principal?.userId ?? null })
+    })
+    parent.get('/open', (req, res) => {
+      const before = req.principal ?? null
+      req.principal = { kind: 'pat', userId: 'assigned', scopes: [], tokenId: 't', expiresAt: null }
+      res.json({ before, userId: req.principal.userId })
+    })
+    const server = parent.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const replies = await Promise.all(
+        ['alice', 'bob', 'carol'].map((user) =>
+          fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${user}` } }).then((r) => r.json()),
+        ),
+      )
+      expect(replies).toEqual([
+        { own: false, userId: 'alice' },
+        { own: false, userId: 'bob' },
+        { own: false, userId: 'carol' },
+      ])
+      expect(await (await fetch(`${base}/open`)).json()).toEqual({ before: null, userId: 'assigned' })
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+})

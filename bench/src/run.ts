@@ -33,6 +33,8 @@ const PIPELINING = 10
 const PG_URL = process.env.KEYWARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const REDIS_URL = process.env.KEYWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const STATIC_TOKEN = randomBytes(24).toString('hex')
+/** A round whose two runs of a reference differ by more than this share is left out of the ratios. */
+const DRIFT_LIMIT = 0.1
 
 type Row = {
   variant: string
@@ -49,6 +51,8 @@ type Row = {
 }
 
 type Sample = {
+  /** When the measured run started (ms since the epoch), to place it between two reference runs. */
+  at: number
   reqs: number
   p50: number
   p99: number
@@ -295,82 +299,110 @@ try {
     if (v.skip) console.info(`skipping ${v.variant}: ${v.skip}`)
     return !v.skip && (!only || only.includes(v.variant))
   })
-  // Each round holds one sample per variant.
+  // Hono leaves its single-handler fast path as soon as any middleware exists, so its reference is
+  // the trivial middleware; Express and Koa compare with their bare route.
+  const referenceOf = (framework: string) => (framework === 'hono' ? 'hono-trivial' : `${framework}-bare`)
+  // Each framework's variants are bracketed by two runs of its reference, the second one stored
+  // under this key: the ratios use the reference interpolated to when each variant ran.
+  const closing = (reference: string) => `${reference} (again)`
+
+  const measure = async (v: Variant, round: number, name = v.variant): Promise<Sample> => {
+    const server = await startServer({ ...env, VARIANT: v.variant })
+    let measured: { sample: Sample; requests: number } | undefined
+    let stats: KeywardStats | null = null
+    try {
+      const authorization = v.token === null ? null : `Bearer ${v.token}`
+      // One request alone first, so that a Keyward server's first miss (an argon2 verification)
+      // does not hold the warm-up's 100 requests in flight: objects that survive a scavenge in
+      // such a burst can turn on V8's allocation-site pretenuring, and then a process runs at
+      // about half speed until a full GC (see docs/benchmarks.md).
+      const first = await fetch(`http://127.0.0.1:${server.port}/r`, {
+        headers: authorization === null ? {} : { authorization },
+        signal: AbortSignal.timeout(30_000),
+      })
+      if (first.status !== 200) throw new Error(`${v.variant}: the first request answered ${first.status}`)
+      await first.text()
+      const warmUp = await load(server.port, authorization, 1)
+      const at = Date.now()
+      const cpuBefore = cpuMs(server.pid)
+      const result = await load(server.port, authorization, SECONDS)
+      const cpuAfter = cpuMs(server.pid)
+      if (result.non2xx > 0 || result.errors > 0) {
+        throw new Error(`${v.variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
+      }
+      const cpuPerRequest =
+        cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / result.total
+      measured = {
+        sample: { at, reqs: result.reqsPerSecond, p50: result.p50, p99: result.p99, cpuPerRequest },
+        requests: 1 + warmUp.total + result.total,
+      }
+    } finally {
+      stats = await server.stop()
+    }
+    if (v.variant.includes('-keyward-')) {
+      if (stats === null) throw new Error(`${v.variant}: the server did not report its stats`)
+      // A Redis outage would quietly leave only the in-process level: make sure Redis served (a
+      // write, or a hit on the entry an earlier server wrote for the same token).
+      const { sharedCache } = stats
+      if (
+        v.variant.endsWith('-redis') &&
+        (sharedCache.errors > 0 || sharedCache.writes + sharedCache.hits === 0)
+      ) {
+        throw new Error(`${v.variant}: Redis was not used (${JSON.stringify(sharedCache)})`)
+      }
+      measured.sample.requestsPerVerification = measured.requests / Math.max(1, stats.hashVerifications)
+    }
+    const { reqs, cpuPerRequest, requestsPerVerification } = measured.sample
+    console.info(
+      `round ${round + 1}: ${name.padEnd(28)} ${reqs.toFixed(0).padStart(8)} req/s` +
+        (cpuPerRequest === null ? '' : `  ${cpuPerRequest.toFixed(1).padStart(6)} µs CPU/req`) +
+        (v.variant.endsWith('-miss') && requestsPerVerification !== undefined
+          ? `  ${requestsPerVerification.toFixed(0)} requests per argon2id verification`
+          : ''),
+    )
+    return measured.sample
+  }
+
+  // Each round holds one sample per variant, and a closing one per framework reference.
   const rounds: Array<Map<string, Sample>> = []
   for (let round = 0; round < ROUNDS; round++) {
     const samples = new Map<string, Sample>()
     rounds.push(samples)
-    for (const v of active) {
-      const server = await startServer({ ...env, VARIANT: v.variant })
-      let measured: { sample: Sample; requests: number } | undefined
-      let stats: KeywardStats | null = null
-      try {
-        const authorization = v.token === null ? null : `Bearer ${v.token}`
-        // One request alone first, so that a Keyward server's first miss (an argon2 verification)
-        // does not hold the warm-up's 100 requests in flight: objects that survive a scavenge in
-        // such a burst can turn on V8's allocation-site pretenuring, and then a process runs at
-        // about half speed until a full GC (see docs/benchmarks.md).
-        const first = await fetch(`http://127.0.0.1:${server.port}/r`, {
-          headers: authorization === null ? {} : { authorization },
-          signal: AbortSignal.timeout(30_000),
-        })
-        if (first.status !== 200) throw new Error(`${v.variant}: the first request answered ${first.status}`)
-        await first.text()
-        const warmUp = await load(server.port, authorization, 1)
-        const cpuBefore = cpuMs(server.pid)
-        const result = await load(server.port, authorization, SECONDS)
-        const cpuAfter = cpuMs(server.pid)
-        if (result.non2xx > 0 || result.errors > 0) {
-          throw new Error(`${v.variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
-        }
-        const cpuPerRequest =
-          cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / result.total
-        measured = {
-          sample: { reqs: result.reqsPerSecond, p50: result.p50, p99: result.p99, cpuPerRequest },
-          requests: 1 + warmUp.total + result.total,
-        }
-      } finally {
-        stats = await server.stop()
-      }
-      if (v.variant.includes('-keyward-')) {
-        if (stats === null) throw new Error(`${v.variant}: the server did not report its stats`)
-        // A Redis outage would quietly leave only the in-process level: make sure Redis served (a
-        // write, or a hit on the entry an earlier server wrote for the same token).
-        const { sharedCache } = stats
-        if (
-          v.variant.endsWith('-redis') &&
-          (sharedCache.errors > 0 || sharedCache.writes + sharedCache.hits === 0)
-        ) {
-          throw new Error(`${v.variant}: Redis was not used (${JSON.stringify(sharedCache)})`)
-        }
-        measured.sample.requestsPerVerification = measured.requests / Math.max(1, stats.hashVerifications)
-      }
-      samples.set(v.variant, measured.sample)
-      const { reqs, cpuPerRequest, requestsPerVerification } = measured.sample
-      console.info(
-        `round ${round + 1}: ${v.variant.padEnd(24)} ${reqs.toFixed(0).padStart(8)} req/s` +
-          (cpuPerRequest === null ? '' : `  ${cpuPerRequest.toFixed(1).padStart(6)} µs CPU/req`) +
-          (v.variant.endsWith('-miss') && requestsPerVerification !== undefined
-            ? `  ${requestsPerVerification.toFixed(0)} requests per argon2id verification`
-            : ''),
-      )
+    for (const [i, v] of active.entries()) {
+      samples.set(v.variant, await measure(v, round))
+      const reference = active.find((r) => r.variant === referenceOf(v.framework))
+      if (reference !== undefined && active[i + 1]?.framework !== v.framework)
+        samples.set(closing(reference.variant), await measure(reference, round, closing(reference.variant)))
     }
   }
   const median = (values: number[]) =>
     values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
   const of = (variant: string) =>
     rounds.map((round) => round.get(variant)).filter((s): s is Sample => s !== undefined)
-  // Hono leaves its single-handler fast path as soon as any middleware exists, so its reference is
-  // the trivial middleware; Express and Koa compare with their bare route.
-  const referenceOf = (framework: string) => (framework === 'hono' ? 'hono-trivial' : `${framework}-bare`)
-  // A ratio is the median of each round's ratio: a variant is compared with the reference measured
-  // minutes, not a quarter of an hour, apart, so slow drift on a shared machine cancels out.
-  const ratioOf = (variant: string, reference: string) =>
-    median(
-      rounds
-        .map((round) => (round.get(variant)?.reqs ?? Number.NaN) / (round.get(reference)?.reqs ?? Number.NaN))
-        .filter((ratio) => !Number.isNaN(ratio)),
-    )
+  // A ratio is the median of each round's ratio: a variant is compared with its reference measured
+  // within the same minute, not a quarter of an hour apart. Where the reference was run twice around
+  // the variant, it is interpolated to when the variant ran, so a drift within the round cancels out;
+  // a round whose two reference runs differ by more than DRIFT_LIMIT is left out of the ratio, since a
+  // shared machine that changed speed that much may have changed it anywhere in between.
+  const referenceAt = (round: Map<string, Sample>, reference: string, at: number): number => {
+    const opening = round.get(reference)
+    const again = round.get(closing(reference))
+    if (opening === undefined) return Number.NaN
+    if (again === undefined) return opening.reqs
+    if (Math.abs(again.reqs - opening.reqs) > DRIFT_LIMIT * Math.min(again.reqs, opening.reqs))
+      return Number.NaN
+    const position = Math.min(1, Math.max(0, (at - opening.at) / (again.at - opening.at)))
+    return opening.reqs + (again.reqs - opening.reqs) * position
+  }
+  const roundRatios = (variant: string, reference: string) =>
+    rounds
+      .map((round) => {
+        const sample = round.get(variant)
+        return sample === undefined ? Number.NaN : sample.reqs / referenceAt(round, reference, sample.at)
+      })
+      .filter((ratio) => !Number.isNaN(ratio))
+  const ratioOf = (variant: string, reference: string) => median(roundRatios(variant, reference))
+  const keptRounds = (framework: string) => roundRatios(referenceOf(framework), referenceOf(framework)).length
   const rows: Row[] = active.map((v) => {
     const list = of(v.variant)
     const cpu = list.map((s) => s.cpuPerRequest).filter((c): c is number => c !== null)
@@ -388,7 +420,7 @@ try {
   })
 
   const abuse = only ? [] : await abuseScenarios(dir)
-  const report = renderReport(rows, abuse, ratioOf)
+  const report = renderReport(rows, abuse, ratioOf, keptRounds)
   console.info(`\n${report.table}\n\n${abuse.join('\n')}\n\n${report.verdicts.join('\n')}`)
   // A partial or instrumented run prints its table but leaves the published report alone.
   if (!only && SERVER_FLAGS.length === 0) {
@@ -405,7 +437,16 @@ try {
   rmSync(dir, { recursive: true, force: true })
 }
 
-function renderReport(rows: Row[], abuse: string[], ratioOf: (variant: string, reference: string) => number) {
+function frameworksOf(rows: Row[]): string[] {
+  return [...new Set(rows.map((r) => r.framework))]
+}
+
+function renderReport(
+  rows: Row[],
+  abuse: string[],
+  ratioOf: (variant: string, reference: string) => number,
+  keptRounds: (framework: string) => number,
+) {
   const header =
     '| framework | server | req/s | p50 ms | p99 ms | server CPU µs/req | vs reference |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |'
   const lines = rows.map(
@@ -416,7 +457,9 @@ function renderReport(rows: Row[], abuse: string[], ratioOf: (variant: string, r
   const has = (variant: string) => rows.some((r) => r.variant === variant)
   const verdicts: string[] = []
   const verdict = (text: string, value: number, target: number) =>
-    verdicts.push(`${text}: ${value >= target ? 'met' : 'NOT met'}`)
+    verdicts.push(
+      `${text}: ${Number.isNaN(value) ? 'inconclusive (every round disturbed)' : value >= target ? 'met' : 'NOT met'}`,
+    )
   for (const row of rows) {
     if (!row.variant.includes('keyward') || row.variant.endsWith('-miss')) continue
     const percent = (row.ratio ?? 0) * 100
@@ -487,7 +530,13 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${mac
   that the warm-up starts on a filled cache; see "V8 and the first miss" below.
 - The variants run in ${ROUNDS} interleaved rounds. req/s, latencies and server CPU time per request
   are the medians of the rounds; "vs reference" is the median of each round's own ratio, so that
-  a variant is always compared with a reference measured a minute, not a quarter of an hour, apart.
+  a variant is always compared with a reference measured within the same minute.
+- In each round a framework's reference runs first and again after its last variant; each ratio
+  divides by the reference interpolated to when the variant ran. A round whose two reference runs
+  differ by more than ${DRIFT_LIMIT * 100}% is left out of that framework's ratios: the machine changed speed
+  during it. Rounds kept: ${frameworksOf(rows)
+    .map((framework) => `${framework} ${keptRounds(framework)} of ${ROUNDS}`)
+    .join(', ')}.
 - The reference is the bare route for Express and Koa, and for Hono a route behind a trivial
   one-line middleware (Hono leaves its single-handler fast path as soon as any middleware exists).
   The trivial middleware rows for Express and Koa show what any middleware costs there.

@@ -4,9 +4,12 @@
  * rotation or a session bump on one process reaches every process at once.
  */
 
-/** A verified token as the shared level keeps it: the SHA-256 of the token, never the token. */
+/** A verified token as the shared level keeps it: a SHA-256 of the token, never the token. */
 export type SharedTokenEntry = {
-  /** Base64 SHA-256 of the whole token that verified. */
+  /**
+   * Base64 SHA-256 of `Bearer <token>` for the token that verified. An entry with any other digest
+   * (one written by an earlier version, say) is a miss, and is replaced once the token verifies.
+   */
   digest: string
   userId: string
   scopes: string[]

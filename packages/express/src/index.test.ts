@@ -106,7 +106,9 @@ describe('express req.principal', () => {
     parent.get('/open', (req, res) => {
       const before = req.principal ?? null
       req.principal = { kind: 'pat', userId: 'assigned', scopes: [], tokenId: 't', expiresAt: null }
-      res.json({ before, userId: req.principal.userId })
+      const assigned = req.principal.userId
+      req.principal = undefined
+      res.json({ before, userId: assigned, after: req.principal ?? null })
     })
     const server = parent.listen(0, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
@@ -122,7 +124,11 @@ describe('express req.principal', () => {
         { own: false, userId: 'bob' },
         { own: false, userId: 'carol' },
       ])
-      expect(await (await fetch(`${base}/open`)).json()).toEqual({ before: null, userId: 'assigned' })
+      expect(await (await fetch(`${base}/open`)).json()).toEqual({
+        before: null,
+        userId: 'assigned',
+        after: null,
+      })
     } finally {
       await new Promise((resolve) => server.close(resolve))
     }

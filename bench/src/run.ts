@@ -468,6 +468,10 @@ async function hotPathNanoseconds(path: string, token: string): Promise<{ check:
   }
 }
 
+function percentOrNa(ratio: number | undefined, digits: number): string {
+  return ratio === undefined || Number.isNaN(ratio) ? 'n/a' : `${(ratio * 100).toFixed(digits)}%`
+}
+
 function frameworksOf(rows: Row[]): string[] {
   return [...new Set(rows.map((r) => r.framework))]
 }
@@ -483,22 +487,22 @@ function renderReport(
     '| framework | server | req/s | p50 ms | p99 ms | server CPU µs/req | vs reference |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |'
   const lines = rows.map(
     (r) =>
-      `| ${r.framework} | ${r.label} | ${r.reqs.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPerRequest?.toFixed(1) ?? 'n/a'} | ${((r.ratio ?? 0) * 100).toFixed(0)}% |`,
+      `| ${r.framework} | ${r.label} | ${r.reqs.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPerRequest?.toFixed(1) ?? 'n/a'} | ${percentOrNa(r.ratio, 0)} |`,
   )
   const table = [header, ...lines].join('\n')
   const has = (variant: string) => rows.some((r) => r.variant === variant)
   const verdicts: string[] = []
   const verdict = (text: string, value: number, target: number) =>
     verdicts.push(
-      `${text}: ${Number.isNaN(value) ? 'inconclusive (every round disturbed)' : value >= target ? 'met' : 'NOT met'}`,
+      `${text}: ${Number.isNaN(value) ? 'not measured (its reference did not run, or every round was disturbed)' : value >= target ? 'met' : 'NOT met'}`,
     )
   for (const row of rows) {
     if (!row.variant.includes('keyward') || row.variant.endsWith('-miss')) continue
-    const percent = (row.ratio ?? 0) * 100
+    const percent = (row.ratio ?? Number.NaN) * 100
     const floor = rows.find((r) => r.variant === `${row.framework}-sha256-lru`)
-    const floorNote = floor ? `; the SHA-256 + LRU floor is ${((floor.ratio ?? 0) * 100).toFixed(1)}%` : ''
+    const floorNote = floor ? `; the SHA-256 + LRU floor is ${percentOrNa(floor.ratio, 1)}` : ''
     verdict(
-      `${row.framework}, ${row.label}: ${percent.toFixed(1)}% of the reference (target ≥ 90%, aim 97%${floorNote})`,
+      `${row.framework}, ${row.label}: ${percentOrNa(row.ratio, 1)} of the reference (target ≥ 90%, aim 97%${floorNote})`,
       percent,
       90,
     )
@@ -563,8 +567,9 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${mac
 - The variants run in ${ROUNDS} interleaved rounds. req/s, latencies and server CPU time per request
   are the medians of the rounds; "vs reference" is the median of each round's own ratio, so that
   a variant is always compared with a reference measured within the same minute.
-- In each round a framework's reference runs first and again after its last variant; each ratio
-  divides by the reference interpolated to when the variant ran. A round whose two reference runs
+- In each round a framework's reference runs again after its last variant; each ratio to that
+  reference divides by it interpolated to when the variant ran (the comparisons with bearerAuth,
+  better-auth and Hono's bare route are plain ratios within each round). A round whose two reference runs
   differ by more than ${DRIFT_LIMIT * 100}% is left out of that framework's ratios: the machine changed speed
   during it. Rounds kept: ${frameworksOf(rows)
     .map((framework) => `${framework} ${keptRounds(framework)} of ${ROUNDS}`)

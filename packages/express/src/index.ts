@@ -19,7 +19,7 @@ declare global {
   namespace Express {
     interface Request {
       /** Set by `patAuth()`; absent only behind `patAuth({ optional: true })` without credentials. */
-      principal?: Principal
+      principal?: Principal | undefined
     }
   }
 }

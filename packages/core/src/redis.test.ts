@@ -153,7 +153,9 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
       proxy.set(mode)
       expect((await a.authenticate(bearer(cached.token))).ok).toBe(true)
       expect((await a.authenticate(bearer(cold.token))).ok).toBe(true)
-      expect((await a.authenticate(bearer(`${cold.token.slice(0, -1)}x`))).ok).toBe(false)
+      // Another last character (a fixed 'x' is the real one once in 62 tokens).
+      const altered = `${cold.token.slice(0, -1)}${cold.token.endsWith('x') ? 'y' : 'x'}`
+      expect((await a.authenticate(bearer(altered))).ok).toBe(false)
     }
     const refused = await a.tokens.revoke(cold.record.id).catch((e: unknown) => e)
     expect(refused).toMatchObject({

@@ -60,6 +60,10 @@ type Sample = {
   requestsPerVerification?: number
 }
 
+function median(values: number[]): number {
+  return values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
+}
+
 async function reachable(check: () => Promise<unknown>): Promise<boolean> {
   try {
     await check()
@@ -379,8 +383,6 @@ try {
         samples.set(closing(reference.variant), await measure(reference, round, closing(reference.variant)))
     }
   }
-  const median = (values: number[]) =>
-    values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
   const of = (variant: string) =>
     rounds.map((round) => round.get(variant)).filter((s): s is Sample => s !== undefined)
   // A ratio is the median of each round's ratio: a variant is compared with its reference measured
@@ -460,7 +462,7 @@ async function hotPathNanoseconds(path: string, token: string): Promise<{ check:
         for (let i = 0; i < calls; i++) work()
         batches.push(Number(process.hrtime.bigint() - start) / calls)
       }
-      return batches.sort((a, b) => a - b)[3] ?? Number.NaN
+      return median(batches)
     }
     return { check: perCall(() => kw.check(header)), digest: perCall(() => hash('sha256', header, 'base64')) }
   } finally {

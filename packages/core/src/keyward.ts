@@ -205,12 +205,17 @@ function requireText(value: unknown, what: string): string {
   return value
 }
 
+/** SHA-256 of an Authorization header as it arrived: what the hot path looks up. */
+function headerDigest(header: string): string {
+  return digestOf('sha256', header, 'base64')
+}
+
 /**
- * The key of a token at every cache level and in the negative cache: SHA-256 of the header that
- * carries it in canonical form, which is what the hot path hashes as it arrives.
+ * The key of a token at every cache level and in the negative cache: the digest of the header that
+ * carries it in canonical form, so that the hot path finds it without parsing the header.
  */
 function tokenDigest(credential: string): string {
-  return digestOf('sha256', `Bearer ${credential}`, 'base64')
+  return headerDigest(`Bearer ${credential}`)
 }
 
 function toDate(ms: number | null): Date | null {
@@ -749,7 +754,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       authorization.length === hotLength &&
       !closed
     ) {
-      const hit = cache.get(digestOf('sha256', authorization, 'base64'), clock.now())
+      const hit = cache.get(headerDigest(authorization), clock.now())
       if (hit !== undefined) {
         stats.cache.hits++
         return hit

@@ -188,6 +188,120 @@ for (const backend of await backends()) {
       expect(kw.stats().storeReads).toBe(2)
     })
 
+    it('renews a token in use before its cache entry expires: one store read, no hash, no miss', async () => {
+      const { kw, clock } = await setup({ cache: { ttl: '10s' }, lastUsed: { flushInterval: '1h' } })
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      await untilSubscribed(kw)
+      await kw.authenticate(bearer(token))
+      clock.advance(7_999)
+      await kw.authenticate(bearer(token))
+      expect(kw.stats().cache.refreshes).toBe(0)
+      clock.advance(1)
+      // The hit that asks for the refresh is answered from the entry, without waiting for it.
+      expect(kw.check(bearer(token))).toMatchObject({ ok: true, principal: { tokenId: record.id } })
+      await kw.flush()
+      expect(kw.stats()).toMatchObject({
+        storeReads: 2,
+        hashVerifications: 1,
+        cache: { refreshes: 1, renewed: 1, misses: 1 },
+      })
+      clock.advance(5_000)
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      expect(kw.stats()).toMatchObject({ storeReads: 2, hashVerifications: 1, cache: { misses: 1 } })
+      // The fill, then one use a window (10 s) later: a renewal is no use of its own.
+      await kw.flush()
+      expect(kw.stats().lastUsed).toMatchObject({ statements: 2, rows: 2 })
+      await kw.close()
+    })
+
+    it('lets a token unused near the end of its entry expire as before', async () => {
+      const { kw, clock } = await setup({ cache: { ttl: '10s' } })
+      const { token } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      await untilSubscribed(kw)
+      await kw.authenticate(bearer(token))
+      clock.advance(7_000)
+      await kw.authenticate(bearer(token))
+      clock.advance(3_000)
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      expect(kw.stats()).toMatchObject({ storeReads: 2, hashVerifications: 2, cache: { refreshes: 0 } })
+    })
+
+    it('a refresh that finds the token revoked behind its back drops the entry at once', async () => {
+      const { kw, clock, exec } = await setup({ cache: { ttl: '10s' } })
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      await untilSubscribed(kw)
+      await kw.authenticate(bearer(token))
+      // Written past Keyward, so no invalidation is sent: only the refresh can notice.
+      await exec(`UPDATE {tokens} SET revoked_at = 1 WHERE id = '${record.id}'`)
+      clock.advance(9_000)
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      await kw.flush()
+      expect(kw.stats().cache).toMatchObject({ refreshes: 1, renewed: 0, size: 0 })
+      expect(await kw.authenticate(bearer(token))).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_token' },
+      })
+      expect(kw.stats().rejections.revoked).toBe(1)
+    })
+
+    it('does not renew a token whose stored hash changed: that needs the secret again', async () => {
+      const { kw, clock, exec } = await setup({ cache: { ttl: '10s' } })
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      const other = await kw.tokens.create({ userId: 'u1', name: 'b' })
+      await untilSubscribed(kw)
+      await kw.authenticate(bearer(token))
+      await exec(
+        `UPDATE {tokens} SET secret_hash = (SELECT secret_hash FROM {tokens} WHERE id = '${other.record.id}') WHERE id = '${record.id}'`,
+      )
+      clock.advance(9_000)
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      await kw.flush()
+      expect(kw.stats().cache).toMatchObject({ refreshes: 1, renewed: 0, size: 1 })
+      clock.advance(1_000)
+      expect(await kw.authenticate(bearer(token))).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_token' },
+      })
+      expect(kw.stats().rejections.wrong_secret).toBe(1)
+    })
+
+    it('a refresh in flight during a revoke does not bring the token back', async () => {
+      const { store } = await backend.create()
+      // The refresh's read is held until the revoke has finished.
+      let releaseRead = () => {}
+      let holdNextRead = false
+      const heldStore = new Proxy(store, {
+        get(target, key) {
+          if (key === 'findToken' && holdNextRead) {
+            holdNextRead = false
+            return async (id: string) => {
+              const row = await target.findToken(id)
+              await new Promise<void>((resolve) => {
+                releaseRead = resolve
+              })
+              return row
+            }
+          }
+          const value = Reflect.get(target, key, target)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+      const clock = manualClock()
+      const kw = createKeyward({ store: heldStore, clock, hasher: fastHasher(), cache: { ttl: '10s' } })
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      await untilSubscribed(kw)
+      await kw.authenticate(bearer(token))
+      clock.advance(9_000)
+      holdNextRead = true
+      expect(kw.check(bearer(token))).toMatchObject({ ok: true })
+      await kw.tokens.revoke(record.id)
+      releaseRead()
+      await kw.flush()
+      expect(kw.stats().cache).toMatchObject({ refreshes: 1, renewed: 0, size: 0 })
+      expect((await kw.authenticate(bearer(token))).ok).toBe(false)
+      await kw.close()
+    })
+
     it('rejects a revoked token on the next request although it was cached', async () => {
       const { kw } = await setup()
       const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })

@@ -131,7 +131,11 @@ export type RejectionReason =
   | 'unavailable'
 
 export type KeywardStats = {
-  cache: { hits: number; misses: number; size: number }
+  /**
+   * `refreshes`: entries confirmed again because a hit came near the end of their TTL; `renewed`:
+   * those that the shared level or the store confirmed, and so live on for another TTL.
+   */
+  cache: { hits: number; misses: number; size: number; refreshes: number; renewed: number }
   storeReads: number
   hashVerifications: number
   rehashes: number
@@ -370,7 +374,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const stats: Omit<KeywardStats, 'lastUsed' | 'sessions' | 'protection'> = {
     sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false },
     invalidations: { subscribed: false, published: 0, received: 0, errors: 0, gaps: 0 },
-    cache: { hits: 0, misses: 0, size: 0 },
+    cache: { hits: 0, misses: 0, size: 0, refreshes: 0, renewed: 0 },
     storeReads: 0,
     hashVerifications: 0,
     rehashes: 0,
@@ -439,6 +443,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     clock,
     useWindow: lastUsedWindow,
     onUse: (id, at) => lastUsed.record(id, at),
+    onRefresh: (id, digest, verifiedHash) => {
+      if (closed) return
+      stats.cache.refreshes++
+      track(refresh(id, digest, verifiedHash))
+    },
   })
   const lastUsed = new LastUsedRecorder({
     window: lastUsedWindow,
@@ -618,7 +627,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
               stats.sharedCache.hits++
               protection.recordSuccess(id, digest)
               const principal = patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt)
-              cache.set(id, digest, principal, l1Limit(entry.validUntil), lastUsed.record(id, now))
+              cache.set(id, digest, principal, {
+                limit: l1Limit(entry.validUntil),
+                reportedAt: lastUsed.record(id, now),
+              })
               return Object.freeze({ ok: true, principal })
             }
             stats.sharedCache.misses++
@@ -676,7 +688,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         if (fenced(id, startedAt)) continue
         if (row.expiresAt !== null && row.expiresAt <= clock.now()) return reject('expired')
         const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
-        cache.set(id, digest, principal, l1Limit(Number.POSITIVE_INFINITY), lastUsed.record(id, now))
+        cache.set(id, digest, principal, {
+          limit: l1Limit(Number.POSITIVE_INFINITY),
+          reportedAt: lastUsed.record(id, now),
+          verifiedHash,
+        })
         if (shared && sharedGeneration !== null) fillShared(id, digest, principal, sharedGeneration)
         return Object.freeze({ ok: true, principal })
       }
@@ -686,6 +702,69 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return reject('unavailable')
     } finally {
       releaseAttempt?.()
+      if (--missesInFlight === 0) invalidatedAt.clear()
+    }
+  }
+
+  /**
+   * Refresh-ahead: a token still in use near the end of its in-process TTL is confirmed again in the
+   * background while its entry keeps answering, so that it never expires under load (which would
+   * make every request arriving meanwhile wait on one miss). Confirming needs no secret and no
+   * argon2: the shared entry (deleted by every revoke) when it matches the digest and outlives the
+   * TTL, else the store's row, active and with the very hash the secret verified against here. It is
+   * fenced against invalidations like a miss; if nothing confirms it, the entry expires as it would
+   * have, and the next request takes the miss path.
+   */
+  const refresh = async (id: string, digest: string, verifiedHash: string | null): Promise<void> => {
+    missesInFlight++
+    const startedAt = generation
+    const renew = (principal: Principal, limit: number) => {
+      if (!fenced(id, startedAt) && cache.renew(id, digest, principal, { limit: l1Limit(limit) }))
+        stats.cache.renewed++
+    }
+    try {
+      let sharedGeneration: string | null = null
+      if (shared) {
+        try {
+          const { entry, generation: read } = await shared.readToken(id)
+          sharedWorked()
+          sharedGeneration = read
+          const now = clock.now()
+          if (
+            entry !== null &&
+            digestEquals(entry.digest, digest) &&
+            (entry.expiresAt === null || now < entry.expiresAt) &&
+            // A shared entry about to end is renewed from the store instead, which refills it.
+            (entry.validUntil >= now + cacheTtl || (verifiedHash === null && now < entry.validUntil))
+          ) {
+            stats.sharedCache.hits++
+            renew(patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt), entry.validUntil)
+            return
+          }
+          stats.sharedCache.misses++
+        } catch (error) {
+          sharedFailed(error)
+        }
+      }
+      if (verifiedHash === null) return
+      const store = await getStore()
+      stats.storeReads++
+      const row = await withTimeout(store.findToken(id), storeTimeout)
+      const now = clock.now()
+      if (row === null || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) {
+        // An invalidation this process missed: stop serving the token now rather than at its TTL.
+        invalidate([id])
+        return
+      }
+      // A new hash (a rehash, or a secret replaced in the database) needs the secret: let it expire.
+      if (row.secretHash !== verifiedHash) return
+      const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
+      renew(principal, Number.POSITIVE_INFINITY)
+      if (shared && sharedGeneration !== null && !fenced(id, startedAt))
+        fillShared(id, digest, principal, sharedGeneration)
+    } catch (error) {
+      reportStoreError(error, 'a cache refresh')
+    } finally {
       if (--missesInFlight === 0) invalidatedAt.clear()
     }
   }

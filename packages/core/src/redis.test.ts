@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import type { Clock } from './clock.js'
 import { argon2Hasher } from './hashing.js'
-import { createKeyward, type Keyward } from './keyward.js'
+import { createKeyward, type Keyward, type KeywardOptions } from './keyward.js'
 import { redisCache } from './redis.js'
 import type { InvalidationMessage } from './shared-cache.js'
 import { sqliteStore } from './sqlite.js'
+import { manualClock } from './testing/backends.js'
 import { faultProxy, testRedis } from './testing/services.js'
 import { checksum, generateToken } from './token-format.js'
 
@@ -32,7 +34,7 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   /** Two "processes": separate instances on one store file and one Redis prefix. */
-  async function pair(options: { redisUrl?: string } = {}) {
+  async function pair(options: { redisUrl?: string; clock?: Clock; cache?: KeywardOptions['cache'] } = {}) {
     const path = join(dir, `${Math.random().toString(36).slice(2)}.db`)
     const prefix = redis?.prefix() ?? ''
     const warnings: string[] = []
@@ -46,6 +48,8 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
         sharedCache: redisCache({ url: options.redisUrl ?? redis?.url ?? '' }, { keyPrefix: prefix }),
         sessions: { secret: SECRET },
         logger: { warn: (m) => warnings.push(m) },
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.cache ? { cache: options.cache } : {}),
       })
       closers.push(() => kw.close())
       return kw
@@ -103,6 +107,49 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     const ttl = (await redis?.admin.pttl(`${prefix}t:${record.id}`)) ?? 0
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(1500)
+  })
+
+  it('renews a token in use from its shared entry before the in-process one expires: no store read', async () => {
+    const clock = manualClock()
+    const { a, b } = await pair({ clock })
+    const { token } = await a.tokens.create({ userId: 'u1', name: 'n' })
+    expect((await a.authenticate(bearer(token))).ok).toBe(true)
+    await a.flush()
+    expect((await b.authenticate(bearer(token))).ok).toBe(true)
+    // In-process TTL 5 s with a shared level: a hit in its last second asks for a refresh.
+    clock.advance(4_500)
+    expect(b.check(bearer(token))).toMatchObject({ ok: true })
+    await b.flush()
+    expect(b.stats()).toMatchObject({
+      storeReads: 0,
+      hashVerifications: 0,
+      cache: { refreshes: 1, renewed: 1, misses: 1 },
+      sharedCache: { hits: 2 },
+    })
+    clock.advance(4_000)
+    expect(b.check(bearer(token))).toMatchObject({ ok: true })
+    expect(b.stats().cache.misses).toBe(1)
+  })
+
+  it('renews from the store a token whose shared entry is about to end, and refills that entry', async () => {
+    const clock = manualClock()
+    const { a, b } = await pair({ clock, cache: { ttl: '5s', sharedTtl: '6s' } })
+    const { token } = await a.tokens.create({ userId: 'u1', name: 'n' })
+    expect((await a.authenticate(bearer(token))).ok).toBe(true)
+    await a.flush()
+    clock.advance(4_500)
+    expect(a.check(bearer(token))).toMatchObject({ ok: true })
+    await a.flush()
+    expect(a.stats()).toMatchObject({
+      storeReads: 2,
+      hashVerifications: 1,
+      cache: { refreshes: 1, renewed: 1 },
+      sharedCache: { writes: 2 },
+    })
+    // Past the first shared entry's end, the other process still finds the refilled one.
+    clock.advance(3_000)
+    expect((await b.authenticate(bearer(token))).ok).toBe(true)
+    expect(b.stats()).toMatchObject({ storeReads: 0, hashVerifications: 0, sharedCache: { hits: 1 } })
   })
 
   it('revoke and bump on one process reach the other within 100 ms', async () => {

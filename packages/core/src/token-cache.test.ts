@@ -13,14 +13,16 @@ const digestOf = (id: string) => `digest-of-${id}`
 function cacheWith(options: { max?: number; ttl?: number; useWindow?: number } = {}) {
   const clock = manualClock(1_000_000)
   const uses: Array<[string, number]> = []
+  const refreshes: Array<[string, string, string | null]> = []
   const cache = new TokenCache({
     max: options.max ?? 100,
     ttl: options.ttl ?? 60_000,
     clock,
     useWindow: options.useWindow ?? 60_000,
     onUse: (id, at) => uses.push([id, at]),
+    onRefresh: (id, digest, verifiedHash) => refreshes.push([id, digest, verifiedHash]),
   })
-  return { cache, clock, uses }
+  return { cache, clock, uses, refreshes }
 }
 
 describe('TokenCache', () => {
@@ -40,7 +42,7 @@ describe('TokenCache', () => {
   it('never keeps an entry past the token expiry or the given limit', () => {
     const { cache, clock } = cacheWith({ ttl: 60_000 })
     cache.set('a', digestOf('a'), principal('a', new Date(clock.now() + 500)))
-    cache.set('b', digestOf('b'), principal('b'), clock.now() + 200)
+    cache.set('b', digestOf('b'), principal('b'), { limit: clock.now() + 200 })
     cache.set('c', digestOf('c'), principal('c', new Date(clock.now())))
     expect(cache.size).toBe(2)
     clock.advance(200)
@@ -96,7 +98,7 @@ describe('TokenCache', () => {
   it('keeps its id index in step with evictions and expiries', () => {
     const { cache, clock } = cacheWith({ max: 2 })
     cache.set('a', digestOf('a'), principal('a'))
-    cache.set('b', digestOf('b'), principal('b'), clock.now() + 10)
+    cache.set('b', digestOf('b'), principal('b'), { limit: clock.now() + 10 })
     cache.set('c', digestOf('c'), principal('c'))
     expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
     // An evicted id is gone for delete too, and its digest can come back under it.
@@ -113,7 +115,7 @@ describe('TokenCache', () => {
 
   it('evicts an expired entry even when it was read', () => {
     const { cache, clock } = cacheWith({ max: 2 })
-    cache.set('short', digestOf('short'), principal('short'), clock.now() + 10)
+    cache.set('short', digestOf('short'), principal('short'), { limit: clock.now() + 10 })
     cache.set('live', digestOf('live'), principal('live'))
     cache.get(digestOf('short'), clock.now())
     clock.advance(10)
@@ -138,7 +140,7 @@ describe('TokenCache', () => {
   it('counts the window from the use recorded before the fill', () => {
     // As configured by createKeyward: the window is the TTL, so only an earlier recorded use lets a hit report.
     const { cache, clock, uses } = cacheWith({ ttl: 60_000, useWindow: 60_000 })
-    cache.set('a', digestOf('a'), principal('a'), Number.POSITIVE_INFINITY, clock.now() - 40_000)
+    cache.set('a', digestOf('a'), principal('a'), { reportedAt: clock.now() - 40_000 })
     clock.advance(19_999)
     cache.get(digestOf('a'), clock.now())
     expect(uses).toEqual([])
@@ -156,5 +158,66 @@ describe('TokenCache', () => {
     expect(cache.get(digestOf('b'), clock.now())).toBeDefined()
     cache.clear()
     expect(cache.size).toBe(0)
+  })
+
+  it('asks once for a refresh when a hit comes in the last fifth of the TTL, and keeps answering', () => {
+    const { cache, clock, refreshes } = cacheWith({ ttl: 1000 })
+    cache.set('a', digestOf('a'), principal('a'), { verifiedHash: 'hash-a' })
+    clock.advance(799)
+    cache.get(digestOf('a'), clock.now())
+    expect(refreshes).toEqual([])
+    clock.advance(1)
+    for (let i = 0; i < 5; i++) expect(cache.get(digestOf('a'), clock.now())).toBeDefined()
+    expect(refreshes).toEqual([['a', digestOf('a'), 'hash-a']])
+    clock.advance(200)
+    expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
+    expect(refreshes).toHaveLength(1)
+  })
+
+  it('never asks to refresh an entry that ends before its TTL', () => {
+    const { cache, clock, refreshes } = cacheWith({ ttl: 1000 })
+    cache.set('expiring', digestOf('expiring'), principal('expiring', new Date(clock.now() + 900)))
+    cache.set('limited', digestOf('limited'), principal('limited'), { limit: clock.now() + 900 })
+    clock.advance(850)
+    expect(cache.get(digestOf('expiring'), clock.now())).toBeDefined()
+    expect(cache.get(digestOf('limited'), clock.now())).toBeDefined()
+    expect(refreshes).toEqual([])
+  })
+
+  it('renews an entry for another TTL, keeping its hash and last-used report time', () => {
+    const { cache, clock, uses, refreshes } = cacheWith({ ttl: 1000, useWindow: 1000 })
+    cache.set('a', digestOf('a'), principal('a'), { verifiedHash: 'hash-a', reportedAt: clock.now() - 50 })
+    clock.advance(900)
+    cache.get(digestOf('a'), clock.now())
+    expect(uses).toEqual([])
+    const renewed = { ...principal('a'), scopes: ['repo:write'] }
+    expect(cache.renew('a', digestOf('a'), renewed)).toBe(true)
+    clock.advance(500)
+    const hit = cache.get(digestOf('a'), clock.now())
+    expect(hit?.principal.scopes).toEqual(['repo:write'])
+    // The window counts from the report before the renewal, not from the renewal.
+    expect(uses).toEqual([['a', clock.now()]])
+    clock.advance(300)
+    cache.get(digestOf('a'), clock.now())
+    expect(refreshes).toEqual([
+      ['a', digestOf('a'), 'hash-a'],
+      ['a', digestOf('a'), 'hash-a'],
+    ])
+    clock.advance(200)
+    expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
+  })
+
+  it('renews nothing that was dropped or replaced meanwhile', () => {
+    const { cache, clock } = cacheWith({ ttl: 1000 })
+    cache.set('a', digestOf('a'), principal('a'))
+    cache.delete('a')
+    expect(cache.renew('a', digestOf('a'), principal('a'))).toBe(false)
+    expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
+    cache.set('b', 'first digest of b', principal('b'))
+    cache.set('b', 'second digest of b', principal('b'))
+    expect(cache.renew('b', 'first digest of b', principal('b'))).toBe(false)
+    expect(cache.get('first digest of b', clock.now())).toBeUndefined()
+    expect(cache.renew('c', digestOf('c'), principal('c'))).toBe(false)
+    expect(cache.size).toBe(1)
   })
 })

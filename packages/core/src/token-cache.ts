@@ -24,6 +24,21 @@ type Entry = {
   referenced: boolean
   /** When a use of this token was last reported to `onUse`. */
   reportedAt: number
+  /** A hit at or past this time asks `onRefresh` to renew the entry; then never again. */
+  refreshAt: number
+  /** The stored hash the token's secret verified against here, if it did here (opaque to the cache). */
+  readonly verifiedHash: string | null
+}
+
+/** The last part of its TTL in which a hit starts renewing the entry. */
+const REFRESH_AHEAD_SHARE = 0.2
+
+export type SetOptions = {
+  /** Caps the entry further than the TTL and token expiry (a shared entry's end, say). */
+  limit?: number
+  /** When a use of this token was last recorded; hits report uses from one window later. Default now. */
+  reportedAt?: number
+  verifiedHash?: string | null
 }
 
 export type TokenCacheOptions = {
@@ -33,6 +48,13 @@ export type TokenCacheOptions = {
   /** Hits report a use at most once per this many ms per entry (last-used bookkeeping). */
   useWindow: number
   onUse: (id: string, at: number) => void
+  /**
+   * Called, at most once per entry, by a hit in the last fifth of an entry's TTL, so that a token in
+   * use can be confirmed again (and `renew`ed) before its entry expires, instead of every request
+   * that arrives after it waiting on one miss. Not called for an entry that ends before its TTL
+   * (token expiry, `limit`), since renewing could not extend it.
+   */
+  onRefresh?: (id: string, digest: string, verifiedHash: string | null) => void
 }
 
 /**
@@ -54,6 +76,7 @@ export class TokenCache {
   readonly #clock: Clock
   readonly #useWindow: number
   readonly #onUse: (id: string, at: number) => void
+  readonly #onRefresh: TokenCacheOptions['onRefresh']
 
   constructor(options: TokenCacheOptions) {
     this.#max = Math.max(1, options.max)
@@ -61,6 +84,7 @@ export class TokenCache {
     this.#clock = options.clock
     this.#useWindow = options.useWindow
     this.#onUse = options.onUse
+    this.#onRefresh = options.onRefresh
   }
 
   /** The cached success for this digest, or undefined (absent or expired). */
@@ -76,26 +100,24 @@ export class TokenCache {
       entry.reportedAt = now
       this.#onUse(entry.id, now)
     }
+    if (now >= entry.refreshAt) {
+      entry.refreshAt = Number.POSITIVE_INFINITY
+      this.#onRefresh?.(entry.id, entry.digest, entry.verifiedHash)
+    }
     return entry.result
   }
 
   /**
    * Caches a verified principal; a token that expires within the window is cached only until then.
-   * `limit` caps the entry further (an expiry from the shared level, a shorter TTL). The caller
-   * records the use that led here and passes, as `reportedAt`, when a use of this token was last
-   * recorded (that one, or an earlier one within the window); hits report uses from one window later.
+   * The caller records the use that led here and passes, as `reportedAt`, when a use of this token
+   * was last recorded (that one, or an earlier one within the window).
    */
-  set(
-    id: string,
-    digest: string,
-    principal: Principal,
-    limit = Number.POSITIVE_INFINITY,
-    reportedAt?: number,
-  ): void {
+  set(id: string, digest: string, principal: Principal, options: SetOptions = {}): void {
     if (this.#ttl <= 0) return
     const now = this.#clock.now()
+    const byTtl = now + this.#ttl
     const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY
-    const validUntil = Math.min(now + this.#ttl, expiresAt, limit)
+    const validUntil = Math.min(byTtl, expiresAt, options.limit ?? Number.POSITIVE_INFINITY)
     if (validUntil <= now) return
     // Room is made before the insertion, so that the eviction hand can never pick the new entry.
     const replaced = this.delete(id)
@@ -108,9 +130,35 @@ export class TokenCache {
       validUntil,
       result: Object.freeze({ ok: true, principal }),
       referenced: false,
-      reportedAt: reportedAt ?? now,
+      reportedAt: options.reportedAt ?? now,
+      refreshAt:
+        validUntil === byTtl && this.#onRefresh !== undefined
+          ? validUntil - this.#ttl * REFRESH_AHEAD_SHARE
+          : Number.POSITIVE_INFINITY,
+      verifiedHash: options.verifiedHash ?? null,
     })
     this.#digestById.set(id, digest)
+  }
+
+  /**
+   * Starts a new TTL for the entry of `id`, with what was read again, if it is still there under this
+   * digest (not dropped, evicted or replaced meanwhile); keeps its last-used report time. Returns
+   * whether it did.
+   */
+  renew(
+    id: string,
+    digest: string,
+    principal: Principal,
+    options: Omit<SetOptions, 'reportedAt'> = {},
+  ): boolean {
+    const current = this.#byDigest.get(digest)
+    if (current === undefined || current.id !== id) return false
+    this.set(id, digest, principal, {
+      ...options,
+      reportedAt: current.reportedAt,
+      verifiedHash: options.verifiedHash ?? current.verifiedHash,
+    })
+    return true
   }
 
   // The hand starts at the oldest insertion: an expired entry goes at once, a referenced one loses its

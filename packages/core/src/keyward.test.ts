@@ -265,19 +265,27 @@ for (const backend of await backends()) {
       expect(kw.stats().rejections.wrong_secret).toBe(1)
     })
 
-    it('a refresh in flight during a revoke does not bring the token back', async () => {
-      const { store } = await backend.create()
-      // The refresh's read is held until the revoke has finished.
-      let releaseRead = () => {}
-      let holdNextRead = false
+    /**
+     * A Keyward whose next store read, once `holdNextRead()` is called, answers only on `release()`;
+     * `read` settles once that read has the row.
+     */
+    async function setupWithHeldRead() {
+      const { store, exec } = await backend.create()
+      let release = () => {}
+      let holdNext = false
+      let rowRead = () => {}
+      const read = new Promise<void>((resolve) => {
+        rowRead = resolve
+      })
       const heldStore = new Proxy(store, {
         get(target, key) {
-          if (key === 'findToken' && holdNextRead) {
-            holdNextRead = false
+          if (key === 'findToken' && holdNext) {
+            holdNext = false
             return async (id: string) => {
               const row = await target.findToken(id)
               await new Promise<void>((resolve) => {
-                releaseRead = resolve
+                release = resolve
+                rowRead()
               })
               return row
             }
@@ -288,16 +296,56 @@ for (const backend of await backends()) {
       })
       const clock = manualClock()
       const kw = createKeyward({ store: heldStore, clock, hasher: fastHasher(), cache: { ttl: '10s' } })
+      return {
+        kw,
+        clock,
+        exec,
+        holdNextRead: () => {
+          holdNext = true
+        },
+        read,
+        release: () => release(),
+      }
+    }
+
+    it('a refresh in flight during a revoke does not bring the token back', async () => {
+      const { kw, clock, holdNextRead, read, release } = await setupWithHeldRead()
       const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
       await untilSubscribed(kw)
       await kw.authenticate(bearer(token))
       clock.advance(9_000)
-      holdNextRead = true
+      holdNextRead()
       expect(kw.check(bearer(token))).toMatchObject({ ok: true })
+      await read
       await kw.tokens.revoke(record.id)
-      releaseRead()
+      release()
       await kw.flush()
       expect(kw.stats().cache).toMatchObject({ refreshes: 1, renewed: 0, size: 0 })
+      expect((await kw.authenticate(bearer(token))).ok).toBe(false)
+      await kw.close()
+    })
+
+    it('a slow refresh never overwrites a newer entry that a miss filled meanwhile', async () => {
+      const { kw, clock, exec, holdNextRead, read, release } = await setupWithHeldRead()
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+      await untilSubscribed(kw)
+      await kw.authenticate(bearer(token))
+      clock.advance(9_000)
+      holdNextRead()
+      expect(kw.check(bearer(token))).toMatchObject({ ok: true })
+      await read
+      // The token's life is cut short past Keyward (as by a rotation this process was never told
+      // of), the old entry expires, and a miss reads the new expiry, all while the refresh waits.
+      const graceEnd = clock.now() + 3_000
+      await exec(`UPDATE {tokens} SET expires_at = ${graceEnd} WHERE id = '${record.id}'`)
+      clock.advance(1_000)
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      release()
+      await kw.flush()
+      expect(kw.stats().cache).toMatchObject({ refreshes: 1, renewed: 0, misses: 2 })
+      clock.advance(graceEnd - clock.now() - 1)
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      clock.advance(1)
       expect((await kw.authenticate(bearer(token))).ok).toBe(false)
       await kw.close()
     })

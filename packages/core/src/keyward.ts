@@ -19,7 +19,7 @@ import { createSessions, type IssuedSession, type SessionOptions } from './sessi
 import type { InvalidationBus, InvalidationMessage, SharedCache } from './shared-cache.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { withTimeout } from './timeout.js'
-import { digestEquals, TokenCache } from './token-cache.js'
+import { digestEquals, type RefreshDue, TokenCache } from './token-cache.js'
 import {
   assertTokenPrefix,
   displayPrefix,
@@ -443,10 +443,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     clock,
     useWindow: lastUsedWindow,
     onUse: (id, at) => lastUsed.record(id, at),
-    onRefresh: (id, digest, verifiedHash) => {
+    onRefresh: (due) => {
       if (closed) return
       stats.cache.refreshes++
-      track(refresh(id, digest, verifiedHash))
+      track(refresh(due))
     },
   })
   const lastUsed = new LastUsedRecorder({
@@ -708,19 +708,21 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
 
   /**
    * Refresh-ahead: a token still in use near the end of its in-process TTL is confirmed again in the
-   * background while its entry keeps answering, so that it never expires under load (which would
-   * make every request arriving meanwhile wait on one miss). Confirming needs no secret and no
-   * argon2: the shared entry (deleted by every revoke) when it matches the digest and outlives the
-   * TTL, else the store's row, active and with the very hash the secret verified against here. It is
-   * fenced against invalidations like a miss; if nothing confirms it, the entry expires as it would
-   * have, and the next request takes the miss path.
+   * background while its entry keeps answering, so that a busy token does not expire under load
+   * (which would make every request arriving meanwhile wait on one miss). Confirming needs no secret
+   * and no argon2: the shared entry (deleted by every revoke) when it matches the digest and outlives
+   * the TTL, else the store's row, active and with the very hash the secret verified against here.
+   * It renews only the entry it began from, still alive, and is fenced against invalidations like a
+   * miss; if nothing confirms it, the entry expires as it would have, and the next request misses.
    */
-  const refresh = async (id: string, digest: string, verifiedHash: string | null): Promise<void> => {
+  const refresh = async (due: RefreshDue): Promise<void> => {
+    const { id, digest, verifiedHash } = due
     missesInFlight++
     const startedAt = generation
-    const renew = (principal: Principal, limit: number) => {
-      if (!fenced(id, startedAt) && cache.renew(id, digest, principal, { limit: l1Limit(limit) }))
-        stats.cache.renewed++
+    const renew = (principal: Principal, limit: number): boolean => {
+      if (fenced(id, startedAt) || !cache.renew(due, principal, { limit: l1Limit(limit) })) return false
+      stats.cache.renewed++
+      return true
     }
     try {
       let sharedGeneration: string | null = null
@@ -759,8 +761,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       // A new hash (a rehash, or a secret replaced in the database) needs the secret: let it expire.
       if (row.secretHash !== verifiedHash) return
       const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
-      renew(principal, Number.POSITIVE_INFINITY)
-      if (shared && sharedGeneration !== null && !fenced(id, startedAt))
+      if (renew(principal, Number.POSITIVE_INFINITY) && shared && sharedGeneration !== null)
         fillShared(id, digest, principal, sharedGeneration)
     } catch (error) {
       reportStoreError(error, 'a cache refresh')

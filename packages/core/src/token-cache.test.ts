@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Principal } from './principal.js'
 import { manualClock } from './testing/backends.js'
-import { TokenCache } from './token-cache.js'
+import { type RefreshDue, TokenCache } from './token-cache.js'
 
 function principal(tokenId: string, expiresAt: Date | null = null): Principal {
   return { kind: 'pat', userId: 'u1', scopes: ['repo:read'], tokenId, expiresAt }
@@ -13,14 +13,14 @@ const digestOf = (id: string) => `digest-of-${id}`
 function cacheWith(options: { max?: number; ttl?: number; useWindow?: number } = {}) {
   const clock = manualClock(1_000_000)
   const uses: Array<[string, number]> = []
-  const refreshes: Array<[string, string, string | null]> = []
+  const refreshes: RefreshDue[] = []
   const cache = new TokenCache({
     max: options.max ?? 100,
     ttl: options.ttl ?? 60_000,
     clock,
     useWindow: options.useWindow ?? 60_000,
     onUse: (id, at) => uses.push([id, at]),
-    onRefresh: (id, digest, verifiedHash) => refreshes.push([id, digest, verifiedHash]),
+    onRefresh: (due) => refreshes.push(due),
   })
   return { cache, clock, uses, refreshes }
 }
@@ -168,7 +168,7 @@ describe('TokenCache', () => {
     expect(refreshes).toEqual([])
     clock.advance(1)
     for (let i = 0; i < 5; i++) expect(cache.get(digestOf('a'), clock.now())).toBeDefined()
-    expect(refreshes).toEqual([['a', digestOf('a'), 'hash-a']])
+    expect(refreshes).toMatchObject([{ id: 'a', digest: digestOf('a'), verifiedHash: 'hash-a' }])
     clock.advance(200)
     expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
     expect(refreshes).toHaveLength(1)
@@ -184,14 +184,15 @@ describe('TokenCache', () => {
     expect(refreshes).toEqual([])
   })
 
-  it('renews an entry for another TTL, keeping its hash and last-used report time', () => {
+  it('renews the entry a refresh began from for another TTL, keeping its hash and last-used report time', () => {
     const { cache, clock, uses, refreshes } = cacheWith({ ttl: 1000, useWindow: 1000 })
     cache.set('a', digestOf('a'), principal('a'), { verifiedHash: 'hash-a', reportedAt: clock.now() - 50 })
     clock.advance(900)
     cache.get(digestOf('a'), clock.now())
     expect(uses).toEqual([])
-    const renewed = { ...principal('a'), scopes: ['repo:write'] }
-    expect(cache.renew('a', digestOf('a'), renewed)).toBe(true)
+    const [due] = refreshes
+    if (due === undefined) throw new Error('no refresh asked for')
+    expect(cache.renew(due, { ...principal('a'), scopes: ['repo:write'] })).toBe(true)
     clock.advance(500)
     const hit = cache.get(digestOf('a'), clock.now())
     expect(hit?.principal.scopes).toEqual(['repo:write'])
@@ -199,25 +200,40 @@ describe('TokenCache', () => {
     expect(uses).toEqual([['a', clock.now()]])
     clock.advance(300)
     cache.get(digestOf('a'), clock.now())
-    expect(refreshes).toEqual([
-      ['a', digestOf('a'), 'hash-a'],
-      ['a', digestOf('a'), 'hash-a'],
-    ])
+    expect(refreshes).toHaveLength(2)
+    expect(refreshes[1]).toMatchObject({ id: 'a', digest: digestOf('a'), verifiedHash: 'hash-a' })
+    // A refresh renews once: the entry it began from is gone after the renewal.
+    expect(cache.renew(due, principal('a'))).toBe(false)
     clock.advance(200)
     expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
   })
 
-  it('renews nothing that was dropped or replaced meanwhile', () => {
-    const { cache, clock } = cacheWith({ ttl: 1000 })
-    cache.set('a', digestOf('a'), principal('a'))
-    cache.delete('a')
-    expect(cache.renew('a', digestOf('a'), principal('a'))).toBe(false)
-    expect(cache.get(digestOf('a'), clock.now())).toBeUndefined()
-    cache.set('b', 'first digest of b', principal('b'))
-    cache.set('b', 'second digest of b', principal('b'))
-    expect(cache.renew('b', 'first digest of b', principal('b'))).toBe(false)
-    expect(cache.get('first digest of b', clock.now())).toBeUndefined()
-    expect(cache.renew('c', digestOf('c'), principal('c'))).toBe(false)
-    expect(cache.size).toBe(1)
+  it('renews nothing dropped, expired, or refilled meanwhile, even under the same digest', () => {
+    const { cache, clock, refreshes } = cacheWith({ ttl: 1000 })
+    const dueOf = (id: string) => {
+      cache.set(id, digestOf(id), principal(id))
+      clock.advance(800)
+      cache.get(digestOf(id), clock.now())
+      const due = refreshes.at(-1)
+      if (due?.id !== id) throw new Error('no refresh asked for')
+      return due
+    }
+    const dropped = dueOf('dropped')
+    cache.delete('dropped')
+    expect(cache.renew(dropped, principal('dropped'))).toBe(false)
+    expect(cache.get(digestOf('dropped'), clock.now())).toBeUndefined()
+
+    const expired = dueOf('expired')
+    clock.advance(200)
+    expect(cache.renew(expired, principal('expired'))).toBe(false)
+    expect(cache.get(digestOf('expired'), clock.now())).toBeUndefined()
+
+    // Refilled by a miss that read newer data: a slower refresh must not overwrite it.
+    const refilled = dueOf('refilled')
+    cache.delete('refilled')
+    cache.set('refilled', digestOf('refilled'), principal('refilled', new Date(clock.now() + 100)))
+    expect(cache.renew(refilled, principal('refilled'))).toBe(false)
+    clock.advance(100)
+    expect(cache.get(digestOf('refilled'), clock.now())).toBeUndefined()
   })
 })

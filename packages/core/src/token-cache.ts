@@ -13,10 +13,16 @@ export function digestEquals(a: string, b: string): boolean {
   return difference === 0
 }
 
-type Entry = {
+/** What a refresh is about: the entry as it was when the refresh began (see `renew`). */
+export type RefreshDue = {
   readonly id: string
-  /** Base64 SHA-256 of `Bearer <token>` for the token that verified: the key a hit must present. */
   readonly digest: string
+  /** The stored hash the token's secret verified against here, if it did here (opaque to the cache). */
+  readonly verifiedHash: string | null
+}
+
+/** `digest`: base64 SHA-256 of `Bearer <token>` for the token that verified, the key a hit must present. */
+type Entry = RefreshDue & {
   /** min(cached at + ttl, expires_at): past it the entry is dead. */
   readonly validUntil: number
   readonly result: { readonly ok: true; readonly principal: Principal }
@@ -26,8 +32,6 @@ type Entry = {
   reportedAt: number
   /** A hit at or past this time asks `onRefresh` to renew the entry; then never again. */
   refreshAt: number
-  /** The stored hash the token's secret verified against here, if it did here (opaque to the cache). */
-  readonly verifiedHash: string | null
 }
 
 /** The last part of its TTL in which a hit starts renewing the entry. */
@@ -54,7 +58,7 @@ export type TokenCacheOptions = {
    * that arrives after it waiting on one miss. Not called for an entry that ends before its TTL
    * (token expiry, `limit`), since renewing could not extend it.
    */
-  onRefresh?: (id: string, digest: string, verifiedHash: string | null) => void
+  onRefresh?: (due: RefreshDue) => void
 }
 
 /**
@@ -102,7 +106,7 @@ export class TokenCache {
     }
     if (now >= entry.refreshAt) {
       entry.refreshAt = Number.POSITIVE_INFINITY
-      this.#onRefresh?.(entry.id, entry.digest, entry.verifiedHash)
+      this.#onRefresh?.(entry)
     }
     return entry.result
   }
@@ -112,13 +116,13 @@ export class TokenCache {
    * The caller records the use that led here and passes, as `reportedAt`, when a use of this token
    * was last recorded (that one, or an earlier one within the window).
    */
-  set(id: string, digest: string, principal: Principal, options: SetOptions = {}): void {
-    if (this.#ttl <= 0) return
+  set(id: string, digest: string, principal: Principal, options: SetOptions = {}): boolean {
+    if (this.#ttl <= 0) return false
     const now = this.#clock.now()
     const byTtl = now + this.#ttl
     const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY
     const validUntil = Math.min(byTtl, expiresAt, options.limit ?? Number.POSITIVE_INFINITY)
-    if (validUntil <= now) return
+    if (validUntil <= now) return false
     // Room is made before the insertion, so that the eviction hand can never pick the new entry.
     const replaced = this.delete(id)
     const sameDigest = this.#byDigest.get(digest)
@@ -138,27 +142,22 @@ export class TokenCache {
       verifiedHash: options.verifiedHash ?? null,
     })
     this.#digestById.set(id, digest)
+    return true
   }
 
   /**
-   * Starts a new TTL for the entry of `id`, with what was read again, if it is still there under this
-   * digest (not dropped, evicted or replaced meanwhile); keeps its last-used report time. Returns
-   * whether it did.
+   * Starts a new TTL for the entry a refresh began from, with what was read again, if that very entry
+   * is still cached and alive: not dropped, evicted, expired or replaced (by a miss that read newer
+   * data, say) meanwhile. Keeps its last-used report time and hash. Returns whether it did.
    */
-  renew(
-    id: string,
-    digest: string,
-    principal: Principal,
-    options: Omit<SetOptions, 'reportedAt'> = {},
-  ): boolean {
-    const current = this.#byDigest.get(digest)
-    if (current === undefined || current.id !== id) return false
-    this.set(id, digest, principal, {
+  renew(due: RefreshDue, principal: Principal, options: Pick<SetOptions, 'limit'> = {}): boolean {
+    const current = this.#byDigest.get(due.digest)
+    if (current !== due || current.validUntil <= this.#clock.now()) return false
+    return this.set(current.id, current.digest, principal, {
       ...options,
       reportedAt: current.reportedAt,
-      verifiedHash: options.verifiedHash ?? current.verifiedHash,
+      verifiedHash: current.verifiedHash,
     })
-    return true
   }
 
   // The hand starts at the oldest insertion: an expired entry goes at once, a referenced one loses its

@@ -55,10 +55,10 @@ describe('createGuard', () => {
       const kw = defaultKeyward()
       expect(defaultKeyward()).toBe(kw)
       const { token, record } = await kw.tokens.create({ userId: 'u', name: 'n' })
-      const ok = await guard.authenticate({ authorization: `Bearer ${token}`, url: '/' })
+      const ok = await guard.authenticate(`Bearer ${token}`, '/')
       expect(ok).toMatchObject({ ok: true, principal: { userId: 'u' } })
       await kw.tokens.revoke(record.id)
-      const revoked = await guard.authenticate({ authorization: `Bearer ${token}`, url: '/' })
+      const revoked = await guard.authenticate(`Bearer ${token}`, '/')
       expect(revoked).toMatchObject({ ok: false, failure: { status: 401 } })
       await kw.close()
     } finally {

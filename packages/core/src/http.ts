@@ -34,21 +34,28 @@ export type GuardOptions = {
   sessionCookie?: string
 }
 
-export type GuardInput = {
-  /** Every `Authorization` value the request carried (see `authorizationFromRawHeaders`). */
-  authorization: AuthorizationInput
-  /** The request target (path and query), to refuse tokens in the query string. */
-  url: string
-  /** The Cookie header, read only when `sessionCookie` is set. */
-  cookie?: () => string | null | undefined
-}
+/**
+ * Reads a request's Cookie header, called only when `sessionCookie` is set and the request has no
+ * Authorization header. One function for every request (it takes the request), so that a request
+ * allocates nothing to pass it.
+ */
+export type CookieReader<Request> = (request: Request) => string | null | undefined
 
 export type GuardResult = { ok: true; principal: Principal | null } | { ok: false; failure: HttpFailure }
 
 export type Guard = {
   readonly realm: string
   readonly optional: boolean
-  authenticate(input: GuardInput): GuardResult | Promise<GuardResult>
+  /**
+   * `authorization`: every `Authorization` value the request carried (see
+   * `authorizationFromRawHeaders`); `url`: the request target, to refuse tokens in the query string.
+   */
+  authenticate<Request>(
+    authorization: AuthorizationInput,
+    url: string,
+    request?: Request,
+    cookie?: CookieReader<Request>,
+  ): GuardResult | Promise<GuardResult>
 }
 
 let defaultInstance: Keyward | null = null
@@ -110,7 +117,7 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
   return {
     realm,
     optional,
-    authenticate({ authorization, url, cookie }) {
+    authenticate(authorization, url, request, cookie) {
       if (hasQueryToken(url)) {
         // RFC 6750 §2.3 is not supported: a token in a URL ends up in logs. With a header as well, it is
         // two credentials (400); alone, the request simply has none of ours.
@@ -120,7 +127,10 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
       let kind = accept
       if (sessionCookie !== undefined && (authorization == null || authorization.length === 0)) {
         // Only a value shaped like a session token counts: an empty or stale cookie is no credential.
-        const fromCookie = readCookie(cookie?.(), sessionCookie)
+        const fromCookie = readCookie(
+          cookie === undefined || request === undefined ? undefined : cookie(request),
+          sessionCookie,
+        )
         if (
           fromCookie !== undefined &&
           B64TOKEN.test(fromCookie) &&

@@ -26,11 +26,11 @@ export { type AuthorizationInput, type HeaderParseResult, parseAuthorization } f
 export {
   assertRequiredScopes,
   authorizationFromRawHeaders,
+  type CookieReader,
   createGuard,
   defaultKeyward,
   failureFor,
   type Guard,
-  type GuardInput,
   type GuardOptions,
   type GuardResult,
   type HttpFailure,

@@ -29,6 +29,8 @@ export type PatAuthOptions = GuardOptions & {
   onError?: (failure: HttpFailure, req: Request, res: Response) => void | Promise<void>
 }
 
+const cookieOf = (req: Request) => req.headers.cookie
+
 function respond(res: Response, failure: HttpFailure): void {
   res.status(failure.status).set(failure.headers).end(failure.body)
 }
@@ -78,11 +80,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
   }
   return function keywardPatAuth(req: Request, res: Response, next: NextFunction) {
     // rawHeaders, because req.headers keeps only the first of two Authorization lines.
-    const answer = guard.authenticate({
-      authorization: authorizationFromRawHeaders(req.rawHeaders),
-      url: req.url,
-      cookie: () => req.headers.cookie,
-    })
+    const answer = guard.authenticate(authorizationFromRawHeaders(req.rawHeaders), req.url, req, cookieOf)
     if (answer instanceof Promise) answer.then((result) => settle(result, req, res, next)).catch(next)
     else settle(answer, req, res, next)
   }

@@ -31,6 +31,8 @@ export type PatAuthOptions = GuardOptions & {
   onError?: (failure: HttpFailure, c: Context) => Response | undefined | Promise<Response | undefined>
 }
 
+const cookieOf = (c: Context) => c.req.header('cookie')
+
 function respond(failure: HttpFailure): Response {
   return new Response(failure.body, { status: failure.status, headers: failure.headers })
 }
@@ -57,7 +59,7 @@ export function patAuth(
       ? authorizationFromRawHeaders(incoming.rawHeaders)
       : c.req.header('authorization')
     const url = incoming?.url ?? c.req.url
-    const answer = guard.authenticate({ authorization, url, cookie: () => c.req.header('cookie') })
+    const answer = guard.authenticate(authorization, url, c, cookieOf)
     // A cache hit answers synchronously: no extra microtask on the hot path.
     const result = answer instanceof Promise ? await answer : answer
     if (!result.ok) return fail(c, result.failure, onError)

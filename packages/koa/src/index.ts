@@ -27,6 +27,8 @@ export type PatAuthOptions = GuardOptions & {
   onError?: (failure: HttpFailure, ctx: Context) => void | Promise<void>
 }
 
+const cookieOf = (ctx: Context) => ctx.get('cookie')
+
 function respond(ctx: Context, failure: HttpFailure): void {
   ctx.status = failure.status
   ctx.set(failure.headers)
@@ -52,7 +54,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
   return function keywardPatAuth(ctx: Context, next: Next) {
     // rawHeaders, because req.headers keeps only the first of two Authorization lines.
     const authorization = authorizationFromRawHeaders(ctx.req.rawHeaders)
-    const answer = guard.authenticate({ authorization, url: ctx.url, cookie: () => ctx.get('cookie') })
+    const answer = guard.authenticate(authorization, ctx.url, ctx, cookieOf)
     return answer instanceof Promise
       ? answer.then((result) => settle(ctx, next, result))
       : settle(ctx, next, answer)

@@ -623,6 +623,16 @@ made the state rarer (1 slow process in 47 in the same test) but not impossible.
 process could enter it after a burst of cold tokens (after a deploy, say) and leave it at its next
 full GC; how long that takes in a long-running process was not measured here.
 
+A second look on 2026-12-01 (by hand, \`--trace-gc\`, Koa, 16 rounds each) found the state still
+appearing after the lone first request, and always right after the process's first mark-compact
+under load: about 0.6 s into the warm-up, the garbage of the server's start-up (it imports every
+framework and driver) is collected while 100 pipelined requests are in flight. Unlike in the first
+look, the full GCs that followed did not end it. The bare Koa route never entered it (0 of 32
+processes). Keyward servers did in 5 of 16 while the adapter built an object and a closure for every
+request, and in 1 of 16 after that allocation was removed; but the full run published that day
+still had 3 of its 21 Koa Keyward servers in the state, so that change is not shown to help. What in
+a Keyward process makes the difference is not known.
+
 ## Abuse scenarios
 
 \`\`\`

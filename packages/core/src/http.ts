@@ -36,10 +36,10 @@ export type GuardOptions = {
 
 /**
  * Reads a request's Cookie header, called only when `sessionCookie` is set and the request has no
- * Authorization header. One function for every request (it takes the request), so that a request
- * allocates nothing to pass it.
+ * Authorization header. An adapter shares one reader among all requests (it takes the request), so
+ * that a request allocates nothing to pass it.
  */
-export type CookieReader<Request> = (request: Request) => string | null | undefined
+export type CookieReader<Req> = (request: Req) => string | null | undefined
 
 export type GuardResult = { ok: true; principal: Principal | null } | { ok: false; failure: HttpFailure }
 
@@ -49,12 +49,14 @@ export type Guard = {
   /**
    * `authorization`: every `Authorization` value the request carried (see
    * `authorizationFromRawHeaders`); `url`: the request target, to refuse tokens in the query string.
+   * An adapter that supports `sessionCookie` passes the request and the reader of its Cookie header.
    */
-  authenticate<Request>(
+  authenticate(authorization: AuthorizationInput, url: string): GuardResult | Promise<GuardResult>
+  authenticate<Req>(
     authorization: AuthorizationInput,
     url: string,
-    request?: Request,
-    cookie?: CookieReader<Request>,
+    request: Req,
+    readRequestCookie: CookieReader<Req>,
   ): GuardResult | Promise<GuardResult>
 }
 
@@ -117,7 +119,12 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
   return {
     realm,
     optional,
-    authenticate(authorization, url, request, cookie) {
+    authenticate(
+      authorization: AuthorizationInput,
+      url: string,
+      request?: unknown,
+      readRequestCookie?: CookieReader<unknown>,
+    ): GuardResult | Promise<GuardResult> {
       if (hasQueryToken(url)) {
         // RFC 6750 §2.3 is not supported: a token in a URL ends up in logs. With a header as well, it is
         // two credentials (400); alone, the request simply has none of ours.
@@ -127,10 +134,7 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
       let kind = accept
       if (sessionCookie !== undefined && (authorization == null || authorization.length === 0)) {
         // Only a value shaped like a session token counts: an empty or stale cookie is no credential.
-        const fromCookie = readCookie(
-          cookie === undefined || request === undefined ? undefined : cookie(request),
-          sessionCookie,
-        )
+        const fromCookie = readCookie(readRequestCookie?.(request), sessionCookie)
         if (
           fromCookie !== undefined &&
           B64TOKEN.test(fromCookie) &&

@@ -162,6 +162,9 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
       connect_timeout: 5,
       idle_timeout: 60,
       onnotice: () => {},
+      // Keyward's tables have no array columns. Fetching array types costs a query per connection,
+      // and when that connection fails postgres.js rejects it where no caller can catch it.
+      fetch_types: false,
     })
     client = owned
     db = drizzle(owned)

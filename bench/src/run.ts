@@ -629,8 +629,9 @@ under load: about 0.6 s into the warm-up, the garbage of the server's start-up (
 framework and driver) is collected while 100 pipelined requests are in flight. Unlike in the first
 look, the full GCs that followed did not end it. The bare Koa route never entered it (0 of 32
 processes). Keyward servers did in 5 of 16 while the adapter built an object and a closure for every
-request, and in 1 of 16 after that allocation was removed; but the full run published that day
-still had 3 of its 21 Koa Keyward servers in the state, so that change is not shown to help. What in
+request, and in 1 of 16 after that allocation was removed; but each of the two full runs made that
+day afterwards still had 2 to 4 of its 21 Koa Keyward servers in the state, so that change is not
+shown to help. What in
 a Keyward process makes the difference is not known.
 
 ## Abuse scenarios

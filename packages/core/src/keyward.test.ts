@@ -266,10 +266,10 @@ for (const backend of await backends()) {
     })
 
     /**
-     * A Keyward whose next store read, once `holdNextRead()` is called, answers only on `release()`;
-     * `read` settles once that read has the row.
+     * A cached token whose refresh is in flight, its store read done but held until `release()`:
+     * the window in which an invalidation or a miss must win over it.
      */
-    async function setupWithHeldRead() {
+    async function setupWithRefreshHeld() {
       const { store, exec } = await backend.create()
       let release = () => {}
       let holdNext = false
@@ -296,27 +296,18 @@ for (const backend of await backends()) {
       })
       const clock = manualClock()
       const kw = createKeyward({ store: heldStore, clock, hasher: fastHasher(), cache: { ttl: '10s' } })
-      return {
-        kw,
-        clock,
-        exec,
-        holdNextRead: () => {
-          holdNext = true
-        },
-        read,
-        release: () => release(),
-      }
-    }
-
-    it('a refresh in flight during a revoke does not bring the token back', async () => {
-      const { kw, clock, holdNextRead, read, release } = await setupWithHeldRead()
       const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
       await untilSubscribed(kw)
       await kw.authenticate(bearer(token))
       clock.advance(9_000)
-      holdNextRead()
+      holdNext = true
       expect(kw.check(bearer(token))).toMatchObject({ ok: true })
       await read
+      return { kw, clock, exec, token, record, release: () => release() }
+    }
+
+    it('a refresh in flight during a revoke does not bring the token back', async () => {
+      const { kw, token, record, release } = await setupWithRefreshHeld()
       await kw.tokens.revoke(record.id)
       release()
       await kw.flush()
@@ -326,14 +317,7 @@ for (const backend of await backends()) {
     })
 
     it('a slow refresh never overwrites a newer entry that a miss filled meanwhile', async () => {
-      const { kw, clock, exec, holdNextRead, read, release } = await setupWithHeldRead()
-      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
-      await untilSubscribed(kw)
-      await kw.authenticate(bearer(token))
-      clock.advance(9_000)
-      holdNextRead()
-      expect(kw.check(bearer(token))).toMatchObject({ ok: true })
-      await read
+      const { kw, clock, exec, token, record, release } = await setupWithRefreshHeld()
       // The token's life is cut short past Keyward (as by a rotation this process was never told
       // of), the old entry expires, and a miss reads the new expiry, all while the refresh waits.
       const graceEnd = clock.now() + 3_000

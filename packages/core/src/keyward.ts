@@ -16,7 +16,7 @@ import type { Principal } from './principal.js'
 import { createProtection, type ProtectionOptions, type ProtectionStats } from './protection.js'
 import { assertScopeSyntax, normalizeScopes } from './scopes.js'
 import { createSessions, type IssuedSession, type SessionOptions } from './sessions.js'
-import type { InvalidationBus, InvalidationMessage, SharedCache } from './shared-cache.js'
+import type { InvalidationBus, InvalidationMessage, SharedCache, SharedTokenEntry } from './shared-cache.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { withTimeout } from './timeout.js'
 import { digestEquals, type RefreshDue, TokenCache } from './token-cache.js'
@@ -602,6 +602,31 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     )
   }
 
+  /**
+   * The token's shared entry, if it holds this digest and is still valid (else `entry` is null), and
+   * the generation a later fill must present; null without a shared level or when it failed.
+   */
+  const readShared = async (
+    id: string,
+    digest: string,
+  ): Promise<{ entry: SharedTokenEntry | null; generation: string } | null> => {
+    if (!shared) return null
+    try {
+      const { entry, generation } = await shared.readToken(id)
+      sharedWorked()
+      const now = clock.now()
+      const valid =
+        entry !== null &&
+        digestEquals(entry.digest, digest) &&
+        now < entry.validUntil &&
+        (entry.expiresAt === null || now < entry.expiresAt)
+      return { entry: valid ? entry : null, generation }
+    } catch (error) {
+      sharedFailed(error)
+      return null
+    }
+  }
+
   const resolveMiss = async ({ id, secret }: ParsedToken, digest: string): Promise<AuthResult> => {
     missesInFlight++
     let releaseAttempt: (() => void) | null = null
@@ -610,34 +635,21 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       let verifiedHash: string | null = null
       for (let attempt = 0; attempt < 3; attempt++) {
         const startedAt = generation
-        let sharedGeneration: string | null = null
-        if (shared) {
-          try {
-            const { entry, generation: read } = await shared.readToken(id)
-            sharedWorked()
-            sharedGeneration = read
-            const now = clock.now()
-            if (
-              entry !== null &&
-              digestEquals(entry.digest, digest) &&
-              now < entry.validUntil &&
-              (entry.expiresAt === null || now < entry.expiresAt)
-            ) {
-              if (fenced(id, startedAt)) continue
-              stats.sharedCache.hits++
-              protection.recordSuccess(id, digest)
-              const principal = patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt)
-              cache.set(id, digest, principal, {
-                limit: l1Limit(entry.validUntil),
-                reportedAt: lastUsed.record(id, now),
-              })
-              return Object.freeze({ ok: true, principal })
-            }
-            stats.sharedCache.misses++
-          } catch (error) {
-            sharedFailed(error)
-          }
+        const sharedRead = await readShared(id, digest)
+        const sharedGeneration = sharedRead?.generation ?? null
+        const entry = sharedRead?.entry ?? null
+        if (entry !== null) {
+          if (fenced(id, startedAt)) continue
+          stats.sharedCache.hits++
+          protection.recordSuccess(id, digest)
+          const principal = patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt)
+          cache.set(id, digest, principal, {
+            limit: l1Limit(entry.validUntil),
+            reportedAt: lastUsed.record(id, clock.now()),
+          })
+          return Object.freeze({ ok: true, principal })
         }
+        if (sharedRead !== null) stats.sharedCache.misses++
         // The throttle guards the store read and argon2 only: a shared hit above is never throttled.
         if (verifiedHash === null && releaseAttempt === null) {
           releaseAttempt = protection.admit(id, digest)
@@ -725,29 +737,16 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return true
     }
     try {
-      let sharedGeneration: string | null = null
-      if (shared) {
-        try {
-          const { entry, generation: read } = await shared.readToken(id)
-          sharedWorked()
-          sharedGeneration = read
-          const now = clock.now()
-          if (
-            entry !== null &&
-            digestEquals(entry.digest, digest) &&
-            (entry.expiresAt === null || now < entry.expiresAt) &&
-            // A shared entry about to end is renewed from the store instead, which refills it.
-            (entry.validUntil >= now + cacheTtl || (verifiedHash === null && now < entry.validUntil))
-          ) {
-            stats.sharedCache.hits++
-            renew(patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt), entry.validUntil)
-            return
-          }
-          stats.sharedCache.misses++
-        } catch (error) {
-          sharedFailed(error)
-        }
+      const sharedRead = await readShared(id, digest)
+      const sharedGeneration = sharedRead?.generation ?? null
+      const entry = sharedRead?.entry ?? null
+      // A shared entry about to end is renewed from the store instead, which refills it.
+      if (entry !== null && (verifiedHash === null || entry.validUntil >= clock.now() + cacheTtl)) {
+        stats.sharedCache.hits++
+        renew(patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt), entry.validUntil)
+        return
       }
+      if (sharedRead !== null) stats.sharedCache.misses++
       if (verifiedHash === null) return
       const store = await getStore()
       stats.storeReads++

@@ -19,9 +19,14 @@ export type LoadResult = {
   p99: number
   non2xx: number
   errors: number
+  /** How long the load ran, in ms (autocannon's own measure). */
+  durationMs: number
+  /** The share of that time this process was on a CPU: near 1, autocannon itself was the limit. */
+  loadBusy: number
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as LoadJob
+const cpuBefore = process.cpuUsage()
 const result = await autocannon({
   url: job.url,
   connections: job.connections,
@@ -29,6 +34,8 @@ const result = await autocannon({
   duration: job.seconds,
   headers: job.authorization ? { authorization: job.authorization } : {},
 })
+const cpu = process.cpuUsage(cpuBefore)
+const durationMs = result.duration * 1000
 const answer: LoadResult = {
   reqsPerSecond: result.requests.average,
   total: result.requests.total,
@@ -36,5 +43,7 @@ const answer: LoadResult = {
   p99: result.latency.p99,
   non2xx: result.non2xx,
   errors: result.errors,
+  durationMs,
+  loadBusy: (cpu.user + cpu.system) / 1000 / durationMs,
 }
 console.info(JSON.stringify(answer))

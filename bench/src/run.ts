@@ -25,7 +25,10 @@ import type { LoadJob, LoadResult } from './load.js'
 // Short runs and many rounds: on this shared VM the speed changes within seconds, and a variant is
 // compared with its reference's runs just before and after it (see referenceAt).
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+// Rounds of paired runs: a cache-hit variant and its reference served side by side (see measurePair).
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 7)
+const PAIRED_SECONDS = 3
 // Extra Node flags for every server process, to look inside one (BENCH_NODE_FLAGS="--cpu-prof").
 const SERVER_FLAGS = process.env.BENCH_NODE_FLAGS?.split(' ').filter((flag) => flag !== '') ?? []
 // Pipelined requests keep the server, not autocannon, the bottleneck: without them one core of
@@ -51,8 +54,13 @@ type Row = {
   /** Server CPU time per request in µs (user + system), where /proc tells it. */
   cpuPerRequest: number | null
   ratio?: number
-  /** Rounds whose ratio to the reference was kept (see referenceAt). */
+  /** Rounds whose ratio to the reference was kept (see referenceAt), or paired runs measured. */
   keptRounds: number
+  /** Whether the ratio comes from paired runs (see measurePair). */
+  paired: boolean
+  /** The ratio from the solo runs, and how many rounds it kept: shown beside a paired one. */
+  sequentialRatio: number
+  sequentialRounds: number
   /** Keyward servers: requests answered per argon2id verification (median of the rounds). */
   requestsPerVerification?: number
 }
@@ -239,15 +247,25 @@ try {
     REDIS_PREFIX: redisPrefix,
     STATIC_TOKEN,
   }
-  type Variant = { variant: string; framework: string; label: string; token: string | null; skip?: string }
+  // paired: a variant whose ratio is measured side by side with its reference (see measurePair);
+  // only servers that do all their work on the main thread, so that the core is shared fairly.
+  type Variant = {
+    variant: string
+    framework: string
+    label: string
+    token: string | null
+    paired?: boolean
+    skip?: string
+  }
   // The same rows for every framework: the references, the SHA-256 + LRU floor, and Keyward on each store.
   const frameworkVariants = (framework: string, peers: Variant[], after: Variant[]): Variant[] => [
-    { variant: `${framework}-bare`, framework, label: 'bare route', token: null },
+    { variant: `${framework}-bare`, framework, label: 'bare route', token: null, paired: true },
     {
       variant: `${framework}-trivial`,
       framework,
       label: 'trivial string-compare middleware',
       token: STATIC_TOKEN,
+      paired: true,
     },
     ...peers,
     {
@@ -255,18 +273,21 @@ try {
       framework,
       label: 'floor: SHA-256 of the header + LRU lookup',
       token: STATIC_TOKEN,
+      paired: true,
     },
     {
       variant: `${framework}-keyward-sqlite`,
       framework,
       label: 'Keyward, cache hit (SQLite)',
       token: sqliteToken,
+      paired: true,
     },
     {
       variant: `${framework}-keyward-postgres`,
       framework,
       label: 'Keyward, cache hit (Postgres)',
       token: pgToken,
+      paired: true,
       ...(hasPostgres ? {} : { skip: 'no Postgres' }),
     },
     {
@@ -274,6 +295,7 @@ try {
       framework,
       label: 'Keyward, cache hit (SQLite + Redis L2)',
       token: sqliteToken,
+      paired: true,
       ...(hasRedis ? {} : { skip: 'no Redis' }),
     },
     {
@@ -324,31 +346,55 @@ try {
   // machine gave its reference seconds before and after, so that a drift cancels out.
   const again = (reference: string) => `${reference} (again)`
 
-  type Measured = { sample: Sample; requests: number; serverBusy: number | null; loadBusy: number }
+  const authorizationOf = (v: Variant) => (v.token === null ? null : `Bearer ${v.token}`)
+  // One request alone first, so that a Keyward server's first miss (an argon2 verification) does not
+  // hold the warm-up's 100 requests in flight: objects that survive a scavenge in such a burst can
+  // turn on V8's allocation-site pretenuring, and then a process runs at about half speed until a
+  // full GC (see docs/benchmarks.md).
+  const firstRequest = async (v: Variant, port: number) => {
+    const authorization = authorizationOf(v)
+    const first = await fetch(`http://127.0.0.1:${port}/r`, {
+      headers: authorization === null ? {} : { authorization },
+      signal: AbortSignal.timeout(30_000),
+    })
+    if (first.status !== 200) throw new Error(`${v.variant}: the first request answered ${first.status}`)
+    await first.text()
+  }
+  const answeredAll = (v: Variant, result: LoadResult) => {
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${v.variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
+  }
+  // A Keyward server tells its stats as it exits. A Redis outage would quietly leave only the
+  // in-process level: make sure Redis served (a write, or a hit on the entry an earlier server wrote
+  // for the same token).
+  const checkedStats = (v: Variant, stats: KeywardStats | null): KeywardStats | null => {
+    if (!v.variant.includes('-keyward-')) return null
+    if (stats === null) throw new Error(`${v.variant}: the server did not report its stats`)
+    const { sharedCache } = stats
+    if (
+      v.variant.endsWith('-redis') &&
+      (sharedCache.errors > 0 || sharedCache.writes + sharedCache.hits === 0)
+    ) {
+      throw new Error(`${v.variant}: Redis was not used (${JSON.stringify(sharedCache)})`)
+    }
+    return stats
+  }
+
+  type Measured = { sample: Sample; serverBusy: number | null; loadBusy: number }
   const measureOnce = async (v: Variant): Promise<Measured> => {
     const server = await startServer({ ...env, VARIANT: v.variant })
+    const authorization = authorizationOf(v)
     let measured: Measured | undefined
+    let requests = 0
     let stats: KeywardStats | null = null
     try {
-      const authorization = v.token === null ? null : `Bearer ${v.token}`
-      // One request alone first, so that a Keyward server's first miss (an argon2 verification)
-      // does not hold the warm-up's 100 requests in flight: objects that survive a scavenge in
-      // such a burst can turn on V8's allocation-site pretenuring, and then a process runs at
-      // about half speed until a full GC (see docs/benchmarks.md).
-      const first = await fetch(`http://127.0.0.1:${server.port}/r`, {
-        headers: authorization === null ? {} : { authorization },
-        signal: AbortSignal.timeout(30_000),
-      })
-      if (first.status !== 200) throw new Error(`${v.variant}: the first request answered ${first.status}`)
-      await first.text()
+      await firstRequest(v, server.port)
       const warmUp = await load(server.port, authorization, 1)
       const at = Date.now()
       const cpuBefore = cpuMs(server.pid)
       const result = await load(server.port, authorization, SECONDS)
       const cpuAfter = cpuMs(server.pid)
-      if (result.non2xx > 0 || result.errors > 0) {
-        throw new Error(`${v.variant}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
-      }
+      answeredAll(v, result)
       const cpuPerRequest =
         cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / result.total
       measured = {
@@ -360,27 +406,60 @@ try {
           cpuPerRequest,
           saturated: true,
         },
-        requests: 1 + warmUp.total + result.total,
         serverBusy:
           cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.durationMs,
         loadBusy: result.loadBusy,
       }
+      requests = 1 + warmUp.total + result.total
     } finally {
-      stats = await server.stop()
+      stats = checkedStats(v, await server.stop())
     }
-    if (v.variant.includes('-keyward-')) {
-      if (stats === null) throw new Error(`${v.variant}: the server did not report its stats`)
-      // A Redis outage would quietly leave only the in-process level: make sure Redis served (a
-      // write, or a hit on the entry an earlier server wrote for the same token).
-      const { sharedCache } = stats
-      if (
-        v.variant.endsWith('-redis') &&
-        (sharedCache.errors > 0 || sharedCache.writes + sharedCache.hits === 0)
-      ) {
-        throw new Error(`${v.variant}: Redis was not used (${JSON.stringify(sharedCache)})`)
+    if (stats !== null)
+      measured.sample.requestsPerVerification = requests / Math.max(1, stats.hashVerifications)
+    return measured
+  }
+
+  /**
+   * A variant and its reference served side by side: both servers on the server core at once, each
+   * under its own autocannon, so that whatever the machine does to that core in those seconds it does
+   * to both. The scheduler gives each single-threaded server half the core, so the ratio of their
+   * req/s is the ratio of their CPU cost per request, the quantity a solo run's ratio estimates too.
+   */
+  const measurePairOnce = async (
+    reference: Variant,
+    v: Variant,
+    round: number,
+  ): Promise<{ ratio: number; busy: number | null; reqs: [number, number] }> => {
+    // Which of the two starts first alternates between rounds.
+    const pair = round % 2 === 0 ? [reference, v] : [v, reference]
+    const servers: Array<Awaited<ReturnType<typeof startServer>>> = []
+    const stats: Array<KeywardStats | null> = []
+    let measured: { ratio: number; busy: number | null; reqs: [number, number] } | undefined
+    try {
+      for (const x of pair) {
+        const server = await startServer({ ...env, VARIANT: x.variant })
+        servers.push(server)
+        await firstRequest(x, server.port)
       }
-      measured.sample.requestsPerVerification = measured.requests / Math.max(1, stats.hashVerifications)
+      const loads = (seconds: number) =>
+        Promise.all(pair.map((x, i) => load(servers[i]?.port ?? 0, authorizationOf(x), seconds)))
+      await loads(1)
+      const before = servers.map((server) => cpuMs(server.pid))
+      const results = await loads(PAIRED_SECONDS)
+      const after = servers.map((server) => cpuMs(server.pid))
+      for (const [i, result] of results.entries()) answeredAll(pair[i] as Variant, result)
+      const reqsOf = (x: Variant) => results[pair.indexOf(x)]?.reqsPerSecond ?? Number.NaN
+      const used = before.every((c) => c !== null) && after.every((c) => c !== null)
+      const busyMs = used ? after.reduce((sum: number, c, i) => sum + (c ?? 0) - (before[i] ?? 0), 0) : null
+      measured = {
+        ratio: reqsOf(v) / reqsOf(reference),
+        busy: busyMs === null ? null : busyMs / Math.max(...results.map((r) => r.durationMs)),
+        reqs: [reqsOf(reference), reqsOf(v)],
+      }
+    } finally {
+      for (const server of servers) stats.push(await server.stop())
     }
+    for (const [i, x] of pair.entries()) checkedStats(x, stats[i] ?? null)
     return measured
   }
   // A run in which the server was on its core less than BUSY_FLOOR of the time did not measure the
@@ -417,10 +496,38 @@ try {
     }
   }
 
+  const pairedRatios = new Map<string, number[]>()
+  const measurePair = async (reference: Variant, v: Variant, round: number): Promise<void> => {
+    const name = `paired ${v.variant} / ${reference.variant}`
+    for (let attempt = 1; ; attempt++) {
+      const { ratio, busy, reqs } = await measurePairOnce(reference, v, round)
+      const saturated = !PINNED || busy === null || busy >= BUSY_FLOOR
+      const retry = !saturated && attempt < ATTEMPTS
+      console.info(
+        `round ${round + 1}: ${name.padEnd(52)} ${percentOrNa(ratio, 1).padStart(6)}  (${reqs.map((r) => r.toFixed(0)).join(' / ')} req/s)` +
+          (busy === null ? '' : `  core busy ${percentOrNa(busy, 0)}`) +
+          (saturated ? '' : retry ? '  (core not saturated: run again)' : '  (core not saturated)'),
+      )
+      if (!retry) {
+        if (!saturated) unsaturated.set(name, (unsaturated.get(name) ?? 0) + 1)
+        else pairedRatios.set(v.variant, [...(pairedRatios.get(v.variant) ?? []), ratio])
+        return
+      }
+      repeated.set(name, (repeated.get(name) ?? 0) + 1)
+    }
+  }
+
   // Each round holds one sample per variant (a reference's first run), and every run of each reference.
   type Round = { samples: Map<string, Sample>; referenceRuns: Map<string, Sample[]> }
   const rounds: Round[] = []
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < Math.max(ROUNDS, PAIRED_ROUNDS); round++) {
+    if (round < PAIRED_ROUNDS) {
+      for (const v of active) {
+        const reference = active.find((r) => r.variant === referenceOf(v.framework))
+        if (v.paired && reference !== undefined && v !== reference) await measurePair(reference, v, round)
+      }
+    }
+    if (round >= ROUNDS) continue
     const samples = new Map<string, Sample>()
     const referenceRuns = new Map<string, Sample[]>()
     rounds.push({ samples, referenceRuns })
@@ -471,18 +578,23 @@ try {
         return sample?.saturated ? sample.reqs / referenceAt(round, reference, sample.at) : Number.NaN
       })
       .filter((ratio) => !Number.isNaN(ratio))
-  const ratioOf = (variant: string, reference: string) => median(roundRatios(variant, reference))
   const rows: Row[] = active.map((v) => {
     const list = of(v.variant)
     const cpu = list.map((s) => s.cpuPerRequest).filter((c): c is number => c !== null)
+    const isReference = v.variant === referenceOf(v.framework)
+    const paired = pairedRatios.get(v.variant)
+    const sequential = roundRatios(v.variant, referenceOf(v.framework))
     return {
       ...v,
       reqs: median(list.map((s) => s.reqs)),
       p50: median(list.map((s) => s.p50)),
       p99: median(list.map((s) => s.p99)),
       cpuPerRequest: cpu.length > 0 ? median(cpu) : null,
-      ratio: v.variant === referenceOf(v.framework) ? 1 : ratioOf(v.variant, referenceOf(v.framework)),
-      keptRounds: roundRatios(v.variant, referenceOf(v.framework)).length,
+      ratio: isReference ? 1 : median(paired ?? sequential),
+      keptRounds: (paired ?? sequential).length,
+      paired: paired !== undefined,
+      sequentialRatio: isReference ? 1 : median(sequential),
+      sequentialRounds: sequential.length,
       requestsPerVerification: median(
         list.map((s) => s.requestsPerVerification).filter((n): n is number => n !== undefined),
       ),
@@ -555,10 +667,10 @@ function renderReport(
   const counts = (map: Map<string, number>) =>
     map.size === 0 ? 'none' : [...map].map(([variant, count]) => `${variant} ${count}`).join(', ')
   const header =
-    '| framework | server | req/s | p50 ms | p99 ms | server CPU µs/req | vs reference |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |'
+    '| framework | server | req/s | p50 ms | p99 ms | server CPU µs/req | vs reference, side by side | vs reference, solo runs |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |'
   const lines = rows.map(
     (r) =>
-      `| ${r.framework} | ${r.label} | ${r.reqs.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPerRequest?.toFixed(1) ?? 'n/a'} | ${percentOrNa(r.ratio, 0)} |`,
+      `| ${r.framework} | ${r.label} | ${r.reqs.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPerRequest?.toFixed(1) ?? 'n/a'} | ${r.paired ? percentOrNa(r.ratio, 1) : ''} | ${percentOrNa(r.sequentialRatio, 0)} |`,
   )
   const table = [header, ...lines].join('\n')
   const has = (variant: string) => rows.some((r) => r.variant === variant)
@@ -573,7 +685,11 @@ function renderReport(
     const floor = rows.find((r) => r.variant === `${row.framework}-sha256-lru`)
     const floorNote = floor ? `; the SHA-256 + LRU floor is ${percentOrNa(floor.ratio, 1)}` : ''
     verdict(
-      `${row.framework}, ${row.label}: ${percentOrNa(row.ratio, 1)} of the reference, median of ${row.keptRounds} of ${ROUNDS} rounds (target ≥ 90%, aim 97%${floorNote})`,
+      `${row.framework}, ${row.label}: ${percentOrNa(row.ratio, 1)} of the reference, ${
+        row.paired
+          ? `median of ${row.keptRounds} side-by-side runs (solo runs: ${percentOrNa(row.sequentialRatio, 1)}, ${row.sequentialRounds} of ${ROUNDS} rounds kept)`
+          : `median of ${row.keptRounds} of ${ROUNDS} rounds`
+      } (target ≥ 90%, aim 97%${floorNote})`,
       percent,
       90,
     )
@@ -643,18 +759,26 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${mac
   fastest variants.
 - Before the warm-up each server answers one request alone (for Keyward, the token's first miss), so
   that the warm-up starts on a filled cache; see "V8 and the first miss" below.
-- The variants run in ${ROUNDS} interleaved rounds. req/s, latencies and server CPU time per request
-  are the medians of the rounds (for a reference, of all its runs); "vs reference" is the median of
-  each round's own ratio.
-- Within a round, each of a framework's variants runs between two runs of the framework's
-  reference, and its ratio divides by that reference interpolated to when it ran: a variant is
-  compared with what the machine gave the reference seconds before and after it. Where those two
-  reference runs differ by more than ${DRIFT_LIMIT * 100}%, the machine changed speed around the variant and
-  that round is left out of its ratio; each verdict below says how many rounds it kept. The
-  comparisons with bearerAuth, better-auth and Hono's bare route are plain ratios within each round.
-- A run in which the server was on its core less than ${BUSY_FLOOR * 100}% of the time did not measure the
-  server (autocannon fell behind, or the machine took the core away: both were seen here) and was
-  run again, at most ${ATTEMPTS} times in all. A last attempt still short of that counts in its row but in
+- Solo runs: the variants run alone in ${ROUNDS} interleaved rounds. req/s, latencies and server CPU
+  time per request are the medians of those rounds (for a reference, of all its runs). Within a
+  round each of a framework's variants runs between two runs of the framework's reference, and its
+  solo ratio divides by that reference interpolated to when it ran; where those two reference runs
+  differ by more than ${DRIFT_LIMIT * 100}%, the machine changed speed around the variant and that round is left
+  out of its ratio. The comparisons with bearerAuth, better-auth and Hono's bare route are plain
+  ratios of the solo runs within each round.
+- Side-by-side runs, for the cache-hit, floor and trivial rows: in each of ${PAIRED_ROUNDS} rounds the variant
+  and its reference run at the same time, both servers on the server core, each under its own
+  autocannon, for ${PAIRED_SECONDS} s after a 1 s warm-up. The scheduler gives each single-threaded server half
+  the core, so the ratio of their req/s is the ratio of their CPU cost per request, which is what a
+  solo ratio estimates; but whatever the machine does to the core in those seconds, it does to both.
+  On this shared VM the solo ratio of one variant moved by 15–20% from round to round, while
+  side-by-side ratios of one pair stayed within a few percent (seen by hand on 2026-12-01), so the
+  verdicts use the side-by-side ratio where there is one and show the solo one beside it. Servers
+  that work off the main thread (argon2id in the cache-off rows, the WebCrypto digests of
+  bearerAuth, better-auth) would take more than half the core that way, so they run solo only.
+- A run in which the server (side by side: the two servers) was on its core less than ${BUSY_FLOOR * 100}% of
+  the time did not measure the server (autocannon fell behind, or the machine took the core away:
+  both were seen here) and was run again, at most ${ATTEMPTS} times in all. A last attempt still short of that counts in its row but in
   no ratio, neither as a variant nor as a reference. Runs repeated: ${counts(runs.repeated)}. Last
   attempts still short: ${counts(runs.unsaturated)}.
 - The reference is the bare route for Express and Koa, and for Hono a route behind a trivial

@@ -19,7 +19,8 @@ export type LoadResult = {
   p99: number
   non2xx: number
   errors: number
-  /** How long the load ran, in ms (autocannon's own measure). */
+  /** When the load started (ms since the epoch) and how long it ran, in ms (autocannon's own measure). */
+  startedAt: number
   durationMs: number
   /** The share of that time this process was on a CPU: near 1, autocannon itself was the limit. */
   loadBusy: number
@@ -27,6 +28,7 @@ export type LoadResult = {
 
 const job = JSON.parse(process.argv[2] ?? '{}') as LoadJob
 const cpuBefore = process.cpuUsage()
+const startedAt = Date.now()
 const result = await autocannon({
   url: job.url,
   connections: job.connections,
@@ -43,6 +45,7 @@ const answer: LoadResult = {
   p99: result.latency.p99,
   non2xx: result.non2xx,
   errors: result.errors,
+  startedAt,
   durationMs,
   loadBusy: (cpu.user + cpu.system) / 1000 / durationMs,
 }

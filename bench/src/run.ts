@@ -27,7 +27,8 @@ import type { LoadJob, LoadResult } from './load.js'
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 // Rounds of paired runs: a cache-hit variant and its reference served side by side (see measurePair).
-const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 7)
+// An even number, so that each of the two starts first equally often.
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 8)
 const PAIRED_SECONDS = 3
 // Extra Node flags for every server process, to look inside one (BENCH_NODE_FLAGS="--cpu-prof").
 const SERVER_FLAGS = process.env.BENCH_NODE_FLAGS?.split(' ').filter((flag) => flag !== '') ?? []
@@ -42,6 +43,8 @@ const STATIC_TOKEN = randomBytes(24).toString('hex')
 const DRIFT_LIMIT = 0.1
 /** A run whose server was on its core less than this share of the time is repeated (see measure). */
 const BUSY_FLOOR = 0.9
+/** Side by side, each server's share of the two servers' CPU time must be this close to half. */
+const FAIR_SHARE_TOLERANCE = 0.05
 const ATTEMPTS = 3
 
 type Row = {
@@ -78,7 +81,12 @@ type Sample = {
 }
 
 function median(values: number[]): number {
-  return values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 async function reachable(check: () => Promise<unknown>): Promise<boolean> {
@@ -429,12 +437,17 @@ try {
     reference: Variant,
     v: Variant,
     round: number,
-  ): Promise<{ ratio: number; busy: number | null; reqs: [number, number] }> => {
+  ): Promise<{
+    ratio: number
+    busy: number | null
+    referenceShare: number | null
+    reqs: [number, number]
+  }> => {
     // Which of the two starts first alternates between rounds.
     const pair = round % 2 === 0 ? [reference, v] : [v, reference]
     const servers: Array<Awaited<ReturnType<typeof startServer>>> = []
-    const stats: Array<KeywardStats | null> = []
-    let measured: { ratio: number; busy: number | null; reqs: [number, number] } | undefined
+    let measured: Awaited<ReturnType<typeof measurePairOnce>> | undefined
+    let stopped: Array<PromiseSettledResult<KeywardStats | null>> = []
     try {
       for (const x of pair) {
         const server = await startServer({ ...env, VARIANT: x.variant })
@@ -449,17 +462,31 @@ try {
       const after = servers.map((server) => cpuMs(server.pid))
       for (const [i, result] of results.entries()) answeredAll(pair[i] as Variant, result)
       const reqsOf = (x: Variant) => results[pair.indexOf(x)]?.reqsPerSecond ?? Number.NaN
-      const used = before.every((c) => c !== null) && after.every((c) => c !== null)
-      const busyMs = used ? after.reduce((sum: number, c, i) => sum + (c ?? 0) - (before[i] ?? 0), 0) : null
+      // CPU time over the whole span from the first load's start to the last one's end: a load that
+      // started late leaves the other server alone on the core meanwhile, and that counts against it.
+      const used = servers.map((_, i) => {
+        const [start, end] = [before[i], after[i]]
+        return start == null || end == null ? null : end - start
+      })
+      const span =
+        Math.max(...results.map((r) => r.startedAt + r.durationMs)) -
+        Math.min(...results.map((r) => r.startedAt))
+      const [first, second] = used
+      const total = first == null || second == null ? null : first + second
       measured = {
         ratio: reqsOf(v) / reqsOf(reference),
-        busy: busyMs === null ? null : busyMs / Math.max(...results.map((r) => r.durationMs)),
+        busy: total === null ? null : total / span,
+        referenceShare: total === null || total === 0 ? null : (used[pair.indexOf(reference)] ?? 0) / total,
         reqs: [reqsOf(reference), reqsOf(v)],
       }
     } finally {
-      for (const server of servers) stats.push(await server.stop())
+      // Every server is stopped, even when one of them fails to tell its stats.
+      stopped = await Promise.allSettled(servers.map((server) => server.stop()))
     }
-    for (const [i, x] of pair.entries()) checkedStats(x, stats[i] ?? null)
+    for (const [i, outcome] of stopped.entries()) {
+      if (outcome.status === 'rejected') throw outcome.reason
+      checkedStats(pair[i] as Variant, outcome.value)
+    }
     return measured
   }
   // A run in which the server was on its core less than BUSY_FLOOR of the time did not measure the
@@ -500,13 +527,21 @@ try {
   const measurePair = async (reference: Variant, v: Variant, round: number): Promise<void> => {
     const name = `paired ${v.variant} / ${reference.variant}`
     for (let attempt = 1; ; attempt++) {
-      const { ratio, busy, reqs } = await measurePairOnce(reference, v, round)
-      const saturated = !PINNED || busy === null || busy >= BUSY_FLOOR
+      const { ratio, busy, referenceShare, reqs } = await measurePairOnce(reference, v, round)
+      // Busy enough, and shared fairly: a server that got much more than half the core had a
+      // neighbour whose autocannon fell behind, and the ratio would say so instead of their costs.
+      const fair = referenceShare === null || Math.abs(referenceShare - 0.5) <= FAIR_SHARE_TOLERANCE
+      const saturated = !PINNED || ((busy === null || busy >= BUSY_FLOOR) && fair)
       const retry = !saturated && attempt < ATTEMPTS
       console.info(
         `round ${round + 1}: ${name.padEnd(52)} ${percentOrNa(ratio, 1).padStart(6)}  (${reqs.map((r) => r.toFixed(0)).join(' / ')} req/s)` +
           (busy === null ? '' : `  core busy ${percentOrNa(busy, 0)}`) +
-          (saturated ? '' : retry ? '  (core not saturated: run again)' : '  (core not saturated)'),
+          (referenceShare === null ? '' : `, ${percentOrNa(referenceShare, 0)} of it to the reference`) +
+          (saturated
+            ? ''
+            : retry
+              ? '  (not saturated or not shared fairly: run again)'
+              : '  (not saturated or not shared fairly)'),
       )
       if (!retry) {
         if (!saturated) unsaturated.set(name, (unsaturated.get(name) ?? 0) + 1)
@@ -687,7 +722,7 @@ function renderReport(
     verdict(
       `${row.framework}, ${row.label}: ${percentOrNa(row.ratio, 1)} of the reference, ${
         row.paired
-          ? `median of ${row.keptRounds} side-by-side runs (solo runs: ${percentOrNa(row.sequentialRatio, 1)}, ${row.sequentialRounds} of ${ROUNDS} rounds kept)`
+          ? `median of ${row.keptRounds} of ${PAIRED_ROUNDS} side-by-side runs (solo runs: ${percentOrNa(row.sequentialRatio, 1)}, ${row.sequentialRounds} of ${ROUNDS} rounds kept)`
           : `median of ${row.keptRounds} of ${ROUNDS} rounds`
       } (target ≥ 90%, aim 97%${floorNote})`,
       percent,
@@ -766,9 +801,12 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${mac
   differ by more than ${DRIFT_LIMIT * 100}%, the machine changed speed around the variant and that round is left
   out of its ratio. The comparisons with bearerAuth, better-auth and Hono's bare route are plain
   ratios of the solo runs within each round.
-- Side-by-side runs, for the cache-hit, floor and trivial rows: in each of ${PAIRED_ROUNDS} rounds the variant
-  and its reference run at the same time, both servers on the server core, each under its own
-  autocannon, for ${PAIRED_SECONDS} s after a 1 s warm-up. The scheduler gives each single-threaded server half
+- Side-by-side runs, for the cache-hit, floor and trivial rows and Hono's bare route: in each of
+  ${PAIRED_ROUNDS} rounds the variant and its reference run at the same time, both servers on the server core,
+  each under its own autocannon, for ${PAIRED_SECONDS} s after a 1 s warm-up; which of the two starts first
+  alternates. A pair counts only if the two servers together kept the core ${BUSY_FLOOR * 100}% busy from the
+  first load's start to the last one's end, and each had ${(50 - FAIR_SHARE_TOLERANCE * 100).toFixed(0)}–${(50 + FAIR_SHARE_TOLERANCE * 100).toFixed(0)}% of their CPU time (else
+  one autocannon fell behind); otherwise it is run again, like a solo run below. The scheduler gives each single-threaded server half
   the core, so the ratio of their req/s is the ratio of their CPU cost per request, which is what a
   solo ratio estimates; but whatever the machine does to the core in those seconds, it does to both.
   On this shared VM the solo ratio of one variant moved by 15–20% from round to round, while
@@ -811,14 +849,15 @@ prototype with \`Object.setPrototypeOf\`, after which V8 builds a new hidden cla
 added to that request. Adding one cost 3.6–4.1 µs a request in a loop that builds requests the way
 Express does, against 0.1–0.25 µs through the accessor.
 
-Where the cost goes, side by side (by hand on 2026-12-01, 5 or 6 pairs each, the same method as
-above): in Express the trivial middleware costs about 4% of the bare route's throughput (one more
-router layer), the floor about 7%, and Keyward about 2 points more than the floor. A CPU profile puts
+Where the cost goes, side by side (by hand on 2026-12-01, 5 or 6 pairs each, with an earlier form of
+the method above; the run reported here may differ by a few points): in Express the trivial
+middleware costs about 4% of the bare route's throughput (one more router layer), the floor about
+7%, and Keyward about 2 points more than the floor (2 to 5 points in the full runs that day). A CPU profile puts
 those 2 points in the adapter and guard (about 1%), the \`req.principal\` accessor's WeakMap (0.5%) and
 GC (0.8%); an own property instead of the accessor cost 1.3% more, and not storing the principal at
 all saved 0.4%. A server that loads Keyward and its SQLite store without putting it on the route runs
-at 99% of the bare one. In Koa, Keyward and the floor are within a point of each other; in Hono,
-Keyward is above the floor. So in Express and Koa the floor itself is only a few points above 90% on
+at 99% of the bare one. In Koa, Keyward and the floor were within about a point of each other; in
+Hono, Keyward was at or above the floor. So in Express and Koa the floor itself is only a few points above 90% on
 this machine, and a design that hashes the token on every request has little more than that to
 spend.
 

@@ -852,12 +852,13 @@ Express does, against 0.1–0.25 µs through the accessor.
 Where the cost goes, side by side (by hand on 2026-12-01, 5 or 6 pairs each, with an earlier form of
 the method above; the run reported here may differ by a few points): in Express the trivial
 middleware costs about 4% of the bare route's throughput (one more router layer), the floor about
-7%, and Keyward about 2 points more than the floor (2 to 5 points in the full runs that day). A CPU profile puts
-those 2 points in the adapter and guard (about 1%), the \`req.principal\` accessor's WeakMap (0.5%) and
-GC (0.8%); an own property instead of the accessor cost 1.3% more, and not storing the principal at
-all saved 0.4%. A server that loads Keyward and its SQLite store without putting it on the route runs
-at 99% of the bare one. In Koa, Keyward and the floor were within about a point of each other; in
-Hono, Keyward was at or above the floor. So in Express and Koa the floor itself is only a few points above 90% on
+7%, and Keyward 2 to 5 points more than the floor; paired directly with the floor, Keyward ran at
+94–97% of it (median 95%). A CPU profile finds about 2 of those points: the adapter and guard (about
+1%), the \`req.principal\` accessor's WeakMap (0.5%) and GC (0.8%); the rest is not located yet. An own
+property instead of the accessor cost 1.3% more, and not storing the principal at all saved 0.4%. A
+server that loads Keyward and its SQLite store without putting it on the route runs at 99% of the
+bare one. In Koa, Keyward and the floor were within about a point of each other; in Hono, Keyward
+was at or above the floor. So in Express and Koa the floor itself is only a few points above 90% on
 this machine, and a design that hashes the token on every request has little more than that to
 spend.
 

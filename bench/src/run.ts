@@ -466,17 +466,17 @@ try {
       // started late leaves the other server alone on the core meanwhile, and that counts against it.
       const used = servers.map((_, i) => {
         const [start, end] = [before[i], after[i]]
-        return start == null || end == null ? null : end - start
+        return start == null || end == null ? Number.NaN : end - start
       })
       const span =
         Math.max(...results.map((r) => r.startedAt + r.durationMs)) -
         Math.min(...results.map((r) => r.startedAt))
-      const [first, second] = used
-      const total = first == null || second == null ? null : first + second
+      const total = used.reduce((sum, ms) => sum + ms, 0)
+      const known = Number.isFinite(total)
       measured = {
         ratio: reqsOf(v) / reqsOf(reference),
-        busy: total === null ? null : total / span,
-        referenceShare: total === null || total === 0 ? null : (used[pair.indexOf(reference)] ?? 0) / total,
+        busy: known ? total / span : null,
+        referenceShare: known && total > 0 ? (used[pair.indexOf(reference)] as number) / total : null,
         reqs: [reqsOf(reference), reqsOf(v)],
       }
     } finally {
@@ -495,61 +495,61 @@ try {
   // of every ratio. Unpinned, the server shares its core with autocannon, so the rule cannot apply.
   const repeated = new Map<string, number>()
   const unsaturated = new Map<string, number>()
+  const count = (map: Map<string, number>, name: string) => map.set(name, (map.get(name) ?? 0) + 1)
+  type Attempt<T> = { value: T; saturated: boolean; line: string }
+  const untilSaturated = async <T>(
+    name: string,
+    shortfall: string,
+    attempt: () => Promise<Attempt<T>>,
+  ): Promise<Attempt<T>> => {
+    for (let n = 1; ; n++) {
+      const outcome = await attempt()
+      const retry = !outcome.saturated && n < ATTEMPTS
+      console.info(outcome.line + (outcome.saturated ? '' : `  (${shortfall}${retry ? ': run again' : ''})`))
+      if (!retry) {
+        if (!outcome.saturated) count(unsaturated, name)
+        return outcome
+      }
+      count(repeated, name)
+    }
+  }
   const measure = async (v: Variant, round: number, name = v.variant): Promise<Sample> => {
-    for (let attempt = 1; ; attempt++) {
+    const { value } = await untilSaturated(v.variant, 'server not saturated', async () => {
       const { sample, serverBusy, loadBusy } = await measureOnce(v)
       const { reqs, cpuPerRequest, requestsPerVerification } = sample
       sample.saturated = !PINNED || serverBusy === null || serverBusy >= BUSY_FLOOR
-      const retry = !sample.saturated && attempt < ATTEMPTS
-      console.info(
+      const line =
         `round ${round + 1}: ${name.padEnd(28)} ${reqs.toFixed(0).padStart(8)} req/s` +
-          (cpuPerRequest === null ? '' : `  ${cpuPerRequest.toFixed(1).padStart(6)} µs CPU/req`) +
-          (serverBusy === null ? '' : `  server busy ${percentOrNa(serverBusy, 0).padStart(4)}`) +
-          `  load busy ${percentOrNa(loadBusy, 0).padStart(4)}` +
-          (v.variant.endsWith('-miss') && requestsPerVerification !== undefined
-            ? `  ${requestsPerVerification.toFixed(0)} requests per argon2id verification`
-            : '') +
-          (sample.saturated
-            ? ''
-            : retry
-              ? '  (server not saturated: run again)'
-              : '  (server not saturated)'),
-      )
-      if (!retry) {
-        if (!sample.saturated) unsaturated.set(v.variant, (unsaturated.get(v.variant) ?? 0) + 1)
-        return sample
-      }
-      repeated.set(v.variant, (repeated.get(v.variant) ?? 0) + 1)
-    }
+        (cpuPerRequest === null ? '' : `  ${cpuPerRequest.toFixed(1).padStart(6)} µs CPU/req`) +
+        (serverBusy === null ? '' : `  server busy ${percentOrNa(serverBusy, 0).padStart(4)}`) +
+        `  load busy ${percentOrNa(loadBusy, 0).padStart(4)}` +
+        (v.variant.endsWith('-miss') && requestsPerVerification !== undefined
+          ? `  ${requestsPerVerification.toFixed(0)} requests per argon2id verification`
+          : '')
+      return { value: sample, saturated: sample.saturated, line }
+    })
+    return value
   }
 
   const pairedRatios = new Map<string, number[]>()
   const measurePair = async (reference: Variant, v: Variant, round: number): Promise<void> => {
     const name = `paired ${v.variant} / ${reference.variant}`
-    for (let attempt = 1; ; attempt++) {
-      const { ratio, busy, referenceShare, reqs } = await measurePairOnce(reference, v, round)
-      // Busy enough, and shared fairly: a server that got much more than half the core had a
-      // neighbour whose autocannon fell behind, and the ratio would say so instead of their costs.
-      const fair = referenceShare === null || Math.abs(referenceShare - 0.5) <= FAIR_SHARE_TOLERANCE
-      const saturated = !PINNED || ((busy === null || busy >= BUSY_FLOOR) && fair)
-      const retry = !saturated && attempt < ATTEMPTS
-      console.info(
-        `round ${round + 1}: ${name.padEnd(52)} ${percentOrNa(ratio, 1).padStart(6)}  (${reqs.map((r) => r.toFixed(0)).join(' / ')} req/s)` +
+    const { value: ratio, saturated } = await untilSaturated(
+      name,
+      'not saturated or not shared fairly',
+      async () => {
+        const { ratio, busy, referenceShare, reqs } = await measurePairOnce(reference, v, round)
+        // Busy enough, and shared fairly: a server that got much more than half the core had a
+        // neighbour whose autocannon fell behind, and the ratio would say so instead of their costs.
+        const fair = referenceShare === null || Math.abs(referenceShare - 0.5) <= FAIR_SHARE_TOLERANCE
+        const line =
+          `round ${round + 1}: ${name.padEnd(52)} ${percentOrNa(ratio, 1).padStart(6)}  (${reqs.map((r) => r.toFixed(0)).join(' / ')} req/s)` +
           (busy === null ? '' : `  core busy ${percentOrNa(busy, 0)}`) +
-          (referenceShare === null ? '' : `, ${percentOrNa(referenceShare, 0)} of it to the reference`) +
-          (saturated
-            ? ''
-            : retry
-              ? '  (not saturated or not shared fairly: run again)'
-              : '  (not saturated or not shared fairly)'),
-      )
-      if (!retry) {
-        if (!saturated) unsaturated.set(name, (unsaturated.get(name) ?? 0) + 1)
-        else pairedRatios.set(v.variant, [...(pairedRatios.get(v.variant) ?? []), ratio])
-        return
-      }
-      repeated.set(name, (repeated.get(name) ?? 0) + 1)
-    }
+          (referenceShare === null ? '' : `, ${percentOrNa(referenceShare, 0)} of it to the reference`)
+        return { value: ratio, saturated: !PINNED || ((busy === null || busy >= BUSY_FLOOR) && fair), line }
+      },
+    )
+    if (saturated) pairedRatios.set(v.variant, [...(pairedRatios.get(v.variant) ?? []), ratio])
   }
 
   // Each round holds one sample per variant (a reference's first run), and every run of each reference.

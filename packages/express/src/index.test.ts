@@ -101,7 +101,12 @@ describe('express req.principal', () => {
     const parent = express()
     parent.use('/api', mounted)
     parent.get('/api/me', (req, res) => {
-      res.json({ own: Object.hasOwn(req, 'principal'), userId: req.principal?.userId ?? null })
+      res.json({
+        own: Object.hasOwn(req, 'principal'),
+        userId: req.principal?.userId ?? null,
+        // Kept in res.locals under a symbol: invisible to templates, Object.keys and JSON.
+        locals: [Object.keys(res.locals).length, JSON.stringify(res.locals)],
+      })
     })
     parent.get('/open', (req, res) => {
       const before = req.principal ?? null
@@ -120,9 +125,9 @@ describe('express req.principal', () => {
         ),
       )
       expect(replies).toEqual([
-        { own: false, userId: 'alice' },
-        { own: false, userId: 'bob' },
-        { own: false, userId: 'carol' },
+        { own: false, userId: 'alice', locals: [0, '{}'] },
+        { own: false, userId: 'bob', locals: [0, '{}'] },
+        { own: false, userId: 'carol', locals: [0, '{}'] },
       ])
       expect(await (await fetch(`${base}/open`)).json()).toEqual({
         before: null,
@@ -132,5 +137,17 @@ describe('express req.principal', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve))
     }
+  })
+
+  it('reads and assigns on a request that Express has not set up (no res.locals)', () => {
+    patAuth({ check: () => ({ ok: false }) } as unknown as Keyward)
+    const request = Object.create(express.request) as express.Request
+    const principal = { kind: 'pat', userId: 'u', scopes: [], tokenId: 't', expiresAt: null } as const
+    expect(request.principal).toBeUndefined()
+    request.principal = principal
+    expect(request.principal).toBe(principal)
+    expect(Object.create(express.request).principal).toBeUndefined()
+    request.principal = undefined
+    expect(request.principal).toBeUndefined()
   })
 })

@@ -843,24 +843,31 @@ ${hotPath.check.toFixed(0)} ns a call, of which the SHA-256 of the header alone 
 LRU lookup, nothing else) show what any design that hashes the token on every request pays in each
 framework; the trivial-middleware rows show what adding any middleware costs before it does anything.
 
-In Express, \`req.principal\` is an accessor on Express's request prototype backed by a WeakMap, not
-a property of each request (measured by hand on 2026-12-01): Express gives each request its app's
-prototype with \`Object.setPrototypeOf\`, after which V8 builds a new hidden class for every property
-added to that request. Adding one cost 3.6–4.1 µs a request in a loop that builds requests the way
-Express does, against 0.1–0.25 µs through the accessor.
+In Express, \`req.principal\` is an accessor on Express's request prototype, not a property of each
+request (measured by hand on 2026-12-01): Express gives each request its app's prototype with
+\`Object.setPrototypeOf\`, after which V8 builds a new hidden class for every property added to that
+request. Adding one cost 3.6–4.1 µs a request in a loop that builds requests the way Express does.
+The accessor keeps the value in the request's \`res.locals\`, a dictionary Express already creates for
+each request, under a private symbol.
 
-Where the cost goes, side by side (by hand on 2026-12-01, 5 or 6 pairs each, with an earlier form of
-the method above; the run reported here may differ by a few points): in Express the trivial
-middleware costs about 4% of the bare route's throughput (one more router layer), the floor about
-7%, and Keyward 2 to 5 points more than the floor; paired directly with the floor, Keyward ran at
-94–97% of it (median 95%). A CPU profile finds about 2 of those points: the adapter and guard (about
-1%), the \`req.principal\` accessor's WeakMap (0.5%) and GC (0.8%); the rest is not located yet. An own
-property instead of the accessor cost 1.3% more, and not storing the principal at all saved 0.4%. A
-server that loads Keyward and its SQLite store without putting it on the route runs at 99% of the
-bare one. In Koa, Keyward and the floor were within about a point of each other; in Hono, Keyward
-was at or above the floor. So in Express and Koa the floor itself is only a few points above 90% on
-this machine, and a design that hashes the token on every request has little more than that to
-spend.
+Where the cost goes, side by side (by hand on 2026-12-01, two servers sharing one core as above, 6
+pairs each; the run reported here may differ by a few points):
+- Express: the trivial middleware costs about 4% of the bare route's throughput (one more router
+  layer) and the floor about 7%. Keyward's cost above the floor was where it kept the principal.
+  Against the same adapter storing nothing, a WeakMap entry per request cost 2.6%, an own property
+  2.7%, a WeakMap behind the accessor 4.8% (the adapter until then, at 95% of the floor) and a symbol
+  in \`res.locals\` 0.3%. With the last, Keyward ran at 99% of the floor and at 99% of a floor server
+  that also loads Keyward and its SQLite store without using them.
+- Koa: an empty middleware costs nothing measurable (99.7% of the bare route), but one SHA-256 of a
+  constant string per request costs 7% (about 1.7 µs of a request's CPU time under load, against
+  0.3 µs in a tight loop), the scan of \`rawHeaders\` for repeated Authorization lines up to about 2%,
+  and Keyward's adapter nothing measurable over \`check()\` itself. Keyward ran at 99.7% of the floor,
+  and both at about 90.5% of the bare route.
+- Hono: Keyward was at or above the floor.
+
+So in Express and Koa the floor itself is only a few points above 90% on this machine, and a design
+that hashes the token on every request has little more than that to spend. Keeping a plaintext
+header per connection would skip the hash, but Keyward never keeps a plaintext token.
 
 ## V8 and the first miss
 

@@ -862,8 +862,7 @@ pairs each; the run reported here may differ by a few points):
   constant string per request costs 7% (about 1.7 µs of a request's CPU time under load, against
   0.3 µs in a tight loop). The scan of \`rawHeaders\` for repeated Authorization lines and Keyward's
   adapter around \`check()\` cost nothing measurable (100% of an empty middleware, 99.9% of a bare
-  \`check()\` call). Keyward ran at 99.7% of the floor,
-  and both at about 90.5% of the bare route.
+  \`check()\` call). Keyward ran at 99.7% of the floor, and both at about 90.5% of the bare route.
 - Hono: Keyward was at or above the floor.
 
 So in Express and Koa the floor itself is only a few points above 90% on this machine, and a design

@@ -848,16 +848,17 @@ request (measured by hand on 2026-12-01): Express gives each request its app's p
 \`Object.setPrototypeOf\`, after which V8 builds a new hidden class for every property added to that
 request. Adding one cost 3.6–4.1 µs a request in a loop that builds requests the way Express does.
 The accessor keeps the value in the request's \`res.locals\`, a dictionary Express already creates for
-each request, under a private symbol.
+each request, under a symbol.
 
 Where the cost goes, side by side (by hand on 2026-12-01, two servers sharing one core as above, 6
-pairs each; the run reported here may differ by a few points):
+or 8 pairs each; the run reported here may differ by a few points):
 - Express: the trivial middleware costs about 4% of the bare route's throughput (one more router
   layer) and the floor about 7%. Keyward's cost above the floor was where it kept the principal.
   Against the same adapter storing nothing, a WeakMap entry per request cost 2.6%, an own property
   2.7%, a WeakMap behind the accessor 4.8% (the adapter until then, at 95% of the floor) and a symbol
-  in \`res.locals\` 0.3%. With the last, Keyward ran at 99% of the floor and at 99% of a floor server
-  that also loads Keyward and its SQLite store without using them.
+  in \`res.locals\` 0.3% (1.5% more when defined non-enumerable). With the last, Keyward ran at
+  99% of the floor and at 99% of a floor server that also loads Keyward and its SQLite store without
+  using them.
 - Koa: an empty middleware costs nothing measurable (99.7% of the bare route), but one SHA-256 of a
   constant string per request costs 7% (about 1.7 µs of a request's CPU time under load, against
   0.3 µs in a tight loop). The scan of \`rawHeaders\` for repeated Authorization lines and Keyward's

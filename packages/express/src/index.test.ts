@@ -104,8 +104,12 @@ describe('express req.principal', () => {
       res.json({
         own: Object.hasOwn(req, 'principal'),
         userId: req.principal?.userId ?? null,
-        // Kept in res.locals under a symbol: invisible to templates, Object.keys and JSON.
-        locals: [Object.keys(res.locals).length, JSON.stringify(res.locals)],
+        // In res.locals under a symbol, which Object.keys and JSON.stringify skip.
+        locals: [
+          Object.getOwnPropertySymbols(res.locals).length,
+          Object.keys(res.locals),
+          JSON.stringify(res.locals),
+        ],
       })
     })
     parent.get('/open', (req, res) => {
@@ -125,9 +129,9 @@ describe('express req.principal', () => {
         ),
       )
       expect(replies).toEqual([
-        { own: false, userId: 'alice', locals: [0, '{}'] },
-        { own: false, userId: 'bob', locals: [0, '{}'] },
-        { own: false, userId: 'carol', locals: [0, '{}'] },
+        { own: false, userId: 'alice', locals: [1, [], '{}'] },
+        { own: false, userId: 'bob', locals: [1, [], '{}'] },
+        { own: false, userId: 'carol', locals: [1, [], '{}'] },
       ])
       expect(await (await fetch(`${base}/open`)).json()).toEqual({
         before: null,
@@ -149,5 +153,36 @@ describe('express req.principal', () => {
     expect(Object.create(express.request).principal).toBeUndefined()
     request.principal = undefined
     expect(request.principal).toBeUndefined()
+  })
+
+  it('is gone, failing closed, when the app replaces res.locals after patAuth', async () => {
+    const kw = {
+      check: () => ({
+        ok: true,
+        principal: { kind: 'pat', userId: 'u', scopes: ['repo:read'], tokenId: 't', expiresAt: null },
+      }),
+    } as unknown as Keyward
+    const app = express()
+    app.use(patAuth(kw))
+    app.use((_req, res, next) => {
+      res.locals = {}
+      next()
+    })
+    app.get('/me', (req, res) => {
+      res.json({ principal: req.principal ?? null })
+    })
+    app.get('/repos', requireScope('repo:read'), (_req, res) => {
+      res.send('ok')
+    })
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const headers = { authorization: 'Bearer x' }
+    try {
+      expect(await (await fetch(`${base}/me`, { headers })).json()).toEqual({ principal: null })
+      expect((await fetch(`${base}/repos`, { headers })).status).toBe(401)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })

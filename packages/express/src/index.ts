@@ -52,6 +52,14 @@ const slotsOf = (request: object): Slots | undefined => {
   const locals: unknown = (request as { res?: { locals?: unknown } }).res?.locals
   return typeof locals === 'object' && locals !== null ? (locals as Slots) : undefined
 }
+function storePrincipal(request: object, value: unknown): void {
+  const slots = slotsOf(request)
+  if (slots === undefined) {
+    if (value === undefined) principalsOffExpress.delete(request)
+    else principalsOffExpress.set(request, value)
+  } else if (value === undefined) delete slots[PRINCIPAL]
+  else slots[PRINCIPAL] = value
+}
 function keepPrincipalOffRequests(): void {
   const base: object | undefined = express.request
   if (base === undefined || Object.getOwnPropertyDescriptor(base, 'principal') !== undefined) return
@@ -62,12 +70,7 @@ function keepPrincipalOffRequests(): void {
       return slots === undefined ? principalsOffExpress.get(this) : slots[PRINCIPAL]
     },
     set(this: object, value: unknown) {
-      const slots = slotsOf(this)
-      if (slots === undefined) {
-        if (value === undefined) principalsOffExpress.delete(this)
-        else principalsOffExpress.set(this, value)
-      } else if (value === undefined) delete slots[PRINCIPAL]
-      else slots[PRINCIPAL] = value
+      storePrincipal(this, value)
     },
   })
 }
@@ -89,12 +92,8 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
       return
     }
     rememberRealm(req, guard.realm)
-    if (result.principal) {
-      // What the accessor's setter does, without looking it up through the request's prototypes.
-      const slots = slotsOf(req)
-      if (slots === undefined) req.principal = result.principal
-      else slots[PRINCIPAL] = result.principal
-    }
+    // The accessor's setter, called directly rather than looked up through the request's prototypes.
+    if (result.principal) storePrincipal(req, result.principal)
     next()
   }
   return function keywardPatAuth(req: Request, res: Response, next: NextFunction) {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { authError, type Keyward } from '@keyward/core'
 import { conformance, overLoopback } from '@keyward/test-kit'
@@ -5,8 +6,11 @@ import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { patAuth, requireAnyScope, requireScope } from './index.js'
 
-function app(kw: Keyward) {
-  const app = express()
+// The peer range allows Express 4 too: the same suite runs against a copy of it.
+const express4 = createRequire(import.meta.url)('express4') as typeof express
+
+function app(kw: Keyward, createApp: typeof express) {
+  const app = createApp()
   app.get('/bare-scope', requireScope('repo:read'), (_req, res) => {
     res.send('no')
   })
@@ -44,22 +48,27 @@ function app(kw: Keyward) {
   return app
 }
 
-await conformance({
-  name: 'express',
-  app(kw) {
-    const expressApp = app(kw)
-    const listen = () =>
-      new Promise<{ port: number; close(): Promise<void> }>((resolve) => {
-        const server = expressApp.listen(0, '127.0.0.1', () =>
-          resolve({
-            port: (server.address() as AddressInfo).port,
-            close: () => new Promise((done) => server.close(() => done())),
-          }),
-        )
-      })
-    return overLoopback(listen)
-  },
-})
+for (const [name, createApp] of [
+  ['express', express],
+  ['express 4', express4],
+] as const) {
+  await conformance({
+    name,
+    app(kw) {
+      const expressApp = app(kw, createApp)
+      const listen = () =>
+        new Promise<{ port: number; close(): Promise<void> }>((resolve) => {
+          const server = expressApp.listen(0, '127.0.0.1', () =>
+            resolve({
+              port: (server.address() as AddressInfo).port,
+              close: () => new Promise((done) => server.close(() => done())),
+            }),
+          )
+        })
+      return overLoopback(listen)
+    },
+  })
+}
 
 describe('express onError', () => {
   it('sends an error thrown by onError to Express instead of crashing', async () => {
@@ -153,6 +162,37 @@ describe('express req.principal', () => {
     expect(Object.create(express.request).principal).toBeUndefined()
     request.principal = undefined
     expect(request.principal).toBeUndefined()
+  })
+
+  it('carries the principal on requests built by another copy of Express (here Express 4)', async () => {
+    // Another copy, as in a tree holding two versions: its requests never reach this package's express.request.
+    const principal = { kind: 'pat', userId: 'u', scopes: ['repo:read'], tokenId: 't', expiresAt: null }
+    const kw = { check: () => ({ ok: true, principal }) } as unknown as Keyward
+    const app = express4()
+    const mounted = express4()
+    mounted.get('/me', requireScope('repo:read'), (req, res) => {
+      res.json({ principal: req.principal ?? null })
+    })
+    app.use(patAuth(kw))
+    app.use('/sub', mounted)
+    app.get('/me', requireScope('repo:read'), (req, res) => {
+      res.json({ principal: req.principal ?? null })
+    })
+    app.get('/admin', requireScope('admin'), (_req, res) => {
+      res.send('no')
+    })
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const headers = { authorization: 'Bearer x' }
+    try {
+      expect(express4.request === express.request).toBe(false)
+      expect(await (await fetch(`${base}/me`, { headers })).json()).toEqual({ principal })
+      expect(await (await fetch(`${base}/sub/me`, { headers })).json()).toEqual({ principal })
+      expect((await fetch(`${base}/admin`, { headers })).status).toBe(403)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   it('is gone, failing closed, when the app replaces res.locals after patAuth', async () => {

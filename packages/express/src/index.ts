@@ -1,3 +1,4 @@
+import { IncomingMessage } from 'node:http'
 import {
   assertRequiredScopes,
   authorizationFromRawHeaders,
@@ -60,9 +61,8 @@ function storePrincipal(request: object, value: unknown): void {
   } else if (value === undefined) delete slots[PRINCIPAL]
   else slots[PRINCIPAL] = value
 }
-function keepPrincipalOffRequests(): void {
-  const base: object | undefined = express.request
-  if (base === undefined || Object.getOwnPropertyDescriptor(base, 'principal') !== undefined) return
+function defineAccessor(base: object): void {
+  if (Object.getOwnPropertyDescriptor(base, 'principal') !== undefined) return
   Object.defineProperty(base, 'principal', {
     configurable: true,
     get(this: object) {
@@ -74,11 +74,29 @@ function keepPrincipalOffRequests(): void {
     },
   })
 }
+/**
+ * The accessor also goes on the base request of whichever Express built a request (the prototype
+ * just above Node's IncomingMessage): the app's Express can be another copy than the one this
+ * package imports (two versions in one tree, a linked package), and its requests never reach ours.
+ * Checked once per request prototype.
+ */
+const prototypesSeen = new WeakSet<object>()
+function reachAccessor(request: object): void {
+  const prototype: object | null = Object.getPrototypeOf(request)
+  if (prototype === null || prototypesSeen.has(prototype)) return
+  prototypesSeen.add(prototype)
+  for (let p: object | null = prototype; p !== null; p = Object.getPrototypeOf(p)) {
+    if (Object.getPrototypeOf(p) === IncomingMessage.prototype) {
+      defineAccessor(p)
+      return
+    }
+  }
+}
 
 /** Authenticates `Authorization: Bearer …` (a PAT) and sets `req.principal`. */
 export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHandler {
   const guard = createGuard(keywardOrOptions)
-  keepPrincipalOffRequests()
+  if (express.request !== undefined) defineAccessor(express.request)
   const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
   const refuse = async (failure: HttpFailure, req: Request, res: Response) => {
     await onError?.(failure, req, res)
@@ -97,6 +115,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
     next()
   }
   return function keywardPatAuth(req: Request, res: Response, next: NextFunction) {
+    reachAccessor(req)
     // rawHeaders, because req.headers keeps only the first of two Authorization lines.
     const answer = guard.authenticate(authorizationFromRawHeaders(req.rawHeaders), req.url, req, cookieOf)
     if (answer instanceof Promise) answer.then((result) => settle(result, req, res, next)).catch(next)

@@ -855,15 +855,24 @@ or 8 pairs each; the run reported here may differ by a few points):
 - Express: the trivial middleware costs about 4% of the bare route's throughput (one more router
   layer) and the floor about 7%. Keyward's cost above the floor was where it kept the principal.
   Against the same adapter storing nothing, a WeakMap entry per request cost 2.6%, an own property
-  2.7%, a WeakMap behind the accessor 4.8% (the adapter until then, at 95% of the floor) and a symbol
-  in \`res.locals\` 0.3% (1.5% more when defined non-enumerable). With the last, Keyward ran at
+  2.7%, a WeakMap behind the accessor 4.8% (the adapter until then, at 95% of the floor) and a
+  symbol in \`res.locals\` 0.3% (1.5% more when defined non-enumerable). With the last, Keyward ran at
   99% of the floor and at 99% of a floor server that also loads Keyward and its SQLite store without
-  using them.
+  using them. Under this load Express also spends 15 to 30% of a request in young-generation garbage
+  collection (\`--trace-gc\`, by hand on 2026-12-01, the bare route included): each scavenge took 9 to
+  13 ms, against 0.3 ms in Koa, and 25 to 40 MB of promoted objects piled up between full GCs, the
+  signature of the half-speed state described under "V8 and the first miss", here in all 9 Express
+  processes timed. How much it costs moves from process to process: in 2 of 4 pairs the Keyward
+  server spent 30% more scavenge time per request than the floor, in the other 2 about 7% more.
 - Koa: an empty middleware costs nothing measurable (99.7% of the bare route), but one SHA-256 of a
-  constant string per request costs 7% (about 1.7 µs of a request's CPU time under load, against
-  0.3 µs in a tight loop). The scan of \`rawHeaders\` for repeated Authorization lines and Keyward's
-  adapter around \`check()\` cost nothing measurable (100% of an empty middleware, 99.9% of a bare
-  \`check()\` call). Keyward ran at 99.7% of the floor, and both at about 90.5% of the bare route.
+  constant string per request cost 7% side by side. A \`perf\` profile of a Keyward server under load
+  (solo, by hand on 2026-12-01) puts the hash itself, with OpenSSL's set-up and the base64 output,
+  at about 0.3 µs of a request's 22 µs, and all the code Keyward runs at about 0.45 µs; the rest of
+  the 1 µs that server spent above the bare route was in Node's and Koa's own code, inlined and
+  collected differently once anything is added. The scan of \`rawHeaders\` for repeated Authorization
+  lines and Keyward's adapter around \`check()\` cost nothing measurable (100% of an empty middleware,
+  99.9% of a bare \`check()\` call). Keyward ran at 99.7% of the floor, and both at about 90.5% of the
+  bare route.
 - Hono: Keyward was at or above the floor.
 
 So in Express and Koa the floor itself is only a few points above 90% on this machine, and a design

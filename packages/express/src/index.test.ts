@@ -48,6 +48,17 @@ function app(kw: Keyward, createApp: typeof express) {
   return app
 }
 
+/** Serves an app on a free loopback port for the length of `use`, which gets its base URL. */
+async function served(app: express.Express, use: (base: string) => Promise<void>): Promise<void> {
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  try {
+    await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  } finally {
+    await new Promise((resolve) => server.close(resolve))
+  }
+}
+
 for (const [name, createApp] of [
   ['express', express],
   ['express 4', express4],
@@ -85,14 +96,10 @@ describe('express onError', () => {
     app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       res.status(500).send('handled')
     })
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
-    try {
-      const reply = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
+    await served(app, async (base) => {
+      const reply = await fetch(`${base}/`)
       expect([reply.status, await reply.text()]).toEqual([500, 'handled'])
-    } finally {
-      await new Promise((resolve) => server.close(resolve))
-    }
+    })
   })
 })
 
@@ -128,10 +135,7 @@ describe('express req.principal', () => {
       req.principal = undefined
       res.json({ before, userId: assigned, after: req.principal ?? null })
     })
-    const server = parent.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    try {
+    await served(parent, async (base) => {
       const replies = await Promise.all(
         ['alice', 'bob', 'carol'].map((user) =>
           fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${user}` } }).then((r) => r.json()),
@@ -147,9 +151,7 @@ describe('express req.principal', () => {
         userId: 'assigned',
         after: null,
       })
-    } finally {
-      await new Promise((resolve) => server.close(resolve))
-    }
+    })
   })
 
   it('reads and assigns on a request that Express has not set up (no res.locals)', () => {
@@ -181,18 +183,13 @@ describe('express req.principal', () => {
     app.get('/admin', requireScope('admin'), (_req, res) => {
       res.send('no')
     })
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     const headers = { authorization: 'Bearer x' }
-    try {
+    await served(app, async (base) => {
       expect(express4.request === express.request).toBe(false)
       expect(await (await fetch(`${base}/me`, { headers })).json()).toEqual({ principal })
       expect(await (await fetch(`${base}/sub/me`, { headers })).json()).toEqual({ principal })
       expect((await fetch(`${base}/admin`, { headers })).status).toBe(403)
-    } finally {
-      await new Promise((resolve) => server.close(resolve))
-    }
+    })
   })
 
   it('is gone, failing closed, when the app replaces res.locals after patAuth', async () => {
@@ -214,15 +211,10 @@ describe('express req.principal', () => {
     app.get('/repos', requireScope('repo:read'), (_req, res) => {
       res.send('ok')
     })
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     const headers = { authorization: 'Bearer x' }
-    try {
+    await served(app, async (base) => {
       expect(await (await fetch(`${base}/me`, { headers })).json()).toEqual({ principal: null })
       expect((await fetch(`${base}/repos`, { headers })).status).toBe(401)
-    } finally {
-      await new Promise((resolve) => server.close(resolve))
-    }
+    })
   })
 })

@@ -38,27 +38,25 @@ function respond(res: Response, failure: HttpFailure): void {
 
 /**
  * `req.principal` is an accessor on Express's base request prototype. Its value lives in the
- * request's `res.locals` (a dictionary Express creates for each request) under a symbol; a WeakMap
- * holds it for a request Express has not set up. Express moves each request onto its app's
+ * request's `res.locals` (a dictionary Express creates for each request) under a symbol, or on the
+ * request itself for one Express has not set up. Express moves each request onto its app's
  * prototype, after which V8 builds a hidden class of its own for every property added to that
  * request: 1 to 4 µs a request, more than a cache hit costs. Side by side (see docs/benchmarks.md),
  * a WeakMap behind this accessor cost 4.8% of Express's throughput, a symbol in `res.locals` 0.3%,
  * and 1.5% more when defined non-enumerable. Reading and assigning `req.principal` work as on a
  * plain property; assigning `undefined` removes it (`delete` cannot reach an inherited accessor).
+ * The symbol is a registered one: with two copies of this package in a process, the accessor the
+ * first one defines reads what the second one stores.
  */
-const PRINCIPAL = Symbol('keyward.principal')
+const PRINCIPAL = Symbol.for('keyward.principal')
 type Slots = Record<symbol, unknown>
-const principalsOffExpress = new WeakMap<object, unknown>()
 const slotsOf = (request: object): Slots | undefined => {
   const locals: unknown = (request as { res?: { locals?: unknown } }).res?.locals
   return typeof locals === 'object' && locals !== null ? (locals as Slots) : undefined
 }
 function storePrincipal(request: object, value: unknown): void {
-  const slots = slotsOf(request)
-  if (slots === undefined) {
-    if (value === undefined) principalsOffExpress.delete(request)
-    else principalsOffExpress.set(request, value)
-  } else if (value === undefined) delete slots[PRINCIPAL]
+  const slots = slotsOf(request) ?? (request as Slots)
+  if (value === undefined) delete slots[PRINCIPAL]
   else slots[PRINCIPAL] = value
 }
 function defineAccessor(base: object): void {
@@ -66,8 +64,7 @@ function defineAccessor(base: object): void {
   Object.defineProperty(base, 'principal', {
     configurable: true,
     get(this: object) {
-      const slots = slotsOf(this)
-      return slots === undefined ? principalsOffExpress.get(this) : slots[PRINCIPAL]
+      return (slotsOf(this) ?? (this as Slots))[PRINCIPAL]
     },
     set(this: object, value: unknown) {
       storePrincipal(this, value)
@@ -76,21 +73,24 @@ function defineAccessor(base: object): void {
 }
 /**
  * The accessor also goes on the base request of whichever Express built a request (the prototype
- * just above Node's IncomingMessage): the app's Express can be another copy than the one this
- * package imports (two versions in one tree, a linked package), and its requests never reach ours.
- * Checked once per request prototype.
+ * with Express's methods just above Node's IncomingMessage): the app's Express can be another copy
+ * than the one this package imports (two versions in one tree, a linked package), and its requests
+ * never reach ours. Checked once per request prototype, once the accessor is in place.
  */
 const prototypesSeen = new WeakSet<object>()
 function reachAccessor(request: object): void {
   const prototype: object | null = Object.getPrototypeOf(request)
   if (prototype === null || prototypesSeen.has(prototype)) return
-  prototypesSeen.add(prototype)
   for (let p: object | null = prototype; p !== null; p = Object.getPrototypeOf(p)) {
-    if (Object.getPrototypeOf(p) === IncomingMessage.prototype) {
+    if (
+      Object.getPrototypeOf(p) === IncomingMessage.prototype &&
+      typeof (p as { accepts?: unknown }).accepts === 'function'
+    ) {
       defineAccessor(p)
-      return
+      break
     }
   }
+  prototypesSeen.add(prototype)
 }
 
 /** Authenticates `Authorization: Bearer …` (a PAT) and sets `req.principal`. */

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { authError, insufficientScopeError, unavailableError } from './errors.js'
-import { authorizationFromRawHeaders, createGuard, defaultKeyward, failureFor } from './http.js'
+import {
+  authorizationFromRawHeaders,
+  createGuard,
+  defaultKeyward,
+  failureFor,
+  realmOf,
+  rememberRealm,
+} from './http.js'
 
 describe('failureFor', () => {
   it('builds the RFC 6750 challenge, quoting and escaping the realm', () => {
@@ -36,6 +43,24 @@ describe('authorizationFromRawHeaders', () => {
       'Bearer b',
     ])
     expect(authorizationFromRawHeaders(['Host', 'x'])).toBeUndefined()
+  })
+})
+
+describe('rememberRealm', () => {
+  it('keeps a custom realm on the request object under a registered symbol, nothing for the default', () => {
+    const [plain, custom, frozen] = [{}, {}, Object.freeze({})]
+    rememberRealm(plain, 'api')
+    rememberRealm(custom, 'notes')
+    rememberRealm(frozen, 'frozen')
+    expect([realmOf(plain), realmOf(custom), realmOf(frozen), realmOf({})]).toEqual([
+      'api',
+      'notes',
+      'frozen',
+      'api',
+    ])
+    expect(Reflect.ownKeys(plain)).toEqual([])
+    expect(Reflect.ownKeys(custom)).toEqual([Symbol.for('keyward.realm')])
+    expect(JSON.stringify(custom)).toBe('{}')
   })
 })
 

@@ -196,14 +196,14 @@ describe('express req.principal', () => {
     })
   })
 
-  it('works with two copies of this package in one process', async () => {
+  it('works with two copies of this package in one process, and keeps a custom realm', async () => {
     vi.resetModules()
     const second = (await import('./index.js')) as typeof import('./index.js')
     expect(second.patAuth === patAuth).toBe(false)
     const principal = { kind: 'pat', userId: 'u', scopes: ['repo:read'], tokenId: 't', expiresAt: null }
     const kw = { check: () => ({ ok: true, principal }) } as unknown as Keyward
     const app = express()
-    app.use(second.patAuth(kw))
+    app.use(second.patAuth({ keyward: kw, realm: 'notes' }))
     app.get('/me', requireScope('repo:read'), (req, res) => {
       res.json({ principal: req.principal ?? null })
     })
@@ -216,7 +216,7 @@ describe('express req.principal', () => {
       const denied = await fetch(`${base}/admin`, { headers })
       expect([denied.status, denied.headers.get('www-authenticate')]).toEqual([
         403,
-        'Bearer realm="api", error="insufficient_scope", scope="admin"',
+        'Bearer realm="notes", error="insufficient_scope", scope="admin"',
       ])
     })
   })

@@ -109,7 +109,8 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
       refuse(result.failure, req, res).catch(next)
       return
     }
-    rememberRealm(req, guard.realm)
+    // In res.locals too, not on the request, for the reason given above PRINCIPAL.
+    rememberRealm(slotsOf(req) ?? req, guard.realm)
     // The accessor's setter, called directly rather than looked up through the request's prototypes.
     if (result.principal) storePrincipal(req, result.principal)
     next()
@@ -126,7 +127,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
 function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): RequestHandler {
   assertRequiredScopes(scopes, name)
   return function keywardRequireScope(req, res, next) {
-    const failure = scopeFailure(req.principal, scopes, mode, realmOf(req))
+    const failure = scopeFailure(req.principal, scopes, mode, realmOf(slotsOf(req) ?? req))
     if (failure) respond(res, failure)
     else next()
   }

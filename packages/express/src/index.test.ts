@@ -170,24 +170,26 @@ describe('express req.principal', () => {
     expect(request.principal).toBeUndefined()
   })
 
-  it('carries the principal on requests built by another copy of Express', async () => {
-    // Another copy, as in a tree holding two versions: its requests never reach this package's express.request.
-    const principal = { kind: 'pat', userId: 'u', scopes: ['repo:read'], tokenId: 't', expiresAt: null }
-    const kw = { check: () => ({ ok: true, principal }) } as unknown as Keyward
-    const app = otherExpress()
-    const mounted = otherExpress()
-    mounted.get('/me', requireScope('repo:read'), (req, res) => {
-      res.json({ principal: req.principal ?? null })
-    })
-    app.use(patAuth(kw))
-    app.use('/sub', mounted)
+  // A stand-in core taking any bearer value for a principal with scope repo:read, and two routes.
+  const principal = { kind: 'pat', userId: 'u', scopes: ['repo:read'], tokenId: 't', expiresAt: null }
+  const anyBearer = { check: () => ({ ok: true, principal }) } as unknown as Keyward
+  function scopedRoutes(app: express.Express) {
     app.get('/me', requireScope('repo:read'), (req, res) => {
       res.json({ principal: req.principal ?? null })
     })
     app.get('/admin', requireScope('admin'), (_req, res) => {
       res.send('no')
     })
-    const headers = { authorization: 'Bearer x' }
+    return app
+  }
+  const headers = { authorization: 'Bearer x' }
+
+  it('carries the principal on requests built by another copy of Express', async () => {
+    // Another copy, as in a tree holding two versions: its requests never reach this package's express.request.
+    const app = otherExpress()
+    app.use(patAuth(anyBearer))
+    app.use('/sub', scopedRoutes(otherExpress()))
+    scopedRoutes(app)
     await served(app, async (base) => {
       expect(otherExpress.request === express.request).toBe(false)
       expect(await (await fetch(`${base}/me`, { headers })).json()).toEqual({ principal })
@@ -200,17 +202,9 @@ describe('express req.principal', () => {
     vi.resetModules()
     const second = (await import('./index.js')) as typeof import('./index.js')
     expect(second.patAuth === patAuth).toBe(false)
-    const principal = { kind: 'pat', userId: 'u', scopes: ['repo:read'], tokenId: 't', expiresAt: null }
-    const kw = { check: () => ({ ok: true, principal }) } as unknown as Keyward
     const app = express()
-    app.use(second.patAuth({ keyward: kw, realm: 'notes' }))
-    app.get('/me', requireScope('repo:read'), (req, res) => {
-      res.json({ principal: req.principal ?? null })
-    })
-    app.get('/admin', requireScope('admin'), (_req, res) => {
-      res.send('no')
-    })
-    const headers = { authorization: 'Bearer x' }
+    app.use(second.patAuth({ keyward: anyBearer, realm: 'notes' }))
+    scopedRoutes(app)
     await served(app, async (base) => {
       expect(await (await fetch(`${base}/me`, { headers })).json()).toEqual({ principal })
       const denied = await fetch(`${base}/admin`, { headers })
@@ -222,14 +216,8 @@ describe('express req.principal', () => {
   })
 
   it('is gone, failing closed, when the app replaces res.locals after patAuth', async () => {
-    const kw = {
-      check: () => ({
-        ok: true,
-        principal: { kind: 'pat', userId: 'u', scopes: ['repo:read'], tokenId: 't', expiresAt: null },
-      }),
-    } as unknown as Keyward
     const app = express()
-    app.use(patAuth(kw))
+    app.use(patAuth(anyBearer))
     app.use((_req, res, next) => {
       res.locals = {}
       next()
@@ -240,7 +228,6 @@ describe('express req.principal', () => {
     app.get('/repos', requireScope('repo:read'), (_req, res) => {
       res.send('ok')
     })
-    const headers = { authorization: 'Bearer x' }
     await served(app, async (base) => {
       expect(await (await fetch(`${base}/me`, { headers })).json()).toEqual({ principal: null })
       expect((await fetch(`${base}/repos`, { headers })).status).toBe(401)

@@ -50,12 +50,12 @@ function respond(res: Response, failure: HttpFailure): void {
  */
 const PRINCIPAL = Symbol.for('keyward.principal')
 type Slots = Record<symbol, unknown>
-const slotsOf = (request: object): Slots | undefined => {
+/** Where a request's principal and realm are kept: its `res.locals`, else the request itself. */
+const slotsOf = (request: object): Slots => {
   const locals: unknown = (request as { res?: { locals?: unknown } }).res?.locals
-  return typeof locals === 'object' && locals !== null ? (locals as Slots) : undefined
+  return typeof locals === 'object' && locals !== null ? (locals as Slots) : (request as Slots)
 }
-function storePrincipal(request: object, value: unknown): void {
-  const slots = slotsOf(request) ?? (request as Slots)
+function storePrincipal(slots: Slots, value: unknown): void {
   if (value === undefined) delete slots[PRINCIPAL]
   else slots[PRINCIPAL] = value
 }
@@ -64,10 +64,10 @@ function defineAccessor(base: object): void {
   Object.defineProperty(base, 'principal', {
     configurable: true,
     get(this: object) {
-      return (slotsOf(this) ?? (this as Slots))[PRINCIPAL]
+      return slotsOf(this)[PRINCIPAL]
     },
     set(this: object, value: unknown) {
-      storePrincipal(this, value)
+      storePrincipal(slotsOf(this), value)
     },
   })
 }
@@ -109,10 +109,11 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
       refuse(result.failure, req, res).catch(next)
       return
     }
-    // In res.locals too, not on the request, for the reason given above PRINCIPAL.
-    rememberRealm(slotsOf(req) ?? req, guard.realm)
+    // The realm beside the principal, not on the request, for the reason given above PRINCIPAL.
+    const slots = slotsOf(req)
+    rememberRealm(slots, guard.realm)
     // The accessor's setter, called directly rather than looked up through the request's prototypes.
-    if (result.principal) storePrincipal(req, result.principal)
+    if (result.principal) storePrincipal(slots, result.principal)
     next()
   }
   return function keywardPatAuth(req: Request, res: Response, next: NextFunction) {
@@ -127,7 +128,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
 function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): RequestHandler {
   assertRequiredScopes(scopes, name)
   return function keywardRequireScope(req, res, next) {
-    const failure = scopeFailure(req.principal, scopes, mode, realmOf(slotsOf(req) ?? req))
+    const failure = scopeFailure(req.principal, scopes, mode, realmOf(slotsOf(req)))
     if (failure) respond(res, failure)
     else next()
   }

@@ -1,4 +1,5 @@
-import { LRUCache } from 'lru-cache'
+import type { LRUCache } from 'lru-cache'
+import { growingLru } from './lru.js'
 import type { KeywardStore } from './store.js'
 
 export type LastUsedStats = { statements: number; rows: number; pending: number; errors: number }
@@ -33,7 +34,7 @@ export class LastUsedRecorder {
     this.#interval = options.interval
     this.#store = options.store
     this.#onError = options.onError
-    this.#lastRecorded = new LRUCache({ max: options.max })
+    this.#lastRecorded = growingLru(options.max)
   }
 
   /**

@@ -1,7 +1,7 @@
-import { LRUCache } from 'lru-cache'
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
+import { growingLru } from './lru.js'
 import { digestEquals } from './token-cache.js'
 
 export type ProtectionOptions = {
@@ -71,20 +71,18 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
   const failureWindow = toMilliseconds(options.failureWindow ?? '1m', 'protection.failureWindow')
 
   const stats: ProtectionStats = { verifyRejected: 0, verifyQueuePeak: 0, negativeHits: 0, throttled: 0 }
-  const negative = new LRUCache<string, true>({
-    max: negativeMax,
+  const negative = growingLru<string, true>(negativeMax, {
     ttl: Math.max(negativeTtl, 1),
     perf: clock,
     ttlResolution: 0,
   })
-  const failures = new LRUCache<string, number>({
-    max: 10_000,
+  const failures = growingLru<string, number>(10_000, {
     ttl: Math.max(failureWindow, 1),
     perf: clock,
     ttlResolution: 0,
   })
   // The digest that last verified for each id: once it has, an attacker cannot throttle the real token.
-  const verified = new LRUCache<string, string>({ max: 100_000 })
+  const verified = growingLru<string, string>(100_000)
   // Attempts admitted and not yet over, per id (no larger than the misses in flight).
   const attempts = new Map<string, number>()
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { type CryptoKey, type JWTVerifyGetKey, jwtVerify, type KeyObject, SignJWT } from 'jose'
-import { LRUCache } from 'lru-cache'
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { describeStoreError, KeywardError } from './errors.js'
+import { growingLru } from './lru.js'
 import type { Principal } from './principal.js'
 import { normalizeScopes } from './scopes.js'
 import type { InvalidationMessage, SharedCache } from './shared-cache.js'
@@ -152,8 +152,7 @@ export function createSessions(
    * read may be in flight (lru-cache would cancel the read): what is learnt otherwise goes to `floors`.
    */
   type Read = { version: number; at: number }
-  const reads = new LRUCache<string, Read>({
-    max: versionMax,
+  const reads = growingLru<string, Read>(versionMax, {
     ttl: Math.max(versionTtl, 1),
     perf: clock,
     // Read the clock on every check: an injected clock may jump, and a version must not outlive its TTL.
@@ -174,8 +173,7 @@ export function createSessions(
     },
   })
   /** The highest version learnt from a bump here or a message from elsewhere. Versions only grow. */
-  const floors = new LRUCache<string, number>({
-    max: versionMax,
+  const floors = growingLru<string, number>(versionMax, {
     ttl: Math.max(versionTtl, 1),
     perf: clock,
     ttlResolution: 0,

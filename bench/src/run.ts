@@ -865,9 +865,14 @@ or 8 pairs each; the run reported here may differ by a few points):
   processes timed. How much it costs moves from process to process: in 2 of 4 pairs the Keyward
   server spent 30% more scavenge time per request than the floor, in the other 2 about 7% more. A
   floor server that merely loads Keyward and its SQLite store (and verifies the token once) spent 17
-  to 90% more than the plain floor in 4 of 4 pairs, with 5 to 21 MB more heap after its scavenges
-  and about 40% fewer full GCs: in Express, most of what Keyward still costs on a hit comes from the
-  heap it occupies (about 5 MiB), not from the code it runs.
+  to 90% more than the plain floor in 4 of 4 pairs: in Express, most of what Keyward still cost on a
+  hit came from the heap it occupied, not from the code it runs. About 4 MiB of that heap was
+  lru-cache allocating arrays for the full bound of Keyward's internal caches before any token
+  arrived (2.8 MiB for the 100,000-entry map of verified digests alone). Those caches now grow with
+  what they hold: a new instance with its SQLite store and one verified token adds about 0.3 MiB
+  (heap and array buffers), against about 4 MiB before. Solo, alternating, 4 rounds of 6 s each
+  (\`--trace-gc\`, by hand on 2026-12-01), the Keyward server spent 24.4 to 25.2 µs of scavenge time
+  per request before that change and 20.6 to 23.2 µs after it, against 19.3 to 21.2 µs for the floor.
 - Koa: an empty middleware costs nothing measurable (99.7% of the bare route), but one SHA-256 of a
   constant string per request cost 7% side by side. A \`perf\` profile of a Keyward server under load
   (solo, by hand on 2026-12-01) puts the hash itself, with OpenSSL's set-up and the base64 output,

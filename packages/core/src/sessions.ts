@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { type CryptoKey, type JWTVerifyGetKey, jwtVerify, type KeyObject, SignJWT } from 'jose'
+import type { CryptoKey, JWTVerifyGetKey, KeyObject } from 'jose'
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { describeStoreError, KeywardError } from './errors.js'
@@ -11,6 +11,14 @@ import type { KeywardStore } from './store.js'
 import { TIMEOUT, withTimeout } from './timeout.js'
 
 type SigningKey = CryptoKey | KeyObject | Uint8Array
+
+// jose holds about 0.7 MiB of heap once loaded, and every live byte slows the host app's GC: only an
+// instance that signs or verifies session tokens itself loads it.
+let jose: Promise<typeof import('jose')> | undefined
+const loadJose = () => {
+  jose ??= import('jose')
+  return jose
+}
 
 /** What a session token asserts, as `jwtVerify` or a custom verifier returns it. */
 export type SessionClaims = {
@@ -134,6 +142,8 @@ export function createSessions(
     verificationKey = options.jwks ?? options.publicKey ?? null
     if (verificationKey === null) invalid('a key pair needs publicKey (or jwks) to verify.')
   }
+  // Loading starts now so that the first session token does not wait for it; a failure surfaces there.
+  if (options.verify === undefined) loadJose().catch(() => {})
   const defaultLifetime = toMilliseconds(options.expiresIn ?? '1h', 'sessions.expiresIn')
   const maxTokenLength = options.maxTokenLength ?? 4096
   if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength < 256 || maxTokenLength > 16_384) {
@@ -246,6 +256,7 @@ export function createSessions(
       }
     }
     if (!JWT_SHAPE.test(token) || verificationKey === null) return null
+    const { jwtVerify } = await loadJose()
     try {
       const { payload } = await jwtVerify(token, verificationKey as Uint8Array, {
         algorithms,
@@ -342,6 +353,7 @@ export function createSessions(
       const now = clock.now()
       const expiresAt = now + lifetime
       const sessionId = randomUUID()
+      const { SignJWT } = await loadJose()
       const jwt = new SignJWT({ sv: version, scope: scopes.join(' ') })
         .setProtectedHeader({ alg: algorithms[0] ?? 'HS256', typ: 'JWT' })
         .setSubject(userId)

@@ -41,4 +41,22 @@ describe('growingLru', () => {
     expect(cache.has('k')).toBe(false)
     expect(await cache.fetch('k')).toBe(2)
   })
+
+  it('counts reads in flight against the bound', async () => {
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const cache = growingLru<number, number>(10, {
+      fetchMethod: async (key) => {
+        await gate
+        return key
+      },
+    })
+    const reads = Array.from({ length: 1000 }, (_, key) => cache.fetch(key).catch(() => undefined))
+    expect(cache.size).toBe(10)
+    release()
+    await Promise.all(reads)
+    expect(cache.size).toBeLessThanOrEqual(10)
+  })
 })

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { argon2Hasher } from './hashing.js'
+import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { createKeyward, type KeywardOptions } from './keyward.js'
 import { createProtection } from './protection.js'
-import { backends, manualClock, wrongSecret } from './testing/backends.js'
+import { backends, eventually, manualClock, wrongSecret } from './testing/backends.js'
 import { checksum } from './token-format.js'
 
 const bearer = (token: string) => `Bearer ${token}`
@@ -32,17 +32,31 @@ for (const backend of await backends()) {
     })
 
     it('caps concurrent verifications with a bounded queue: past it, 503 instead of a backlog', async () => {
-      const { kw } = await setup({ protection: { verifyConcurrency: 1, verifyQueue: 2 } })
+      // Verifications wait at a gate, so that all 8 reach the limit whatever order the store answers in.
+      const argon2 = argon2Hasher({ memoryCost: 1024, timeCost: 1 })
+      let open = () => {}
+      const gate = new Promise<void>((resolve) => {
+        open = resolve
+      })
+      const hasher: TokenHasher = {
+        ...argon2,
+        verify: async (stored, secret) => gate.then(() => argon2.verify(stored, secret)),
+      }
+      const { kw } = await setup({ hasher, protection: { verifyConcurrency: 1, verifyQueue: 2 } })
       const tokens = await Promise.all(
         Array.from({ length: 8 }, (_, i) => kw.tokens.create({ userId: 'u', name: `t${i}` })),
       )
-      const results = await Promise.all(tokens.map(({ token }) => kw.authenticate(bearer(token))))
+      const answers = Promise.all(tokens.map(({ token }) => kw.authenticate(bearer(token))))
+      // One verifying, two waiting, the other five refused.
+      await eventually(() => kw.stats().protection.verifyRejected === 5, 5000)
+      open()
+      const results = await answers
       const refused = results.filter((r) => !r.ok)
-      expect(refused.length).toBeGreaterThan(0)
+      expect(refused).toHaveLength(5)
       for (const r of refused)
         expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', status: 503, retryAfter: 5 } })
-      expect(kw.stats().protection).toMatchObject({ verifyRejected: refused.length, verifyQueuePeak: 2 })
-      expect(kw.stats().hashVerifications).toBe(8 - refused.length)
+      expect(kw.stats().protection).toMatchObject({ verifyRejected: 5, verifyQueuePeak: 2 })
+      expect(kw.stats().hashVerifications).toBe(3)
     })
 
     it('answers a refused token again from the negative cache, which never evicts good entries', async () => {

@@ -38,10 +38,25 @@ export async function testRedis(): Promise<{ url: string; prefix(): string; admi
     )
     return null
   }
-  afterAll(() => {
+  const prefixes: string[] = []
+  afterAll(async () => {
+    // Leave nothing behind, whatever the keys' TTLs: every prefix this file handed out is emptied.
+    for (const prefix of prefixes) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+        cursor = next
+        if (keys.length > 0) await admin.del(...keys)
+      } while (cursor !== '0')
+    }
     admin.disconnect()
   })
-  return { url: TEST_REDIS_URL, admin, prefix: () => `keyward-test:${randomBytes(6).toString('hex')}:` }
+  const prefix = () => {
+    const fresh = `keyward-test:${randomBytes(6).toString('hex')}:`
+    prefixes.push(fresh)
+    return fresh
+  }
+  return { url: TEST_REDIS_URL, admin, prefix }
 }
 
 export type FaultMode = 'pass' | 'blackhole' | 'reset' | 'slow'

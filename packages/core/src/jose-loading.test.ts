@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward } from './keyward.js'
-import { sqliteStore } from './sqlite.js'
+import { sqliteBackend } from './testing/backends.js'
 
 const loaded = vi.hoisted(() => ({ jose: false }))
 vi.mock('jose', async (importOriginal) => {
@@ -10,18 +10,14 @@ vi.mock('jose', async (importOriginal) => {
 })
 
 describe('jose', () => {
+  const backend = sqliteBackend()
   it('is loaded only by an instance with session tokens', async () => {
-    const migrated = async () => {
-      const store = sqliteStore({ path: ':memory:' })
-      await store.migrate()
-      return store
-    }
     const options = {
       tokenPrefix: 'myapp',
       hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
       logger: { warn: () => {} },
     }
-    const patsOnly = createKeyward({ ...options, store: await migrated() })
+    const patsOnly = createKeyward({ ...options, store: (await backend.create()).store })
     const { token } = await patsOnly.tokens.create({ userId: 'u1', name: 'ci' })
     expect((await patsOnly.authenticate(`Bearer ${token}`)).ok).toBe(true)
     expect(await patsOnly.authenticate('Bearer a.b.c')).toMatchObject({ ok: false })
@@ -30,7 +26,7 @@ describe('jose', () => {
 
     const withSessions = createKeyward({
       ...options,
-      store: await migrated(),
+      store: (await backend.create()).store,
       sessions: { secret: 'a-session-secret-of-at-least-32-bytes!!' },
     })
     const session = await withSessions.sessions.issue({ userId: 'u1' })

@@ -14,6 +14,7 @@ import { type AuthorizationInput, parseAuthorization } from './header.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
 import type { Principal } from './principal.js'
 import { createProtection, type ProtectionOptions, type ProtectionStats } from './protection.js'
+import { Redeliveries, type RedeliveryStats } from './redelivery.js'
 import { assertScopeSyntax, normalizeScopes } from './scopes.js'
 import { createSessions, type IssuedSession, type SessionOptions } from './sessions.js'
 import type { InvalidationBus, InvalidationMessage, SharedCache, SharedTokenEntry } from './shared-cache.js'
@@ -147,8 +148,22 @@ export type KeywardStats = {
   sessions: { versionReads: number; issued: number; bumps: number }
   /** The shared level: hits, misses, entries written, failed commands, and whether it is failing now. */
   sharedCache: { hits: number; misses: number; writes: number; errors: number; down: boolean }
-  /** Messages published and received on the bus; `gaps`: reconnections after which caches were dropped. */
-  invalidations: { subscribed: boolean; published: number; received: number; errors: number; gaps: number }
+  /**
+   * Messages published and received on the bus; `gaps`: reconnections after which caches were
+   * dropped. An invalidation that could not reach the other processes is sent again until it does
+   * (`redelivered`) or until every cache it concerns has expired (`abandoned`); `undelivered`: those
+   * still being retried.
+   */
+  invalidations: {
+    subscribed: boolean
+    published: number
+    received: number
+    errors: number
+    gaps: number
+    redelivered: number
+    undelivered: number
+    abandoned: number
+  }
   /** The defences of the miss path (see `protection`). */
   protection: ProtectionStats
   /** Store failures, and hash verifications that failed (threw) rather than answered. */
@@ -371,7 +386,9 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     return storePromise
   }
 
-  const stats: Omit<KeywardStats, 'lastUsed' | 'sessions' | 'protection'> = {
+  const stats: Omit<KeywardStats, 'lastUsed' | 'sessions' | 'protection' | 'invalidations'> & {
+    invalidations: Omit<KeywardStats['invalidations'], keyof RedeliveryStats>
+  } = {
     sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false },
     invalidations: { subscribed: false, published: 0, received: 0, errors: 0, gaps: 0 },
     cache: { hits: 0, misses: 0, size: 0, refreshes: 0, renewed: 0 },
@@ -547,12 +564,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   /** Until the bus listens, in-process entries live at most this long (a missed message's bound). */
   const UNSUBSCRIBED_TTL = 5000
 
-  /**
-   * After the store is written: drop the entries here, at the shared level and on every process.
-   * Throws `invalidation_unconfirmed` when the others could not be told, naming the bound.
-   */
-  const propagate = async (message: InvalidationMessage, during: string): Promise<void> => {
-    if (message.tokens) invalidate(message.tokens)
+  /** Tells the shared level and every other process; returns what failed, or null. */
+  const deliver = async (message: InvalidationMessage): Promise<unknown> => {
     let failure: unknown = null
     if (shared) {
       try {
@@ -573,15 +586,33 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         failure ??= error
       }
     }
+    return failure
+  }
+  const redeliveries = new Redeliveries({
+    clock,
+    send: async (message) => {
+      const failure = await deliver(message)
+      if (failure !== null) throw failure
+    },
+  })
+
+  /**
+   * After the store is written: drop the entries here, at the shared level and on every process.
+   * Throws `invalidation_unconfirmed` when the others could not be told, naming the bound, and
+   * keeps telling them in the background until they are told or the bound has passed.
+   */
+  const propagate = async (message: InvalidationMessage, during: string): Promise<void> => {
+    if (message.tokens) invalidate(message.tokens)
+    const failure = await deliver(message)
     if (failure !== null) {
       // An entry left at the shared level lives on until its own TTL: that is then the bound.
       const localBound = message.user ? (sessions?.versionTtl ?? 0) : cacheTtl
-      const bound =
-        shared && failure !== null && message.tokens?.length ? Math.max(localBound, sharedTtl) : localBound
+      const bound = shared && message.tokens?.length ? Math.max(localBound, sharedTtl) : localBound
+      redeliveries.add(message, clock.now() + bound)
       throw new KeywardError(
         'invalidation_unconfirmed',
         `${during} is saved in the store, but other processes could not be told (${describeStoreError(failure)}). ` +
-          `They stop accepting what it replaced within ${bound} ms, their in-process cache TTL.`,
+          `Keyward keeps trying; they stop accepting what it replaced within ${bound} ms at the latest, their cache TTL.`,
       )
     }
   }
@@ -1065,7 +1096,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       lastUsed: { ...lastUsed.stats },
       sessions: { versionReads: 0, issued: 0, bumps: 0, ...sessions?.stats },
       sharedCache: { ...stats.sharedCache },
-      invalidations: { ...stats.invalidations },
+      invalidations: { ...stats.invalidations, ...redeliveries.stats },
       protection: { ...protection.stats },
     }),
     flush,
@@ -1081,6 +1112,12 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       if (lastUsed.stats.pending > 0) {
         logger.warn(
           `closing with ${lastUsed.stats.pending} last-used time(s) unwritten: the store did not accept them`,
+        )
+      }
+      await redeliveries.stop()
+      if (redeliveries.stats.undelivered > 0) {
+        logger.warn(
+          `closing with ${redeliveries.stats.undelivered} invalidation(s) not delivered to other processes: they stop accepting what was revoked when their cache entries expire`,
         )
       }
       cache.clear()

@@ -34,18 +34,26 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   /** Two "processes": separate instances on one store file and one Redis prefix. */
-  async function pair(options: { redisUrl?: string; clock?: Clock; cache?: KeywardOptions['cache'] } = {}) {
+  async function pair(
+    options: {
+      redisUrl?: string
+      /** For `a` only: `b` still talks to Redis directly. */
+      redisUrlOfA?: string
+      clock?: Clock
+      cache?: KeywardOptions['cache']
+    } = {},
+  ) {
     const path = join(dir, `${Math.random().toString(36).slice(2)}.db`)
     const prefix = redis?.prefix() ?? ''
     const warnings: string[] = []
-    const make = async () => {
+    const make = async (redisUrl = options.redisUrl ?? redis?.url ?? '') => {
       const store = sqliteStore({ path })
       await store.migrate()
       const kw = createKeyward({
         store,
         tokenPrefix: 'myapp',
         hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-        sharedCache: redisCache({ url: options.redisUrl ?? redis?.url ?? '' }, { keyPrefix: prefix }),
+        sharedCache: redisCache({ url: redisUrl }, { keyPrefix: prefix }),
         sessions: { secret: SECRET },
         logger: { warn: (m) => warnings.push(m) },
         ...(options.clock ? { clock: options.clock } : {}),
@@ -54,7 +62,7 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
       closers.push(() => kw.close())
       return kw
     }
-    const a = await make()
+    const a = await make(options.redisUrlOfA)
     const b = await make()
     // Let both subscriptions settle.
     await eventually(async () => a.stats().invalidations.gaps === 0, 50)
@@ -221,6 +229,37 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
       return !a.stats().sharedCache.down
     }, 5000)
     expect((await a.authenticate(bearer(cold.token))).ok).toBe(false)
+  })
+
+  it('an invalidation that could not be sent is sent again once Redis answers, well before the TTL', async () => {
+    const proxy = await faultProxy({
+      host: '127.0.0.1',
+      port: Number(new URL(redis?.url ?? '').port || 6379),
+    })
+    closers.push(() => proxy.close())
+    const { a, b } = await pair({ redisUrlOfA: `redis://127.0.0.1:${proxy.port}`, cache: { ttl: '10m' } })
+    const kept = await a.tokens.create({ userId: 'u1', name: 'kept' })
+    const other = await a.tokens.create({ userId: 'u2', name: 'other' })
+    expect((await b.authenticate(bearer(kept.token))).ok).toBe(true)
+    expect((await b.authenticate(bearer(other.token))).ok).toBe(true)
+
+    // Only `a` loses Redis, so `b` sees no gap that would make it drop its cache by itself.
+    proxy.set('reset')
+    const refused = await a.tokens.revokeAll('u1').catch((e: unknown) => e)
+    expect(refused).toMatchObject({
+      code: 'invalidation_unconfirmed',
+      message: expect.stringMatching(/keeps trying.*within 600000 ms/),
+    })
+    // Called again, revokeAll() finds nothing left to revoke: only the redelivery can tell `b`.
+    expect(await a.tokens.revokeAll('u1')).toBe(0)
+    expect((await b.authenticate(bearer(kept.token))).ok).toBe(true)
+    expect(a.stats().invalidations).toMatchObject({ undelivered: 1, redelivered: 0 })
+
+    proxy.set('pass')
+    await eventually(async () => !(await b.authenticate(bearer(kept.token))).ok, 10_000)
+    expect(a.stats().invalidations).toMatchObject({ undelivered: 0, redelivered: 1, abandoned: 0 })
+    expect(b.stats().invalidations).toMatchObject({ gaps: 0 })
+    expect((await b.authenticate(bearer(other.token))).ok).toBe(true)
   })
 
   it('createKeyward() with no options takes KEYWARD_REDIS_URL as its shared level', async () => {

@@ -878,7 +878,17 @@ or 8 pairs each; the run reported here may differ by a few points):
   kept 2.5 MiB of plain objects alive at 97.7%; in Express under this load each live MiB costs about
   1%. The core has since loaded jose (0.7 MiB) only for an instance with session tokens. Most of the
   rest of the SQLite variant's 3 MiB of modules is drizzle-orm and its driver, which an application
-  that uses drizzle has loaded already, and which the floor server does not load.
+  that uses drizzle has loaded already, and which the floor server does not load. Against a floor
+  server that also loads drizzle-orm and postgres.js and keeps a connection open, as an application
+  on Postgres does (by hand on 2026-12-02), the Keyward server on Postgres ran at 100.4% of it solo
+  (alternating, 4 rounds of 5 s after a 3 s warm-up; both at about 94.5% of the bare route) and at
+  97.7% side by side (8 pairs). That floor ran at 99.9% of the plain floor side by side (4 pairs),
+  so the cost per live MiB above does not hold for every heap. Express also takes seconds to reach
+  its full speed under this load: in 1 s loads one after another from a server's start it served
+  1,800 to 4,800 req/s in the first second and about 10,000 only from the third to the sixth, and
+  some servers, the floor among them, then fell to about 5,500 req/s for several seconds at a time
+  (6 servers, by hand on 2026-12-02). The 1 s warm-up used here leaves part of each Express
+  measurement inside that climb, for the reference and the variant alike.
 - Koa: an empty middleware costs nothing measurable (99.7% of the bare route), but one SHA-256 of a
   constant string per request cost 7% side by side. A \`perf\` profile of a Keyward server under load
   (solo, by hand on 2026-12-01) puts the hash itself, with OpenSSL's set-up and the base64 output,
@@ -922,6 +932,12 @@ day afterwards still had 2 to 4 of its 21 Koa Keyward servers in the state, so t
 shown to help. What in a Keyward process makes the difference is not known. Since then each server
 imports only its own framework, guard and driver, as an application would, so its start-up leaves
 far less garbage; whether that makes the state rarer was not measured.
+
+How much the lone first request matters was measured by hand on 2026-12-02 in Express, side by side
+(8 pairs each) against a floor server that loads the same Postgres drivers: Keyward on Postgres ran at
+97.7% of it with the lone first request, and at 88.7% and 89.1% (two series) when the token's first
+miss came with the warm-up's load. So a process that meets its first tokens under load, after a
+deploy say, can run about 9% slower, for at least the 3 s measured after the 1 s warm-up.
 
 ## Abuse scenarios
 

@@ -152,7 +152,7 @@ export type KeywardStats = {
    * Messages published and received on the bus; `gaps`: reconnections after which caches were
    * dropped. An invalidation that could not reach the other processes is sent again until it does
    * (`redelivered`) or until every cache it concerns has expired (`abandoned`); `undelivered`: those
-   * still being retried.
+   * still being retried. Each failed attempt also counts in `errors` (and `sharedCache.errors`).
    */
   invalidations: {
     subscribed: boolean
@@ -605,9 +605,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     if (message.tokens) invalidate(message.tokens)
     const failure = await deliver(message)
     if (failure !== null) {
-      // An entry left at the shared level lives on until its own TTL: that is then the bound.
+      // An entry (or session version) left at the shared level lives on until its own TTL, and
+      // other processes refill from it: that is then the bound.
       const localBound = message.user ? (sessions?.versionTtl ?? 0) : cacheTtl
-      const bound = shared && message.tokens?.length ? Math.max(localBound, sharedTtl) : localBound
+      const bound = shared ? Math.max(localBound, sharedTtl) : localBound
       redeliveries.add(message, clock.now() + bound)
       throw new KeywardError(
         'invalidation_unconfirmed',

@@ -55,6 +55,44 @@ describe('Redeliveries', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
+  it('stops a pass at the first failure, and sends everything pending once one gets through', async () => {
+    let reachable = false
+    const sent: InvalidationMessage[] = []
+    let failures = 0
+    const redeliveries = new Redeliveries({
+      clock,
+      send: async (m) => {
+        if (!reachable) {
+          failures++
+          throw new Error('unreachable')
+        }
+        sent.push(m)
+      },
+    })
+    const messages = [{ tokens: ['a'] }, { tokens: ['b'] }, { user: { id: 'u', version: 2 } }]
+    for (const m of messages) redeliveries.add(m, clock.now() + 60_000)
+    await vi.advanceTimersByTimeAsync(700)
+    expect(failures).toBe(3)
+    reachable = true
+    await vi.advanceTimersByTimeAsync(800)
+    expect(sent).toEqual(messages)
+    expect(redeliveries.stats).toEqual({ redelivered: 3, undelivered: 0, abandoned: 0 })
+    // The backoff starts over for the next failure.
+    reachable = false
+    redeliveries.add({ tokens: ['c'] }, clock.now() + 60_000)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(failures).toBe(4)
+  })
+
+  it('retries on its timers even when the clock stands still; only deadlines read the clock', async () => {
+    const { send, attempts } = flakySend(2)
+    const redeliveries = new Redeliveries({ clock: { now: () => 5 }, send })
+    redeliveries.add(message, 6)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(attempts).toEqual([100, 300, 700])
+    expect(redeliveries.stats.redelivered).toBe(1)
+  })
+
   it('ignores a message whose deadline has passed already', () => {
     const redeliveries = new Redeliveries({ clock, send: async () => {} })
     redeliveries.add(message, clock.now())
@@ -85,10 +123,11 @@ describe('Redeliveries', () => {
     expect(stopped).toBe(false)
     release()
     await stopping
+    // After stop(), a message is only counted.
     redeliveries.add({ tokens: ['t2'] }, clock.now() + 60_000)
     await vi.advanceTimersByTimeAsync(60_000)
     expect(attempts).toBe(1)
-    expect(redeliveries.stats.undelivered).toBe(1)
+    expect(redeliveries.stats.undelivered).toBe(2)
     expect(vi.getTimerCount()).toBe(0)
   })
 })

@@ -3,7 +3,7 @@ import type { InvalidationMessage } from './shared-cache.js'
 
 export type RedeliveryStats = { redelivered: number; undelivered: number; abandoned: number }
 
-type Pending = { message: InvalidationMessage; deadline: number; delay: number; dueAt: number }
+type Pending = { message: InvalidationMessage; deadline: number }
 
 /**
  * Invalidations that other processes could not be told of at once, sent again with backoff until
@@ -11,6 +11,10 @@ type Pending = { message: InvalidationMessage; deadline: number; delay: number; 
  * replaced has expired, so sending it would change nothing. Without this, a `revokeAll()` whose
  * message was lost could not be completed by calling it again: the retry finds nothing left to
  * revoke, so it tells no one.
+ *
+ * Attempts run on timers; only deadlines read the clock. A pass sends the pending messages in order
+ * and stops at the first failure, so that an unreachable Redis costs one timeout a pass however
+ * many messages wait.
  */
 export class Redeliveries {
   readonly #pending = new Set<Pending>()
@@ -18,6 +22,7 @@ export class Redeliveries {
   readonly #send: (message: InvalidationMessage) => Promise<void>
   readonly #firstDelay: number
   readonly #maxDelay: number
+  #delay: number
   #timer: NodeJS.Timeout | null = null
   #running: Promise<void> | null = null
   #stopped = false
@@ -34,55 +39,51 @@ export class Redeliveries {
     this.#send = options.send
     this.#firstDelay = options.firstDelay ?? 100
     this.#maxDelay = options.maxDelay ?? 5000
+    this.#delay = this.#firstDelay
   }
 
-  /** Sends `message` again until it is delivered or `deadline` (clock time) passes. */
+  /**
+   * Sends `message` again until it is delivered or `deadline` (clock time) passes. After `stop()`
+   * it is only counted in `undelivered`.
+   */
   add(message: InvalidationMessage, deadline: number): void {
-    if (this.#stopped) return
-    const now = this.#clock.now()
-    if (deadline <= now) return
-    this.#pending.add({ message, deadline, delay: this.#firstDelay, dueAt: now + this.#firstDelay })
+    if (deadline <= this.#clock.now()) return
+    this.#pending.add({ message, deadline })
     this.stats.undelivered = this.#pending.size
     this.#schedule()
   }
 
   #schedule(): void {
-    if (this.#stopped || this.#running !== null || this.#pending.size === 0) return
-    if (this.#timer !== null) clearTimeout(this.#timer)
-    let next = Number.POSITIVE_INFINITY
-    for (const p of this.#pending) next = Math.min(next, p.dueAt)
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = null
-        this.#running = this.#attempt().finally(() => {
-          this.#running = null
-          this.#schedule()
-        })
-      },
-      Math.max(0, next - this.#clock.now()),
-    )
+    if (this.#stopped || this.#running !== null || this.#timer !== null || this.#pending.size === 0) return
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      this.#running = this.#pass().finally(() => {
+        this.#running = null
+        this.#schedule()
+      })
+    }, this.#delay)
     this.#timer.unref()
   }
 
-  async #attempt(): Promise<void> {
+  async #pass(): Promise<void> {
+    let failed = false
     for (const p of [...this.#pending]) {
-      if (this.#stopped) break
-      const now = this.#clock.now()
-      if (p.deadline <= now) {
+      if (this.#stopped) return
+      if (p.deadline <= this.#clock.now()) {
         this.#pending.delete(p)
         this.stats.abandoned++
         continue
       }
-      if (p.dueAt > now) continue
+      if (failed) continue
       try {
         await this.#send(p.message)
         this.#pending.delete(p)
         this.stats.redelivered++
       } catch {
-        p.delay = Math.min(p.delay * 2, this.#maxDelay)
-        p.dueAt = this.#clock.now() + p.delay
+        failed = true
       }
     }
+    this.#delay = failed ? Math.min(this.#delay * 2, this.#maxDelay) : this.#firstDelay
     this.stats.undelivered = this.#pending.size
   }
 
@@ -92,5 +93,6 @@ export class Redeliveries {
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
     await this.#running
+    this.stats.undelivered = this.#pending.size
   }
 }

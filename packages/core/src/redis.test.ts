@@ -240,8 +240,9 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     const { a, b } = await pair({ redisUrlOfA: `redis://127.0.0.1:${proxy.port}`, cache: { ttl: '10m' } })
     const kept = await a.tokens.create({ userId: 'u1', name: 'kept' })
     const other = await a.tokens.create({ userId: 'u2', name: 'other' })
-    expect((await b.authenticate(bearer(kept.token))).ok).toBe(true)
-    expect((await b.authenticate(bearer(other.token))).ok).toBe(true)
+    const session = await a.sessions.issue({ userId: 'u3' })
+    for (const token of [kept.token, other.token, session.token])
+      expect((await b.authenticate(bearer(token))).ok).toBe(true)
 
     // Only `a` loses Redis, so `b` sees no gap that would make it drop its cache by itself.
     proxy.set('reset')
@@ -252,14 +253,23 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     })
     // Called again, revokeAll() finds nothing left to revoke: only the redelivery can tell `b`.
     expect(await a.tokens.revokeAll('u1')).toBe(0)
+    // Redis keeps the old session version until its own TTL (10 min), and `b` reads it from there.
+    await expect(a.sessions.bump('u3')).rejects.toMatchObject({
+      code: 'invalidation_unconfirmed',
+      message: expect.stringMatching(/within 600000 ms/),
+    })
     expect((await b.authenticate(bearer(kept.token))).ok).toBe(true)
-    expect(a.stats().invalidations).toMatchObject({ undelivered: 1, redelivered: 0 })
+    expect((await b.authenticate(bearer(session.token))).ok).toBe(true)
+    expect(a.stats().invalidations).toMatchObject({ undelivered: 2, redelivered: 0 })
 
     proxy.set('pass')
     await eventually(async () => !(await b.authenticate(bearer(kept.token))).ok, 10_000)
-    expect(a.stats().invalidations).toMatchObject({ undelivered: 0, redelivered: 1, abandoned: 0 })
+    await eventually(async () => !(await b.authenticate(bearer(session.token))).ok, 10_000)
+    expect(a.stats().invalidations).toMatchObject({ undelivered: 0, redelivered: 2, abandoned: 0 })
     expect(b.stats().invalidations).toMatchObject({ gaps: 0 })
     expect((await b.authenticate(bearer(other.token))).ok).toBe(true)
+    const renewed = await a.sessions.issue({ userId: 'u3' })
+    expect((await b.authenticate(bearer(renewed.token))).ok).toBe(true)
   })
 
   it('createKeyward() with no options takes KEYWARD_REDIS_URL as its shared level', async () => {

@@ -26,7 +26,8 @@ export class Redeliveries {
   #timer: NodeJS.Timeout | null = null
   #running: Promise<void> | null = null
   #stopped = false
-  readonly stats: RedeliveryStats = { redelivered: 0, undelivered: 0, abandoned: 0 }
+  #redelivered = 0
+  #abandoned = 0
 
   constructor(options: {
     clock: Clock
@@ -49,7 +50,6 @@ export class Redeliveries {
   add(message: InvalidationMessage, deadline: number): void {
     if (deadline <= this.#clock.now()) return
     this.#pending.add({ message, deadline })
-    this.stats.undelivered = this.#pending.size
     this.#schedule()
   }
 
@@ -71,20 +71,24 @@ export class Redeliveries {
       if (this.#stopped) return
       if (p.deadline <= this.#clock.now()) {
         this.#pending.delete(p)
-        this.stats.abandoned++
+        this.#abandoned++
         continue
       }
       if (failed) continue
       try {
         await this.#send(p.message)
         this.#pending.delete(p)
-        this.stats.redelivered++
+        this.#redelivered++
       } catch {
         failed = true
       }
     }
     this.#delay = failed ? Math.min(this.#delay * 2, this.#maxDelay) : this.#firstDelay
-    this.stats.undelivered = this.#pending.size
+  }
+
+  /** `undelivered`: those still pending (after `stop()`, those left). */
+  get stats(): RedeliveryStats {
+    return { redelivered: this.#redelivered, undelivered: this.#pending.size, abandoned: this.#abandoned }
   }
 
   /** No more attempts; waits for one under way. What is left stays in `stats.undelivered`. */
@@ -93,6 +97,5 @@ export class Redeliveries {
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
     await this.#running
-    this.stats.undelivered = this.#pending.size
   }
 }

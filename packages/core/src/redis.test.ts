@@ -33,6 +33,16 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+  /** A fault proxy in front of the test Redis, closed after the case. */
+  async function redisProxy() {
+    const proxy = await faultProxy({
+      host: '127.0.0.1',
+      port: Number(new URL(redis?.url ?? '').port || 6379),
+    })
+    closers.push(() => proxy.close())
+    return proxy
+  }
+
   /** Two "processes": separate instances on one store file and one Redis prefix. */
   async function pair(
     options: {
@@ -195,11 +205,7 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
   })
 
   it('with Redis down: carries on through the in-process cache and the store, warns once, never fails open', async () => {
-    const proxy = await faultProxy({
-      host: '127.0.0.1',
-      port: Number(new URL(redis?.url ?? '').port || 6379),
-    })
-    closers.push(() => proxy.close())
+    const proxy = await redisProxy()
     const { a, warnings } = await pair({ redisUrl: `redis://127.0.0.1:${proxy.port}` })
     const cached = await a.tokens.create({ userId: 'u1', name: 'cached' })
     const cold = await a.tokens.create({ userId: 'u1', name: 'cold' })
@@ -232,11 +238,7 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
   })
 
   it('an invalidation that could not be sent is sent again once Redis answers, well before the TTL', async () => {
-    const proxy = await faultProxy({
-      host: '127.0.0.1',
-      port: Number(new URL(redis?.url ?? '').port || 6379),
-    })
-    closers.push(() => proxy.close())
+    const proxy = await redisProxy()
     const { a, b } = await pair({ redisUrlOfA: `redis://127.0.0.1:${proxy.port}`, cache: { ttl: '10m' } })
     const kept = await a.tokens.create({ userId: 'u1', name: 'kept' })
     const other = await a.tokens.create({ userId: 'u2', name: 'other' })

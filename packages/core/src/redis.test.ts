@@ -34,11 +34,14 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   /** A fault proxy in front of the test Redis, closed after the case. */
-  async function redisProxy() {
-    const proxy = await faultProxy({
-      host: '127.0.0.1',
-      port: Number(new URL(redis?.url ?? '').port || 6379),
-    })
+  async function redisProxy(slowMs?: number) {
+    const proxy = await faultProxy(
+      {
+        host: '127.0.0.1',
+        port: Number(new URL(redis?.url ?? '').port || 6379),
+      },
+      slowMs,
+    )
     closers.push(() => proxy.close())
     return proxy
   }
@@ -238,7 +241,9 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
   })
 
   it('an invalidation that could not be sent is sent again once Redis answers, well before the TTL', async () => {
-    const proxy = await redisProxy()
+    // 'slow' below delays each of a's commands and its reply by 80 ms: a busy machine's ordering,
+    // where `b` sees a message before `a` has read Redis's answer to it.
+    const proxy = await redisProxy(80)
     const { a, b } = await pair({ redisUrlOfA: `redis://127.0.0.1:${proxy.port}`, cache: { ttl: '10m' } })
     const kept = await a.tokens.create({ userId: 'u1', name: 'kept' })
     const other = await a.tokens.create({ userId: 'u2', name: 'other' })
@@ -264,9 +269,11 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     expect((await b.authenticate(bearer(session.token))).ok).toBe(true)
     expect(a.stats().invalidations).toMatchObject({ undelivered: 2, redelivered: 0 })
 
-    proxy.set('pass')
+    proxy.set('slow')
     await eventually(async () => !(await b.authenticate(bearer(kept.token))).ok, 10_000)
     await eventually(async () => !(await b.authenticate(bearer(session.token))).ok, 10_000)
+    // `b` may see a message before `a` has booked its answer: wait for the sender's own count.
+    await eventually(() => a.stats().invalidations.undelivered === 0, 10_000)
     expect(a.stats().invalidations).toMatchObject({ undelivered: 0, redelivered: 2, abandoned: 0 })
     expect(b.stats().invalidations).toMatchObject({ gaps: 0 })
     expect((await b.authenticate(bearer(other.token))).ok).toBe(true)

@@ -57,6 +57,7 @@ export type { Principal } from './principal.js'
 export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './scopes.js'
 export type { IssuedSession, SessionClaims, SessionOptions } from './sessions.js'
 export type { KeywardStore, RevokeInput, TokenExpectation, TokenPatch, TokenRow } from './store.js'
+export type { BreakerState, StoreReadOptions, StoreReadStats } from './store-reads.js'
 export {
   checksum,
   MAX_TOKEN_LENGTH,

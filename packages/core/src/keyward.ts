@@ -19,7 +19,7 @@ import { assertScopeSyntax, normalizeScopes } from './scopes.js'
 import { createSessions, type IssuedSession, type SessionOptions } from './sessions.js'
 import type { InvalidationBus, InvalidationMessage, SharedCache, SharedTokenEntry } from './shared-cache.js'
 import type { KeywardStore, TokenRow } from './store.js'
-import { withTimeout } from './timeout.js'
+import { isReadRefusal, type StoreReadOptions, type StoreReadStats, StoreReads } from './store-reads.js'
 import { digestEquals, type RefreshDue, TokenCache } from './token-cache.js'
 import {
   assertTokenPrefix,
@@ -32,6 +32,7 @@ import {
   TOKEN_ID_LENGTH,
   TOKEN_SECRET_LENGTH,
 } from './token-format.js'
+import { RateLimitedWarning } from './warnings.js'
 
 export type AuthResult =
   | { readonly ok: true; readonly principal: Principal }
@@ -65,6 +66,11 @@ export type KeywardOptions = {
   retryAfter?: number
   /** How long a store read on a cache miss may take before the answer is 503. Default `'3s'`. */
   storeTimeout?: Duration
+  /**
+   * The gate in front of store reads on the request path (misses, refreshes, session versions): a
+   * bound on reads in flight and a circuit breaker; see `StoreReadOptions`.
+   */
+  storeReads?: StoreReadOptions
   /** Defences of the miss path against floods of bad tokens; see `ProtectionOptions`. */
   protection?: ProtectionOptions
   clock?: Clock
@@ -168,6 +174,8 @@ export type KeywardStats = {
   protection: ProtectionStats
   /** Store failures, and hash verifications that failed (threw) rather than answered. */
   errors: { store: number; hasher: number }
+  /** The gate in front of store reads (see `storeReads`): reads in flight, refusals, the breaker. */
+  storeGate: StoreReadStats
 }
 
 export type Keyward = {
@@ -315,6 +323,7 @@ const KNOWN_OPTIONS = new Set([
   'sessions',
   'sharedCache',
   'storeTimeout',
+  'storeReads',
   'protection',
 ])
 
@@ -386,7 +395,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     return storePromise
   }
 
-  const stats: Omit<KeywardStats, 'lastUsed' | 'sessions' | 'protection' | 'invalidations'> & {
+  const stats: Omit<KeywardStats, 'lastUsed' | 'sessions' | 'protection' | 'invalidations' | 'storeGate'> & {
     invalidations: Omit<KeywardStats['invalidations'], keyof RedeliveryStats>
   } = {
     sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false },
@@ -419,9 +428,18 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     },
     errors: { store: 0, hasher: 0 },
   }
+  // An outage fails every miss: one line for the first failure, then a summary every 10 s.
+  const storeWarnings = new RateLimitedWarning({ logger, clock, subject: 'store', interval: 10_000 })
+  const storeReads = new StoreReads(options.storeReads, {
+    clock,
+    timeout: storeTimeout,
+    onSuccess: () => storeWarnings.recovered(),
+  })
   const reportStoreError = (error: unknown, during: string) => {
+    // A read the gate refused never reached the store: counted in stats.storeGate, not logged.
+    if (isReadRefusal(error)) return
     stats.errors.store++
-    logger.warn(`store error during ${during}: ${describeStoreError(error)}`)
+    storeWarnings.failure(`${during}: ${describeStoreError(error)}`)
   }
 
   // The shared level is an optimisation: when it fails, warn once, count, and carry on without it.
@@ -445,6 +463,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           allowList,
           onStoreError: (error) => reportStoreError(error, 'a session version read'),
           storeTimeout,
+          storeReads,
           shared: () => shared,
           sharedTtl,
           onSharedError: sharedFailed,
@@ -694,9 +713,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         }
         let row: TokenRow | null
         try {
-          stats.storeReads++
-          row = await withTimeout(store.findToken(id), storeTimeout)
+          row = await storeReads.read((signal) => {
+            stats.storeReads++
+            return store.findToken(id, signal)
+          })
         } catch (error) {
+          if (isReadRefusal(error))
+            return reject(error.reason === 'overloaded' ? 'overloaded' : 'unavailable')
           reportStoreError(error, 'authentication')
           return reject('unavailable')
         }
@@ -781,8 +804,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       if (sharedRead !== null) stats.sharedCache.misses++
       if (verifiedHash === null) return
       const store = await getStore()
-      stats.storeReads++
-      const row = await withTimeout(store.findToken(id), storeTimeout)
+      const row = await storeReads.read((signal) => {
+        stats.storeReads++
+        return store.findToken(id, signal)
+      })
       const now = clock.now()
       if (row === null || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) {
         // An invalidation this process missed: stop serving the token now rather than at its TTL.
@@ -1099,6 +1124,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       sharedCache: { ...stats.sharedCache },
       invalidations: { ...stats.invalidations, ...redeliveries.stats },
       protection: { ...protection.stats },
+      storeGate: { ...storeReads.stats },
     }),
     flush,
     async close() {

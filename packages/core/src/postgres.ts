@@ -15,11 +15,15 @@ import { type InvalidationBus, type InvalidationMessage, parseInvalidation } fro
 import {
   fromColumns,
   type KeywardStore,
+  parseMetadata,
+  parseScopes,
   patchColumns,
   resolveNaming,
   type StoreNaming,
+  type TokenRow,
   toColumns,
 } from './store.js'
+import { withTimeout } from './timeout.js'
 
 export function postgresTables({ schema, tablePrefix }: StoreNaming) {
   // Only the schema name differs at run time; the column types are the same either way.
@@ -99,6 +103,8 @@ export type PostgresStoreOptions = (
   notify?: boolean
 }
 
+const UNLISTEN_TIMEOUT_MS = 1000
+
 /** NOTIFY carries at most 8000 bytes: long id lists go out in several messages. */
 const NOTIFY_IDS_PER_MESSAGE = 200
 
@@ -132,8 +138,10 @@ function notifyBus(sql: postgres.Sql, naming: StoreNaming): InvalidationBus {
       )
     },
     async close() {
-      await listening?.unlisten().catch(() => {})
+      const unlistening = listening?.unlisten()
       listening = null
+      // On a connection that silently stopped answering, UNLISTEN never returns: do not wait for it.
+      if (unlistening) await withTimeout(unlistening, UNLISTEN_TIMEOUT_MS).catch(() => {})
     },
   }
 }
@@ -144,30 +152,81 @@ function rowsOf<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? []) as T[]
 }
 
+/** A row of the tokens table as postgres.js returns it (BIGINT as a string). */
+type RawTokenRow = { [K in keyof TokenRow]: unknown }
+
+function fromRaw(raw: RawTokenRow): TokenRow {
+  const time = (value: unknown) => (value === null ? null : Number(value))
+  return {
+    id: String(raw.id),
+    userId: String(raw.userId),
+    name: String(raw.name),
+    prefix: String(raw.prefix),
+    secretHash: String(raw.secretHash),
+    scopes: parseScopes(String(raw.scopes)),
+    expiresAt: time(raw.expiresAt),
+    lastUsedAt: time(raw.lastUsedAt),
+    createdAt: Number(raw.createdAt),
+    revokedAt: time(raw.revokedAt),
+    revokedReason: raw.revokedReason === null ? null : String(raw.revokedReason),
+    metadata: parseMetadata(raw.metadata === null ? null : String(raw.metadata)),
+  }
+}
+
+/** How long a cancelled read may take to let go before its pool is taken for stuck (owned pools only). */
+const CANCEL_GRACE_MS = 1000
+
+/**
+ * Asks the server to cancel a query (or drops it from postgres.js's queue if not yet sent). Calls
+ * the canceller itself where it can: `query.cancel()` drops the promise of the cancel request, which
+ * rejects unhandled when the server cannot be reached.
+ */
+function cancelQuery(query: { cancel(): unknown }) {
+  const internal = query as unknown as { canceller?: ((q: unknown) => unknown) | null }
+  if (typeof internal.canceller === 'function') {
+    const canceller = internal.canceller
+    internal.canceller = null
+    Promise.resolve(canceller(query)).catch(() => {})
+  } else {
+    query.cancel()
+  }
+}
+
 /** The token store on Postgres (postgres.js + drizzle, or your own drizzle instance). */
 export function postgresStore(options: PostgresStoreOptions): KeywardStore {
   const naming = resolveNaming(options)
+  // With `url`, Keyward owns the pool and replaces it when its connections are stuck; the bus then
+  // has a pool of its own, so that a replacement does not end the LISTEN connection.
+  let openOwned: ((max: number) => postgres.Sql) | null = null
   let owned: postgres.Sql | null = null
   let client: postgres.Sql | null = null
-  let db: PostgresDatabase
+  let busClient: postgres.Sql | null = null
+  let ownedBus: postgres.Sql | null = null
+  let userDb: PostgresDatabase | null = null
   if ('db' in options) {
-    db = options.db
+    userDb = options.db
   } else if ('client' in options) {
     client = options.client
-    db = drizzle(options.client)
+    busClient = client
   } else if (typeof options.url === 'string' && /^postgres(ql)?:\/\//.test(options.url)) {
-    owned = postgres(options.url, {
-      max: 10,
-      // Fail fast so an outage answers 503 in seconds, not after postgres.js's 30 s default.
-      connect_timeout: 5,
-      idle_timeout: 60,
-      onnotice: () => {},
-      // Keyward's tables have no array columns. Fetching array types costs a query per connection,
-      // and when that connection fails postgres.js rejects it where no caller can catch it.
-      fetch_types: false,
-    })
+    const url = options.url
+    openOwned = (max) =>
+      postgres(url, {
+        max,
+        // Fail fast so an outage answers 503 in seconds, not after postgres.js's 30 s default.
+        connect_timeout: 5,
+        idle_timeout: 60,
+        onnotice: () => {},
+        // Keyward's tables have no array columns. Fetching array types costs a query per connection,
+        // and when that connection fails postgres.js rejects it where no caller can catch it.
+        fetch_types: false,
+      })
+    owned = openOwned(10)
     client = owned
-    db = drizzle(owned)
+    if (options.notify !== false) {
+      ownedBus = openOwned(1)
+      busClient = ownedBus
+    }
   } else {
     throw new KeywardError(
       'invalid_option',
@@ -180,35 +239,84 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
   const migrationsTable = q(`${naming.tablePrefix}migrations`)
   // Statement names must differ between stores that share a connection but not their tables.
   const statement = (name: string) => `keyward_${naming.schema ?? ''}_${naming.tablePrefix}${name}`
-  const find = db
-    .select()
-    .from(tokens)
-    .where(eq(tokens.id, sql.placeholder('id')))
-    .prepare(statement('find'))
-  const list = db
-    .select()
-    .from(tokens)
-    .where(eq(tokens.userId, sql.placeholder('userId')))
-    .orderBy(desc(tokens.createdAt), desc(tokens.id))
-    .prepare(statement('list'))
-  const getVersion = db
-    .select({ version: sessionVersions.version })
-    .from(sessionVersions)
-    .where(eq(sessionVersions.userId, sql.placeholder('userId')))
-    .prepare(statement('version'))
+  const prepare = (db: PostgresDatabase) => ({
+    db,
+    list: db
+      .select()
+      .from(tokens)
+      .where(eq(tokens.userId, sql.placeholder('userId')))
+      .orderBy(desc(tokens.createdAt), desc(tokens.id))
+      .prepare(statement('list')),
+    find: db
+      .select()
+      .from(tokens)
+      .where(eq(tokens.id, sql.placeholder('id')))
+      .prepare(statement('find')),
+    getVersion: db
+      .select({ version: sessionVersions.version })
+      .from(sessionVersions)
+      .where(eq(sessionVersions.userId, sql.placeholder('userId')))
+      .prepare(statement('version')),
+  })
+  let current = prepare(userDb ?? drizzle(client as postgres.Sql))
+  // The reads on the request path go to postgres.js directly when there is one, to be cancellable.
+  const tokensTable = q(`${naming.tablePrefix}tokens`)
+  const findSql = `SELECT "id", "user_id" AS "userId", "name", "prefix", "secret_hash" AS "secretHash", "scopes",
+    "expires_at" AS "expiresAt", "last_used_at" AS "lastUsedAt", "created_at" AS "createdAt",
+    "revoked_at" AS "revokedAt", "revoked_reason" AS "revokedReason", "metadata"
+    FROM ${tokensTable} WHERE "id" = $1`
+  const versionSql = `SELECT "version" FROM ${q(`${naming.tablePrefix}session_versions`)} WHERE "user_id" = $1`
 
   let closed = false
   const open = () => {
     if (closed) throw new KeywardError('closed', 'This Postgres store is closed.')
   }
-  const bus = client !== null && options.notify !== false ? notifyBus(client, naming) : undefined
+
+  /** Ends a pool whose connections are stuck (a half-open connection), for a fresh one. */
+  const recycle = (stale: postgres.Sql) => {
+    if (closed || openOwned === null || owned !== stale) return
+    owned = openOwned(10)
+    client = owned
+    current = prepare(drizzle(owned))
+    // With no wait, its queries (the stuck ones included) reject at once.
+    stale.end({ timeout: 0 }).catch(() => {})
+  }
+
+  /** Runs a read that `signal` cancels; a cancelled read that does not let go marks its pool stuck. */
+  const cancellable = async <T extends postgres.Row>(
+    sqlText: string,
+    parameters: string[],
+    signal: AbortSignal,
+  ): Promise<T[]> => {
+    const pool = client as postgres.Sql
+    const query = pool.unsafe<T[]>(sqlText, parameters, { prepare: true })
+    let settled = false
+    const onAbort = () => {
+      cancelQuery(query)
+      if (openOwned !== null) {
+        setTimeout(() => {
+          if (!settled) recycle(pool)
+        }, CANCEL_GRACE_MS).unref()
+      }
+    }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await query
+    } finally {
+      settled = true
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  const bus = busClient !== null && options.notify !== false ? notifyBus(busClient, naming) : undefined
 
   return {
     dialect: 'postgres',
     ...(bus ? { bus } : {}),
     async migrate() {
       open()
-      await db.transaction(async (tx) => {
+      await current.db.transaction(async (tx) => {
         // Serialise concurrent migrations from several processes (CREATE … IF NOT EXISTS alone races).
         await tx.execute(
           sql`SELECT pg_advisory_xact_lock(hashtext(${`keyward:${naming.schema}:${naming.tablePrefix}`}))`,
@@ -237,16 +345,20 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     },
     async insertToken(row) {
       open()
-      await db.insert(tokens).values(toColumns(row))
+      await current.db.insert(tokens).values(toColumns(row))
     },
-    async findToken(id) {
+    async findToken(id, signal) {
       open()
-      const [found] = await find.execute({ id })
+      if (signal !== undefined && client !== null) {
+        const [raw] = await cancellable<RawTokenRow>(findSql, [id], signal)
+        return raw ? fromRaw(raw) : null
+      }
+      const [found] = await current.find.execute({ id })
       return found ? fromColumns(found) : null
     },
     async listTokens(userId) {
       open()
-      return (await list.execute({ userId })).map(fromColumns)
+      return (await current.list.execute({ userId })).map(fromColumns)
     },
     async updateToken(id, patch, expected) {
       open()
@@ -261,7 +373,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
                 ? isNull(tokens.expiresAt)
                 : eq(tokens.expiresAt, expected.expiresAt),
             )
-      const [updated] = await db
+      const [updated] = await current.db
         .update(tokens)
         .set(values)
         .where(and(eq(tokens.id, id), unchanged))
@@ -271,21 +383,21 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     async revokeToken(id, { revokedAt, reason, userId }) {
       open()
       const owner = userId === undefined ? undefined : eq(tokens.userId, userId)
-      const [updated] = await db
+      const [updated] = await current.db
         .update(tokens)
         .set({ revokedAt, revokedReason: reason })
         .where(and(eq(tokens.id, id), isNull(tokens.revokedAt), owner))
         .returning()
       if (updated) return fromColumns(updated)
-      const [current] = await db
+      const [now] = await current.db
         .select()
         .from(tokens)
         .where(and(eq(tokens.id, id), owner))
-      return current ? fromColumns(current) : null
+      return now ? fromColumns(now) : null
     },
     async revokeUserTokens(userId, { revokedAt, reason }) {
       open()
-      const revoked = await db
+      const revoked = await current.db
         .update(tokens)
         .set({ revokedAt, revokedReason: reason })
         .where(and(eq(tokens.userId, userId), isNull(tokens.revokedAt)))
@@ -299,21 +411,25 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
         uses.map((u) => sql`(${u.id}::text, ${u.at}::bigint)`),
         sql`, `,
       )
-      const result = await db.execute(sql`
+      const result = await current.db.execute(sql`
         UPDATE ${tokens} AS t SET "last_used_at" = u."at"
         FROM (SELECT "id", max("at") AS "at" FROM (VALUES ${values}) AS v("id", "at") GROUP BY "id") AS u
         WHERE t."id" = u."id" AND (t."last_used_at" IS NULL OR t."last_used_at" < u."at")
         RETURNING t."id"`)
       return rowsOf(result).length
     },
-    async getSessionVersion(userId) {
+    async getSessionVersion(userId, signal) {
       open()
-      const [row] = await getVersion.execute({ userId })
+      if (signal !== undefined && client !== null) {
+        const [raw] = await cancellable<{ version: unknown }>(versionSql, [userId], signal)
+        return raw ? Number(raw.version) : 0
+      }
+      const [row] = await current.getVersion.execute({ userId })
       return row?.version ?? 0
     },
     async bumpSessionVersion(userId, at) {
       open()
-      const [row] = await db
+      const [row] = await current.db
         .insert(sessionVersions)
         .values({ userId, version: 1, updatedAt: at })
         .onConflictDoUpdate({
@@ -328,7 +444,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
       if (closed) return
       closed = true
       await bus?.close()
-      await owned?.end({ timeout: 5 })
+      await Promise.all([owned?.end({ timeout: 5 }), ownedBus?.end({ timeout: 5 })])
     },
   } satisfies KeywardStore
 }

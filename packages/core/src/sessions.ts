@@ -8,6 +8,7 @@ import type { Principal } from './principal.js'
 import { normalizeScopes } from './scopes.js'
 import type { InvalidationMessage, SharedCache } from './shared-cache.js'
 import type { KeywardStore } from './store.js'
+import type { StoreReads } from './store-reads.js'
 import { TIMEOUT, withTimeout } from './timeout.js'
 
 type SigningKey = CryptoKey | KeyObject | Uint8Array
@@ -99,6 +100,8 @@ export function createSessions(
     allowList: ReadonlySet<string> | null
     onStoreError: (error: unknown) => void
     storeTimeout: number
+    /** The gate version reads pass (bound, timeout with cancellation, breaker). */
+    storeReads: StoreReads
     /** The shared level, consulted before the store for versions. */
     shared: () => SharedCache | null
     sharedTtl: number
@@ -194,8 +197,11 @@ export function createSessions(
   const freshReads = new Map<string, Promise<number>>()
 
   async function readStore(userId: string): Promise<number> {
-    stats.versionReads++
-    const version = await withTimeout((await context.store()).getSessionVersion(userId), context.storeTimeout)
+    const store = await context.store()
+    const version = await context.storeReads.read((signal) => {
+      stats.versionReads++
+      return store.getSessionVersion(userId, signal)
+    })
     context
       .shared()
       ?.writeVersion(userId, version, context.sharedTtl)

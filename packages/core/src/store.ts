@@ -46,7 +46,11 @@ export interface KeywardStore {
   /** Creates or upgrades the tables. Idempotent, and safe to run from several processes at once. */
   migrate(): Promise<void>
   insertToken(row: TokenRow): Promise<void>
-  findToken(id: string): Promise<TokenRow | null>
+  /**
+   * `signal`, optional for custom stores, aborts when Keyward stops waiting (the store timeout):
+   * cancel the query then, so that a stalled database does not keep it (and its connection) busy.
+   */
+  findToken(id: string, signal?: AbortSignal): Promise<TokenRow | null>
   /** Newest first. */
   listTokens(userId: string): Promise<TokenRow[]>
   /**
@@ -67,7 +71,7 @@ export interface KeywardStore {
    */
   touchTokens(uses: ReadonlyArray<{ id: string; at: number }>): Promise<number>
   /** 0 for a user with no stored version. */
-  getSessionVersion(userId: string): Promise<number>
+  getSessionVersion(userId: string, signal?: AbortSignal): Promise<number>
   /** Creates or increments the user's version atomically; returns the new value. */
   bumpSessionVersion(userId: string, at: number): Promise<number>
   close(): Promise<void>

@@ -59,15 +59,18 @@ export async function testRedis(): Promise<{ url: string; prefix(): string; admi
   return { url: TEST_REDIS_URL, admin, prefix }
 }
 
-export type FaultMode = 'pass' | 'blackhole' | 'reset' | 'slow'
+export type FaultMode = 'pass' | 'blackhole' | 'reset' | 'slow' | 'half-open'
 
 /**
  * A TCP proxy on 127.0.0.1 between the app and a service, that can pass traffic, blackhole it
  * (connections hang, nothing is answered), reset every connection, or slow each chunk down.
+ * `half-open` is a NAT that lost its state: the connections open when it is set stop forwarding in
+ * both directions, silently and for good (no RST, no FIN), while new ones go through.
  */
 export async function faultProxy(target: { host: string; port: number }, slowMs = 300) {
   let mode: FaultMode = 'pass'
   const sockets = new Set<Socket>()
+  const frozen = new WeakSet<Socket>()
   const track = (socket: Socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
@@ -81,7 +84,7 @@ export async function faultProxy(target: { host: string; port: number }, slowMs 
     track(upstream)
     const relay = (from: Socket, to: Socket) => {
       from.on('data', (chunk) => {
-        if (mode === 'blackhole') return
+        if (mode === 'blackhole' || frozen.has(from)) return
         if (mode === 'reset') {
           client.resetAndDestroy()
           upstream.destroy()
@@ -90,7 +93,9 @@ export async function faultProxy(target: { host: string; port: number }, slowMs 
         if (mode === 'slow') setTimeout(() => to.write(chunk), slowMs)
         else to.write(chunk)
       })
-      from.on('close', () => to.destroy())
+      from.on('close', () => {
+        if (!frozen.has(from)) to.destroy()
+      })
     }
     relay(client, upstream)
     relay(upstream, client)
@@ -102,6 +107,10 @@ export async function faultProxy(target: { host: string; port: number }, slowMs 
     set(next: FaultMode) {
       mode = next
       if (next === 'reset') for (const socket of sockets) socket.resetAndDestroy()
+      if (next === 'half-open') {
+        for (const socket of sockets) frozen.add(socket)
+        mode = 'pass'
+      }
     },
     /** Drops every open connection (as a restarted service would). */
     dropAll() {

@@ -44,6 +44,21 @@ export function storeContract(backend: Backend): void {
       expect(await store.findToken(written.id)).toEqual(written)
     })
 
+    it('reads the same rows with a cancellation signal (the request path) as without', async () => {
+      const { store } = await backend.create()
+      const signal = new AbortController().signal
+      const full = row({ expiresAt: 4_102_444_800_123, lastUsedAt: 1, metadata: { a: [1] }, scopes: ['x'] })
+      const bare = row({ expiresAt: null, revokedAt: 5, revokedReason: 'why', scopes: [] })
+      for (const written of [full, bare]) {
+        await store.insertToken(written)
+        expect(await store.findToken(written.id, signal)).toEqual(written)
+      }
+      expect(await store.findToken('nope', signal)).toBeNull()
+      await store.bumpSessionVersion('u', 1)
+      expect(await store.getSessionVersion('u', signal)).toBe(1)
+      expect(await store.getSessionVersion('v', signal)).toBe(0)
+    })
+
     it('stores an empty scope list as an empty list', async () => {
       const { store } = await backend.create()
       const written = row({ scopes: [] })

@@ -67,3 +67,57 @@ describe('parseAuthorization (RFC 6750 §2.1)', () => {
     )
   })
 })
+
+describe('parseAuthorization runs in linear time', () => {
+  // Sessions allow credentials up to 16384 characters, so headers up to 16448 are scanned.
+  const MAX = 16_384
+  const units = [' ', '\t', ' \t', '=', ',', ', ', ',\t', 'a', 'a=', '+', ' ,', '.']
+  const heads = ['Bearer ', 'Bearer a', 'Bearer a,', ' \t', 'bearer ,', ',', 'Bearer a=']
+  const tails = ['', 'x', '!', ' ', '=', ',', ', Bearer x', '\u00e9']
+  const header = (head: string, unit: string, tail: string, length: number) =>
+    head + unit.repeat(Math.ceil(length / unit.length)) + tail
+
+  /** Median over a few samples of the time for `rounds` parses: robust to a noisy, shared machine. */
+  const timeOf = (value: string, rounds: number) => {
+    const samples: number[] = []
+    for (let s = 0; s < 7; s++) {
+      const started = performance.now()
+      for (let i = 0; i < rounds; i++) parseAuthorization(value, MAX)
+      samples.push(performance.now() - started)
+    }
+    return samples.sort((a, b) => a - b)[3] ?? 0
+  }
+
+  it('costs about 8 times as much at 8 times the length, for adversarial shapes', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...heads),
+        fc.constantFrom(...units),
+        fc.constantFrom(...tails),
+        (head, unit, tail) => {
+          const small = header(head, unit, tail, 1_500)
+          const large = header(head, unit, tail, 12_000)
+          timeOf(small, 5)
+          timeOf(large, 5)
+          // Linear is about 8; quadratic is about 64. Fixed costs only pull the ratio down.
+          const ratio = timeOf(large, 40) / Math.max(timeOf(small, 40), 0.05)
+          expect(ratio, JSON.stringify({ head, unit, tail })).toBeLessThan(24)
+        },
+      ),
+      { numRuns: 25 },
+    )
+  })
+
+  it('parses a 16 KB adversarial header in a few milliseconds at most', () => {
+    for (const head of heads) {
+      for (const unit of units) {
+        const value = header(head, unit, 'x', MAX + 40)
+        parseAuthorization(value, MAX)
+        const started = performance.now()
+        parseAuthorization(value, MAX)
+        // The quadratic trim took about 200 ms on a run of spaces this long.
+        expect(performance.now() - started, JSON.stringify({ head, unit })).toBeLessThan(20)
+      }
+    }
+  })
+})

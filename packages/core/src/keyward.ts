@@ -659,6 +659,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     }
   }
 
+  const ownPrefix = (id: string) => displayPrefix(tokenPrefix, id)
   const resolveMiss = async ({ id, secret }: ParsedToken, digest: string): Promise<AuthResult> => {
     missesInFlight++
     let releaseAttempt: (() => void) | null = null
@@ -702,6 +703,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         }
         const now = clock.now()
         if (row === null) return refuse(digest, 'unknown')
+        // Instances with different prefixes may share a table: a token is only ever good for its own.
+        if (row.prefix !== ownPrefix(id)) return refuse(digest, 'wrong_prefix')
         if (row.revokedAt !== null) return refuse(digest, 'revoked')
         if (row.expiresAt !== null && row.expiresAt <= now) return refuse(digest, 'expired')
         if (verifiedHash !== row.secretHash) {

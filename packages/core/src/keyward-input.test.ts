@@ -5,6 +5,7 @@ import { backends, manualClock } from './testing/backends.js'
 import { checksum } from './token-format.js'
 
 const bearer = (token: string) => `Bearer ${token}`
+const DAY = 86_400_000
 
 /** The security review's input and ownership rules of the tokens API (issue 19). */
 for (const backend of await backends()) {
@@ -42,6 +43,98 @@ for (const backend of await backends()) {
       expect((await live.authenticate(bearer(forged))).ok).toBe(false)
       expect(live.stats()).toMatchObject({ storeReads: 1, rejections: { negative_cache: 1 } })
       expect((await test.authenticate(bearer(token))).ok).toBe(true)
+    })
+
+    it('refuses an explicit userId that names no one in revoke and rotate, changing nothing', async () => {
+      const { kw } = await setup()
+      const { token, record } = await kw.tokens.create({ userId: 'victim', name: 'ci' })
+      for (const userId of [undefined, null, '', 42, 'a\u0000b']) {
+        await expect(
+          kw.tokens.revoke(record.id, { userId } as unknown as { userId: string }),
+        ).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('userId') })
+        await expect(
+          kw.tokens.rotate(record.id, { userId } as unknown as { userId: string }),
+        ).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('userId') })
+      }
+      const records = await kw.tokens.list('victim')
+      expect(records.map((r) => [r.id, r.status])).toEqual([[record.id, 'active']])
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+      // Without the key at all, an admin call as before.
+      expect(await kw.tokens.revoke(record.id)).toMatchObject({ status: 'revoked' })
+    })
+
+    it('refuses user ids, names and reasons with a lone surrogate or NUL, everywhere they enter', async () => {
+      const { kw } = await setup()
+      const { record } = await kw.tokens.create({ userId: 'u1', name: 'ci' })
+      for (const bad of ['a\ud800', '\udc00b', 'a\u0000']) {
+        const calls = [
+          () => kw.tokens.create({ userId: bad, name: 'ci' }),
+          () => kw.tokens.create({ userId: 'u1', name: bad }),
+          () => kw.tokens.list(bad),
+          () => kw.tokens.revoke(record.id, { userId: bad }),
+          () => kw.tokens.revoke(record.id, { reason: bad }),
+          () => kw.tokens.revokeAll(bad),
+          () => kw.tokens.revokeAll('u1', { reason: bad }),
+          () => kw.tokens.rotate(record.id, { userId: bad }),
+        ]
+        for (const call of calls) {
+          await expect(call()).rejects.toMatchObject({
+            code: 'invalid_argument',
+            message: expect.stringMatching(/surrogate|NUL/),
+          })
+        }
+      }
+      // A well-formed pair (an emoji) is fine.
+      expect((await kw.tokens.create({ userId: 'u\u{1f600}', name: 'ok' })).record.userId).toBe('u\u{1f600}')
+      expect((await kw.tokens.list('u1')).map((r) => r.status)).toEqual(['active'])
+    })
+
+    it('limits metadata to 4 KiB of JSON and the scopes of a token to 100', async () => {
+      const { kw } = await setup()
+      await expect(
+        kw.tokens.create({ userId: 'u1', name: 'x', metadata: { blob: 'x'.repeat(4096) } }),
+      ).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('4096 bytes') })
+      const cyclic: Record<string, unknown> = {}
+      cyclic.self = cyclic
+      await expect(kw.tokens.create({ userId: 'u1', name: 'x', metadata: cyclic })).rejects.toMatchObject({
+        code: 'invalid_argument',
+      })
+      const many = Array.from({ length: 101 }, (_, i) => `s${i}`)
+      await expect(kw.tokens.create({ userId: 'u1', name: 'x', scopes: many })).rejects.toMatchObject({
+        code: 'invalid_argument',
+        message: expect.stringContaining('100'),
+      })
+      expect(await kw.tokens.list('u1')).toEqual([])
+      const fits = await kw.tokens.create({
+        userId: 'u1',
+        name: 'x',
+        scopes: many.slice(0, 100),
+        metadata: { blob: 'x'.repeat(4000) },
+      })
+      expect(fits.record.scopes).toHaveLength(100)
+    })
+
+    it('refuses expiries beyond 100 years, which a Date or a cache deadline cannot hold', async () => {
+      const { kw, clock } = await setup()
+      for (const expiresIn of ['100000000d', '36526d', 1e20] as const) {
+        await expect(kw.tokens.create({ userId: 'u1', name: 'x', expiresIn })).rejects.toMatchObject({
+          code: 'invalid_argument',
+          message: expect.stringContaining('100 years'),
+        })
+      }
+      await expect(
+        kw.tokens.create({ userId: 'u1', name: 'x', expiresAt: new Date(8.64e15) }),
+      ).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('100 years') })
+      const long = await kw.tokens.create({ userId: 'u1', name: 'x', expiresIn: '36525d' })
+      expect(long.record.expiresAt?.getTime()).toBe(clock.now() + 36_525 * DAY)
+      const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'y' })
+      await expect(kw.tokens.rotate(record.id, { gracePeriod: '100000000d' })).rejects.toMatchObject({
+        code: 'invalid_argument',
+        message: expect.stringContaining('gracePeriod'),
+      })
+      expect(await kw.tokens.get(record.id)).toMatchObject({ status: 'active', expiresAt: null })
+      expect((await kw.tokens.list('u1')).length).toBe(2)
+      expect((await kw.authenticate(bearer(token))).ok).toBe(true)
     })
   })
 }

@@ -11,6 +11,7 @@ import {
 } from './errors.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
+import { ownerOf, requireExpiry, requireMetadata, requireText } from './input.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
 import type { Principal } from './principal.js'
 import { createProtection, type ProtectionOptions, type ProtectionStats } from './protection.js'
@@ -185,7 +186,10 @@ export type Keyward = {
     /** Newest first, revoked and expired ones included (see `status`). */
     list(userId: string): Promise<TokenRecord[]>
     get(id: string): Promise<TokenRecord | null>
-    /** Null when there is no such token, or it belongs to another user than `userId`. */
+    /**
+     * Null when there is no such token, or it belongs to another user than `userId`. Without the
+     * `userId` key, an admin call; with it, it must name a user (undefined, null or '' throws).
+     */
     revoke(id: string, options?: { userId?: string; reason?: string }): Promise<TokenRecord | null>
     /** Revokes every active token of the user; returns how many. */
     revokeAll(userId: string, options?: { reason?: string }): Promise<number>
@@ -210,19 +214,8 @@ export type Keyward = {
   close(): Promise<void>
 }
 
-const MAX_TEXT = 255
 /** Ids remembered for fencing misses in flight against invalidations (see `invalidate`). */
 const MAX_FENCED_IDS = 10_000
-
-function requireText(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
-    throw new KeywardError(
-      'invalid_argument',
-      `${what} must be a non-empty string of at most ${MAX_TEXT} characters.`,
-    )
-  }
-  return value
-}
 
 /** SHA-256 of an Authorization header as it arrived: what the hot path looks up. */
 function headerDigest(header: string): string {
@@ -977,28 +970,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       const userId = requireText(input?.userId, 'userId')
       const name = requireText(input.name, 'name')
       const scopes = normalizeScopes(input.scopes ?? [], allowList)
-      let expiresAt: number | null = null
-      if (input.expiresAt !== undefined && input.expiresIn != null) {
-        throw new KeywardError('invalid_argument', 'Pass expiresIn or expiresAt, not both.')
-      }
-      if (input.expiresAt !== undefined) {
-        if (!(input.expiresAt instanceof Date) || Number.isNaN(input.expiresAt.getTime())) {
-          throw new KeywardError('invalid_argument', 'expiresAt must be a valid Date.')
-        }
-        expiresAt = input.expiresAt.getTime()
-      } else if (input.expiresIn != null) {
-        expiresAt = clock.now() + toMilliseconds(input.expiresIn, 'expiresIn')
-      }
-      if (expiresAt !== null && expiresAt <= clock.now()) {
-        throw new KeywardError('invalid_argument', 'The token would already be expired.')
-      }
-      let metadata: TokenRow['metadata'] = null
-      if (input.metadata !== undefined) {
-        if (typeof input.metadata !== 'object' || input.metadata === null || Array.isArray(input.metadata)) {
-          throw new KeywardError('invalid_argument', 'metadata must be a plain object.')
-        }
-        metadata = JSON.parse(JSON.stringify(input.metadata)) as Record<string, unknown>
-      }
+      const expiresAt = requireExpiry(input, clock.now())
+      const metadata = input.metadata === undefined ? null : requireMetadata(input.metadata)
       return withStore('create', (store) => mint(store, { userId, name, scopes, expiresAt, metadata }))
     },
     async list(userId) {
@@ -1017,12 +990,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     },
     async revoke(id, options = {}) {
       requireText(id, 'id')
+      const owner = ownerOf(options)
       const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
       return withStore('revoke', async (store) => {
         const input = {
           revokedAt: clock.now(),
           reason,
-          ...(options.userId === undefined ? {} : { userId: options.userId }),
+          ...(owner === undefined ? {} : { userId: owner }),
         }
         const row = await store.revokeToken(id, input)
         if (row) await propagate({ tokens: [id] }, 'The revocation')
@@ -1040,10 +1014,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     },
     async rotate(id, options = {}) {
       requireText(id, 'id')
-      const grace = toMilliseconds(options.gracePeriod ?? 0, 'gracePeriod')
+      const owner = ownerOf(options)
+      const grace = toMilliseconds(options.gracePeriod ?? 0, 'gracePeriod', 'invalid_argument')
       return withStore('rotate', async (store) => {
         const old = await store.findToken(id)
-        if (old === null || (options.userId !== undefined && old.userId !== options.userId)) {
+        if (old === null || (owner !== undefined && old.userId !== owner)) {
           throw new KeywardError('token_not_found', 'No such token.')
         }
         const now = clock.now()

@@ -200,7 +200,10 @@ export type Keyward = {
     ): Promise<CreatedToken & { previous: TokenRecord }>
   }
   sessions: {
-    /** A session token for the user, carrying their current session version. Without scopes it grants `*`. */
+    /**
+     * A session token for the user, carrying their current session version. Without scopes it grants
+     * the whole allow-list (`scopes`), or `*` when there is none.
+     */
     issue(input: { userId: string; scopes?: readonly string[]; expiresIn?: Duration }): Promise<IssuedSession>
     /** Log out everywhere: every session token issued before is refused. PATs are untouched. */
     bump(userId: string): Promise<number>

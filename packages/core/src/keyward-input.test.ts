@@ -136,5 +136,57 @@ for (const backend of await backends()) {
       expect((await kw.tokens.list('u1')).length).toBe(2)
       expect((await kw.authenticate(bearer(token))).ok).toBe(true)
     })
+
+    it('refuses to rotate a token again during its grace period: the successor is the one to rotate', async () => {
+      const { kw, clock } = await setup()
+      const old = await kw.tokens.create({ userId: 'u1', name: 'deploy', expiresIn: '90d' })
+      const forever = await kw.tokens.create({ userId: 'u1', name: 'forever' })
+      const first = await kw.tokens.rotate(old.record.id, { gracePeriod: '1h' })
+      const foreverNext = await kw.tokens.rotate(forever.record.id, { gracePeriod: '1h' })
+      clock.advance(60_000)
+      for (const id of [old.record.id, forever.record.id]) {
+        await expect(kw.tokens.rotate(id, { gracePeriod: '1h' })).rejects.toMatchObject({
+          code: 'token_not_active',
+          message: expect.stringContaining('successor'),
+        })
+        await expect(kw.tokens.rotate(id)).rejects.toMatchObject({ code: 'token_not_active' })
+      }
+      // Still readable as active until the grace period ends; one successor each, with full lifetimes.
+      const list = await kw.tokens.list('u1')
+      expect(list.filter((r) => r.status === 'active')).toHaveLength(4)
+      expect(await kw.tokens.get(old.record.id)).toMatchObject({ status: 'active', revokedAt: null })
+      expect((await kw.authenticate(bearer(old.token))).ok).toBe(true)
+      expect(first.record.expiresAt?.getTime()).toBe(first.record.createdAt.getTime() + 90 * DAY)
+      expect(foreverNext.record.expiresAt).toBeNull()
+      // The successor rotates as usual.
+      const second = await kw.tokens.rotate(first.record.id, { gracePeriod: '1h' })
+      expect(second.record.expiresAt?.getTime()).toBe(clock.now() + 90 * DAY)
+      clock.advance(3_600_000)
+      expect(await kw.tokens.get(old.record.id)).toMatchObject({ status: 'expired' })
+      expect((await kw.authenticate(bearer(old.token))).ok).toBe(false)
+    })
+
+    it('lets one of two concurrent grace rotations win even when the expiry stays as it was', async () => {
+      const { kw, clock } = await setup()
+      // Expiring within the grace period, so the rotation does not move its expiry.
+      const old = await kw.tokens.create({
+        userId: 'u1',
+        name: 'deploy',
+        expiresAt: new Date(clock.now() + 60_000),
+      })
+      const outcomes = await Promise.allSettled([
+        kw.tokens.rotate(old.record.id, { gracePeriod: '1h' }),
+        kw.tokens.rotate(old.record.id, { gracePeriod: '1h' }),
+      ])
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
+      expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({
+        reason: { code: 'token_not_active' },
+      })
+      const successors = (await kw.tokens.list('u1')).filter((r) => r.id !== old.record.id)
+      // One live successor; a loser that got as far as minting has its successor revoked at once.
+      expect(successors.filter((r) => r.status === 'active')).toHaveLength(1)
+      for (const r of successors.filter((r) => r.status !== 'active'))
+        expect(r).toMatchObject({ status: 'revoked', revokedReason: 'rotation conflict' })
+    })
   })
 }

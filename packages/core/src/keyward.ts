@@ -217,6 +217,8 @@ export type Keyward = {
   close(): Promise<void>
 }
 
+/** The revocation reason of a rotated token, also set during its grace period. */
+const ROTATED = 'rotated'
 /** Ids remembered for fencing misses in flight against invalidations (see `invalidate`). */
 const MAX_FENCED_IDS = 10_000
 
@@ -1028,6 +1030,12 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         if (statusOf(old, now) !== 'active') {
           throw new KeywardError('token_not_active', 'Only an active token can be rotated.')
         }
+        if (old.revokedReason !== null) {
+          throw new KeywardError(
+            'token_not_active',
+            'This token was already rotated and lives only until its grace period ends: rotate its successor instead.',
+          )
+        }
         const lifetime = old.expiresAt === null ? null : old.expiresAt - old.createdAt
         const created = await mint(store, {
           userId: old.userId,
@@ -1036,12 +1044,22 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           expiresAt: lifetime === null ? null : now + lifetime,
           metadata: old.metadata,
         })
+        // In its grace period the old token stays unrevoked (and listed as active) but carries the
+        // reason: the durable marker that refuses a second rotation.
         const retire =
           grace === 0
-            ? { revokedAt: now, revokedReason: 'rotated' }
-            : { expiresAt: old.expiresAt === null ? now + grace : Math.min(old.expiresAt, now + grace) }
-        // Compare-and-set: of two concurrent rotations only one retires the old token.
-        const previous = await store.updateToken(id, retire, { revokedAt: null, expiresAt: old.expiresAt })
+            ? { revokedAt: now, revokedReason: ROTATED }
+            : {
+                expiresAt: old.expiresAt === null ? now + grace : Math.min(old.expiresAt, now + grace),
+                revokedReason: ROTATED,
+              }
+        // Compare-and-set: of two concurrent rotations only one retires the old token, even when
+        // the grace period leaves its expiry as it was.
+        const previous = await store.updateToken(id, retire, {
+          revokedAt: null,
+          revokedReason: null,
+          expiresAt: old.expiresAt,
+        })
         if (previous === null) {
           await store.revokeToken(created.record.id, { revokedAt: now, reason: 'rotation conflict' })
           throw new KeywardError(

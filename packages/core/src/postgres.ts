@@ -260,6 +260,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
               expected.expiresAt === null
                 ? isNull(tokens.expiresAt)
                 : eq(tokens.expiresAt, expected.expiresAt),
+              expected.revokedReason === null ? isNull(tokens.revokedReason) : undefined,
             )
       const [updated] = await db
         .update(tokens)

@@ -21,4 +21,14 @@ describe('toMilliseconds', () => {
       expect(() => toMilliseconds(input as never, 'cache.ttl')).toThrow(/cache\.ttl/)
     },
   )
+
+  it('refuses more than 100 years, which no Date deadline could hold, with the code asked for', () => {
+    expect(toMilliseconds('36525d', 'ttl')).toBe(36_525 * 86_400_000)
+    for (const input of ['100000000d', '36526d', 1e20, 8.64e15] as const) {
+      expect(() => toMilliseconds(input, 'cache.ttl')).toThrow(/cache\.ttl must be at most 100 years/)
+      expect(() => toMilliseconds(input, 'expiresIn', 'invalid_argument')).toThrow(
+        expect.objectContaining({ code: 'invalid_argument' }),
+      )
+    }
+  })
 })

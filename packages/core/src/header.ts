@@ -12,9 +12,50 @@ export type HeaderParseResult =
 
 /** Room for the scheme and spaces on top of the longest credential accepted. */
 const HEADER_SLACK = 64
-/** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
-const JOINED_BEARER = /,[ \t]*bearer([ \t]|$)/i
+
+// Everything below scans by index, once: a header is attacker-sized (up to 16 KB with long session
+// tokens), and a backtracking regular expression over runs of spaces costs time squared.
+
+const isBlank = (code: number) => code === 0x20 || code === 0x09
+
+/** RFC 6750 §2.1 b64token characters before the padding: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/". */
+function isB64Char(code: number): boolean {
+  return (
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    code === 0x2d ||
+    code === 0x2e ||
+    code === 0x5f ||
+    code === 0x7e ||
+    code === 0x2b ||
+    code === 0x2f
+  )
+}
+
+/** `b64token = 1*( b64 characters ) *"="` over `value[start, end)`. */
+function isB64Token(value: string, start: number, end: number): boolean {
+  let i = start
+  while (i < end && isB64Char(value.charCodeAt(i))) i++
+  if (i === start) return false
+  while (i < end && value.charCodeAt(i) === 0x3d) i++
+  return i === end
+}
+
+/** Does `value` read "bearer" (any case) at `at`? */
+function bearerAt(value: string, at: number): boolean {
+  return value.length >= at + 6 && value.slice(at, at + 6).toLowerCase() === 'bearer'
+}
+
+/** A comma, optional blanks, then "bearer" and a blank or the end: a second Authorization line joined on. */
+function hasJoinedBearer(value: string): boolean {
+  for (let comma = value.indexOf(','); comma !== -1; comma = value.indexOf(',', comma + 1)) {
+    let i = comma + 1
+    while (isBlank(value.charCodeAt(i))) i++
+    if (bearerAt(value, i) && (i + 6 === value.length || isBlank(value.charCodeAt(i + 6)))) return true
+  }
+  return false
+}
 
 function isSchemeBoundary(code: number): boolean {
   // Whatever follows "Bearer" decides whether it is our scheme at all: "BearerX" is another scheme.
@@ -40,35 +81,39 @@ export function parseAuthorization(
   if (value == null) return { ok: false, error: 'missing_token' }
   // Longer headers are refused before they are scanned.
   if (value.length > maxTokenLength + HEADER_SLACK) {
-    return /^[ \t]*bearer[ \t]/i.test(value)
+    let i = 0
+    while (isBlank(value.charCodeAt(i))) i++
+    return bearerAt(value, i) && isBlank(value.charCodeAt(i + 6))
       ? { ok: false, error: 'token_too_long' }
       : { ok: false, error: 'missing_token' }
   }
   // Node and the Fetch Headers class strip surrounding whitespace; do the same so every adapter agrees.
-  value = value.replace(/^[ \t]+|[ \t]+$/g, '')
+  let first = 0
+  let end = value.length
+  while (first < end && isBlank(value.charCodeAt(first))) first++
+  while (end > first && isBlank(value.charCodeAt(end - 1))) end--
+  if (first > 0 || end < value.length) value = value.slice(first, end)
   if (value === '') return { ok: false, error: 'missing_token' }
   // Fetch-style runtimes join repeated header lines with ", ": a leading comma (an empty first line)
   // or a Bearer credential after a comma means the request carried several Authorization lines.
-  if (value.includes(',') && (value.startsWith(',') || JOINED_BEARER.test(value))) {
+  if (value.includes(',') && (value.startsWith(',') || hasJoinedBearer(value))) {
     return { ok: false, error: 'multiple_credentials' }
   }
-  if (
-    value.length < 6 ||
-    value.slice(0, 6).toLowerCase() !== 'bearer' ||
-    !isSchemeBoundary(value.charCodeAt(6))
-  ) {
+  if (!bearerAt(value, 0) || !isSchemeBoundary(value.charCodeAt(6))) {
     return { ok: false, error: 'missing_token' }
   }
   let start = 6
   while (value.charCodeAt(start) === 0x20) start++
   if (start === 6) return { ok: false, error: 'malformed_header' }
-  const credential = value.slice(start)
-  if (!B64TOKEN.test(credential)) {
+  if (!isB64Token(value, start, value.length)) {
     // A comma or a second token means several credentials; anything else is plain malformed.
-    return /[ ,]/.test(credential) && B64TOKEN.test(credential.split(/[ ,]+/)[0] ?? '')
+    let cut = start
+    while (cut < value.length && value.charCodeAt(cut) !== 0x20 && value.charCodeAt(cut) !== 0x2c) cut++
+    return cut < value.length && isB64Token(value, start, cut)
       ? { ok: false, error: 'multiple_credentials' }
       : { ok: false, error: 'malformed_header' }
   }
+  const credential = value.slice(start)
   if (credential.length > maxTokenLength) return { ok: false, error: 'token_too_long' }
   return { ok: true, credential }
 }

@@ -55,7 +55,12 @@ export {
 } from './keyward.js'
 export type { Principal } from './principal.js'
 export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './scopes.js'
-export type { IssuedSession, SessionClaims, SessionOptions } from './sessions.js'
+export {
+  type IssuedSession,
+  SESSION_TOKEN_TYPE,
+  type SessionClaims,
+  type SessionOptions,
+} from './sessions.js'
 export type { KeywardStore, RevokeInput, TokenExpectation, TokenPatch, TokenRow } from './store.js'
 export type { BreakerState, StoreReadOptions, StoreReadStats } from './store-reads.js'
 export {

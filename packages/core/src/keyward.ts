@@ -11,6 +11,7 @@ import {
 } from './errors.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
+import { ownerOf, requireExpiry, requireMetadata, requireText } from './input.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
 import type { Principal } from './principal.js'
 import { createProtection, type ProtectionOptions, type ProtectionStats } from './protection.js'
@@ -193,7 +194,10 @@ export type Keyward = {
     /** Newest first, revoked and expired ones included (see `status`). */
     list(userId: string): Promise<TokenRecord[]>
     get(id: string): Promise<TokenRecord | null>
-    /** Null when there is no such token, or it belongs to another user than `userId`. */
+    /**
+     * Null when there is no such token, or it belongs to another user than `userId`. Without the
+     * `userId` key, an admin call; with it, it must name a user (undefined, null or '' throws).
+     */
     revoke(id: string, options?: { userId?: string; reason?: string }): Promise<TokenRecord | null>
     /** Revokes every active token of the user; returns how many. */
     revokeAll(userId: string, options?: { reason?: string }): Promise<number>
@@ -204,7 +208,10 @@ export type Keyward = {
     ): Promise<CreatedToken & { previous: TokenRecord }>
   }
   sessions: {
-    /** A session token for the user, carrying their current session version. Without scopes it grants `*`. */
+    /**
+     * A session token for the user, carrying their current session version. Without scopes it grants
+     * the whole allow-list (`scopes`), or `*` when there is none.
+     */
     issue(input: { userId: string; scopes?: readonly string[]; expiresIn?: Duration }): Promise<IssuedSession>
     /** Log out everywhere: every session token issued before is refused. PATs are untouched. */
     bump(userId: string): Promise<number>
@@ -218,19 +225,10 @@ export type Keyward = {
   close(): Promise<void>
 }
 
-const MAX_TEXT = 255
+/** The revocation reason of a rotated token, also set during its grace period. */
+const ROTATED = 'rotated'
 /** Ids remembered for fencing misses in flight against invalidations (see `invalidate`). */
 const MAX_FENCED_IDS = 10_000
-
-function requireText(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
-    throw new KeywardError(
-      'invalid_argument',
-      `${what} must be a non-empty string of at most ${MAX_TEXT} characters.`,
-    )
-  }
-  return value
-}
 
 /** SHA-256 of an Authorization header as it arrived: what the hot path looks up. */
 function headerDigest(header: string): string {
@@ -678,6 +676,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     }
   }
 
+  const ownPrefix = (id: string) => displayPrefix(tokenPrefix, id)
   const resolveMiss = async ({ id, secret }: ParsedToken, digest: string): Promise<AuthResult> => {
     missesInFlight++
     let releaseAttempt: (() => void) | null = null
@@ -725,6 +724,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         }
         const now = clock.now()
         if (row === null) return refuse(digest, 'unknown')
+        // Instances with different prefixes may share a table: a token is only ever good for its own.
+        if (row.prefix !== ownPrefix(id)) return refuse(digest, 'wrong_prefix')
         if (row.revokedAt !== null) return refuse(digest, 'revoked')
         if (row.expiresAt !== null && row.expiresAt <= now) return refuse(digest, 'expired')
         if (verifiedHash !== row.secretHash) {
@@ -999,28 +1000,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       const userId = requireText(input?.userId, 'userId')
       const name = requireText(input.name, 'name')
       const scopes = normalizeScopes(input.scopes ?? [], allowList)
-      let expiresAt: number | null = null
-      if (input.expiresAt !== undefined && input.expiresIn != null) {
-        throw new KeywardError('invalid_argument', 'Pass expiresIn or expiresAt, not both.')
-      }
-      if (input.expiresAt !== undefined) {
-        if (!(input.expiresAt instanceof Date) || Number.isNaN(input.expiresAt.getTime())) {
-          throw new KeywardError('invalid_argument', 'expiresAt must be a valid Date.')
-        }
-        expiresAt = input.expiresAt.getTime()
-      } else if (input.expiresIn != null) {
-        expiresAt = clock.now() + toMilliseconds(input.expiresIn, 'expiresIn')
-      }
-      if (expiresAt !== null && expiresAt <= clock.now()) {
-        throw new KeywardError('invalid_argument', 'The token would already be expired.')
-      }
-      let metadata: TokenRow['metadata'] = null
-      if (input.metadata !== undefined) {
-        if (typeof input.metadata !== 'object' || input.metadata === null || Array.isArray(input.metadata)) {
-          throw new KeywardError('invalid_argument', 'metadata must be a plain object.')
-        }
-        metadata = JSON.parse(JSON.stringify(input.metadata)) as Record<string, unknown>
-      }
+      const expiresAt = requireExpiry(input, clock.now())
+      const metadata = input.metadata === undefined ? null : requireMetadata(input.metadata)
       return withStore('create', (store) => mint(store, { userId, name, scopes, expiresAt, metadata }))
     },
     async list(userId) {
@@ -1039,12 +1020,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     },
     async revoke(id, options = {}) {
       requireText(id, 'id')
+      const owner = ownerOf(options)
       const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
       return withStore('revoke', async (store) => {
         const input = {
           revokedAt: clock.now(),
           reason,
-          ...(options.userId === undefined ? {} : { userId: options.userId }),
+          ...(owner === undefined ? {} : { userId: owner }),
         }
         const row = await store.revokeToken(id, input)
         if (row) await propagate({ tokens: [id] }, 'The revocation')
@@ -1062,15 +1044,22 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     },
     async rotate(id, options = {}) {
       requireText(id, 'id')
-      const grace = toMilliseconds(options.gracePeriod ?? 0, 'gracePeriod')
+      const owner = ownerOf(options)
+      const grace = toMilliseconds(options.gracePeriod ?? 0, 'gracePeriod', 'invalid_argument')
       return withStore('rotate', async (store) => {
         const old = await store.findToken(id)
-        if (old === null || (options.userId !== undefined && old.userId !== options.userId)) {
+        if (old === null || (owner !== undefined && old.userId !== owner)) {
           throw new KeywardError('token_not_found', 'No such token.')
         }
         const now = clock.now()
         if (statusOf(old, now) !== 'active') {
           throw new KeywardError('token_not_active', 'Only an active token can be rotated.')
+        }
+        if (old.revokedReason !== null) {
+          throw new KeywardError(
+            'token_not_active',
+            'This token was already rotated and lives only until its grace period ends: rotate its successor instead.',
+          )
         }
         const lifetime = old.expiresAt === null ? null : old.expiresAt - old.createdAt
         const created = await mint(store, {
@@ -1080,12 +1069,22 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           expiresAt: lifetime === null ? null : now + lifetime,
           metadata: old.metadata,
         })
+        // In its grace period the old token stays unrevoked (and listed as active) but carries the
+        // reason: the durable marker that refuses a second rotation.
         const retire =
           grace === 0
-            ? { revokedAt: now, revokedReason: 'rotated' }
-            : { expiresAt: old.expiresAt === null ? now + grace : Math.min(old.expiresAt, now + grace) }
-        // Compare-and-set: of two concurrent rotations only one retires the old token.
-        const previous = await store.updateToken(id, retire, { revokedAt: null, expiresAt: old.expiresAt })
+            ? { revokedAt: now, revokedReason: ROTATED }
+            : {
+                expiresAt: old.expiresAt === null ? now + grace : Math.min(old.expiresAt, now + grace),
+                revokedReason: ROTATED,
+              }
+        // Compare-and-set: of two concurrent rotations only one retires the old token, even when
+        // the grace period leaves its expiry as it was.
+        const previous = await store.updateToken(id, retire, {
+          revokedAt: null,
+          revokedReason: null,
+          expiresAt: old.expiresAt,
+        })
         if (previous === null) {
           await store.revokeToken(created.record.id, { revokedAt: now, reason: 'rotation conflict' })
           throw new KeywardError(

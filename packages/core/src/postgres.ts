@@ -372,6 +372,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
               expected.expiresAt === null
                 ? isNull(tokens.expiresAt)
                 : eq(tokens.expiresAt, expected.expiresAt),
+              expected.revokedReason === null ? isNull(tokens.revokedReason) : undefined,
             )
       const [updated] = await current.db
         .update(tokens)

@@ -40,4 +40,11 @@ describe('scopes', () => {
     expect(() => normalizeScopes(['has space'], null)).toThrow(/not a valid scope/)
     expect(normalizeScopes(['*'], null)).toEqual(['*'])
   })
+
+  it('limits a scope list to 100 entries, as it limits each scope to 128 characters', () => {
+    const list = Array.from({ length: 100 }, (_, i) => `s${i}`)
+    expect(normalizeScopes(list, null)).toHaveLength(100)
+    expect(() => normalizeScopes([...list, 'one:more'], null)).toThrow(/at most 100 scopes; got 101/)
+    expect(() => normalizeScopes(['x'.repeat(129)], null)).toThrow(/1 to 128/)
+  })
 })

@@ -2,6 +2,8 @@ import { type AuthError, authError, insufficientScopeError, KeywardError } from 
 
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/
+/** Most scopes one token or session may carry. */
+export const MAX_SCOPES = 100
 
 export function assertScopeSyntax(scope: unknown): asserts scope is string {
   if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
@@ -46,6 +48,12 @@ export function hasAnyScope(granted: readonly string[], required: readonly strin
 export function normalizeScopes(scopes: readonly string[], allowList: ReadonlySet<string> | null): string[] {
   if (!Array.isArray(scopes)) {
     throw new KeywardError('invalid_argument', 'scopes must be an array of strings.')
+  }
+  if (scopes.length > MAX_SCOPES) {
+    throw new KeywardError(
+      'invalid_argument',
+      `scopes must list at most ${MAX_SCOPES} scopes; got ${scopes.length}.`,
+    )
   }
   for (const scope of scopes) {
     assertScopeSyntax(scope)

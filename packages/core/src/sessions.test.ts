@@ -14,6 +14,8 @@ import { backends, manualClock } from './testing/backends.js'
 const SECRET = 'a-session-secret-of-at-least-32-bytes!!'
 const secretKey = new TextEncoder().encode(SECRET)
 const bearer = (token: string) => `Bearer ${token}`
+/** The JOSE `typ` every session token carries. */
+const SESSION_TYP = 'kw-session+jwt'
 
 for (const backend of await backends()) {
   describe(`sessions on ${backend.name}`, () => {
@@ -35,7 +37,7 @@ for (const backend of await backends()) {
       /** A token signed with the real secret and whatever claims a test wants. */
       const forge = (claims: Record<string, unknown>, alg = 'HS256', key: Uint8Array = secretKey) =>
         new SignJWT(claims)
-          .setProtectedHeader({ alg })
+          .setProtectedHeader({ alg, typ: SESSION_TYP })
           .setSubject('u1')
           .setIssuedAt(Math.floor(clock.now() / 1000))
           .setExpirationTime(Math.floor(clock.now() / 1000) + 3600)
@@ -116,11 +118,11 @@ for (const backend of await backends()) {
       const hs512 = await forge({ sv: 0 }, 'HS512')
       const none = new UnsecuredJWT({ sv: 0 }).setSubject('u1').setExpirationTime('1h').encode()
       const noExp = await new SignJWT({ sv: 0 })
-        .setProtectedHeader({ alg: 'HS256' })
+        .setProtectedHeader({ alg: 'HS256', typ: SESSION_TYP })
         .setSubject('u1')
         .sign(secretKey)
       const notYet = await new SignJWT({ sv: 0 })
-        .setProtectedHeader({ alg: 'HS256' })
+        .setProtectedHeader({ alg: 'HS256', typ: SESSION_TYP })
         .setSubject('u1')
         .setNotBefore(Math.floor(clock.now() / 1000) + 600)
         .setExpirationTime(Math.floor(clock.now() / 1000) + 3600)
@@ -255,6 +257,66 @@ for (const backend of await backends()) {
       await expect(kw.sessions.bump('u1')).rejects.toMatchObject({ code: 'store_error' })
     })
 
+    it('signs sessions with their own typ and refuses a JWT the same key signed for something else', async () => {
+      const { kw, clock } = await setup()
+      const { token } = await kw.sessions.issue({ userId: 'u1' })
+      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString())
+      expect(header).toEqual({ alg: 'HS256', typ: SESSION_TYP })
+      const signed = (typ?: string) =>
+        new SignJWT({ sv: 0 })
+          .setProtectedHeader(typ === undefined ? { alg: 'HS256' } : { alg: 'HS256', typ })
+          .setSubject('u1')
+          .setExpirationTime(Math.floor(clock.now() / 1000) + 3600)
+          .sign(secretKey)
+      // An older version's sessions (typ JWT), another purpose's tokens, or none at all.
+      for (const typ of ['JWT', 'at+jwt', undefined]) {
+        expect((await kw.authenticate(bearer(await signed(typ)))).ok, String(typ)).toBe(false)
+      }
+      expect((await kw.authenticate(bearer(await signed(SESSION_TYP)))).ok).toBe(true)
+      // A custom verifier decides alone.
+      const custom = createKeyward({
+        store: (await backend.create()).store,
+        clock,
+        sessions: { verify: () => ({ sub: 'u1', sv: 0, exp: Math.floor(clock.now() / 1000) + 60 }) },
+      })
+      expect((await custom.authenticate(bearer(await signed('JWT')))).ok).toBe(true)
+    })
+
+    it('grants the whole allow-list, never *, to a session issued without scopes', async () => {
+      const { kw } = await setup({ secret: SECRET }, { scopes: ['repo:write', 'repo:read'] })
+      const { token } = await kw.sessions.issue({ userId: 'u1' })
+      expect(await kw.authenticate(bearer(token))).toMatchObject({
+        ok: true,
+        principal: { scopes: ['repo:read', 'repo:write'] },
+      })
+      await expect(kw.sessions.issue({ userId: 'u1', scopes: ['*'] })).rejects.toMatchObject({
+        code: 'unknown_scope',
+      })
+    })
+
+    it('refuses bad user ids, too many scopes and lifetimes beyond 100 years up front', async () => {
+      const { kw } = await setup()
+      for (const userId of ['a\ud800', 'a\u0000', '']) {
+        for (const call of [
+          () => kw.sessions.issue({ userId }),
+          () => kw.sessions.bump(userId),
+          () => kw.sessions.version(userId),
+        ]) {
+          await expect(call()).rejects.toMatchObject({ code: 'invalid_argument' })
+        }
+      }
+      const many = Array.from({ length: 101 }, (_, i) => `s${i}`)
+      await expect(kw.sessions.issue({ userId: 'u1', scopes: many })).rejects.toMatchObject({
+        code: 'invalid_argument',
+        message: expect.stringContaining('100'),
+      })
+      await expect(kw.sessions.issue({ userId: 'u1', expiresIn: '100000000d' })).rejects.toMatchObject({
+        code: 'invalid_argument',
+        message: expect.stringContaining('100 years'),
+      })
+      expect(await kw.sessions.version('u1')).toBe(0)
+    })
+
     it('signs with EdDSA and verifies with the public key or a JWKS', async () => {
       const { publicKey, privateKey } = await generateKeyPair('EdDSA')
       const { kw, store } = await setup({
@@ -300,7 +362,7 @@ for (const backend of await backends()) {
       expect((await wrongAudience.authenticate(bearer(token))).ok).toBe(false)
       // An HS256 token made with the public key's bytes as the secret must not pass (algorithm confusion).
       const confused = await new SignJWT({ sv: 0 })
-        .setProtectedHeader({ alg: 'HS256' })
+        .setProtectedHeader({ alg: 'HS256', typ: SESSION_TYP })
         .setSubject('u1')
         .setExpirationTime('1h')
         .sign(new TextEncoder().encode(JSON.stringify(await exportJWK(publicKey))))

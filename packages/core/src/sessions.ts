@@ -3,6 +3,7 @@ import type { CryptoKey, JWTVerifyGetKey, KeyObject } from 'jose'
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { describeStoreError, KeywardError } from './errors.js'
+import { requireText } from './input.js'
 import { growingLru } from './lru.js'
 import type { Principal } from './principal.js'
 import { normalizeScopes } from './scopes.js'
@@ -70,6 +71,11 @@ export type SessionVerdict =
   | { ok: true; principal: Principal }
   | { ok: false; reason: 'bad_session' | 'stale_session' | 'unavailable' }
 
+/**
+ * The JOSE `typ` of every session token, issued and required, so that a JWT the same key signed for
+ * another purpose (an ID token, an email link) is not taken for a session.
+ */
+export const SESSION_TOKEN_TYPE = 'kw-session+jwt'
 /** Seconds: the largest `exp` a Date can hold. */
 const MAX_EXP = 8_640_000_000_000
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
@@ -158,6 +164,9 @@ export function createSessions(
     invalid('versionCache.max must be a positive integer.')
 
   const stats = { versionReads: 0, issued: 0, bumps: 0 }
+  // Without scopes a session grants everything its user may do: `*`, or with an allow-list, all of it
+  // (a session must not carry more than any token could).
+  const defaultScopes = context.allowList === null ? ['*'] : [...context.allowList].sort()
 
   /**
    * Versions as read (store or shared level), with when they were read. `fetch()` coalesces
@@ -268,6 +277,7 @@ export function createSessions(
         algorithms,
         currentDate: new Date(clock.now()),
         requiredClaims: ['exp', 'sub'],
+        typ: SESSION_TOKEN_TYPE,
         ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
         ...(options.audience === undefined ? {} : { audience: options.audience }),
       })
@@ -341,17 +351,13 @@ export function createSessions(
           'sessions.issue() needs a secret or a privateKey to sign with.',
         )
       }
-      const userId = input?.userId
-      if (typeof userId !== 'string' || userId.length === 0 || userId.length > 255) {
-        throw new KeywardError(
-          'invalid_argument',
-          'userId must be a non-empty string of at most 255 characters.',
-        )
-      }
-      // Without scopes a session grants everything its user may do: `*`.
-      const scopes = input.scopes === undefined ? ['*'] : normalizeScopes(input.scopes, context.allowList)
+      const userId = requireText(input?.userId, 'userId')
+      const scopes =
+        input.scopes === undefined ? defaultScopes : normalizeScopes(input.scopes, context.allowList)
       const lifetime =
-        input.expiresIn === undefined ? defaultLifetime : toMilliseconds(input.expiresIn, 'expiresIn')
+        input.expiresIn === undefined
+          ? defaultLifetime
+          : toMilliseconds(input.expiresIn, 'expiresIn', 'invalid_argument')
       if (lifetime <= 0) throw new KeywardError('invalid_argument', 'expiresIn must be positive.')
       // Fresh: a token minted with a version this process has not heard of would be refused elsewhere.
       const version = await freshVersion(userId)
@@ -361,7 +367,7 @@ export function createSessions(
       const sessionId = randomUUID()
       const { SignJWT } = await loadJose()
       const jwt = new SignJWT({ sv: version, scope: scopes.join(' ') })
-        .setProtectedHeader({ alg: algorithms[0] ?? 'HS256', typ: 'JWT' })
+        .setProtectedHeader({ alg: algorithms[0] ?? 'HS256', typ: SESSION_TOKEN_TYPE })
         .setSubject(userId)
         .setIssuedAt(Math.floor(now / 1000))
         .setExpirationTime(Math.floor(expiresAt / 1000))
@@ -379,12 +385,7 @@ export function createSessions(
 
     /** Log out everywhere: every session token issued before is refused from now on. */
     async bump(userId: string, at: number): Promise<number> {
-      if (typeof userId !== 'string' || userId.length === 0 || userId.length > 255) {
-        throw new KeywardError(
-          'invalid_argument',
-          'userId must be a non-empty string of at most 255 characters.',
-        )
-      }
+      requireText(userId, 'userId')
       let version: number
       try {
         version = await withTimeout(
@@ -404,6 +405,7 @@ export function createSessions(
     },
 
     async version(userId: string): Promise<number> {
+      requireText(userId, 'userId')
       const version = await freshVersion(userId)
       if (version === null) throw new KeywardError('store_error', 'Could not read the session version.')
       return version

@@ -186,6 +186,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
               expected.expiresAt === null
                 ? isNull(tokens.expiresAt)
                 : eq(tokens.expiresAt, expected.expiresAt),
+              expected.revokedReason === null ? isNull(tokens.revokedReason) : undefined,
             )
       const [updated] = db
         .update(tokens)

@@ -25,8 +25,12 @@ export type TokenPatch = Partial<
   Pick<TokenRow, 'secretHash' | 'expiresAt' | 'scopes' | 'name' | 'metadata' | 'revokedAt' | 'revokedReason'>
 >
 
-/** Compare-and-set for `updateToken`: write only while the row is unrevoked with this expiry. */
-export type TokenExpectation = { revokedAt: null; expiresAt: number | null }
+/**
+ * Compare-and-set for `updateToken`: write only while the row is unrevoked with this expiry and, when
+ * `revokedReason: null` is given, without a reason (a token rotated with a grace period keeps
+ * `revokedAt` null until it expires but has the reason `'rotated'`).
+ */
+export type TokenExpectation = { revokedAt: null; expiresAt: number | null; revokedReason?: null }
 
 export type RevokeInput = {
   revokedAt: number

@@ -1,5 +1,11 @@
 import { connect } from 'node:net'
-import { argon2Hasher, createKeyward, type Keyward, type KeywardOptions } from '@keyward/core'
+import {
+  argon2Hasher,
+  createKeyward,
+  type Keyward,
+  type KeywardOptions,
+  SESSION_TOKEN_TYPE,
+} from '@keyward/core'
 import { SignJWT } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 // The test kit is private: it shares the core's test backends rather than publishing them.
@@ -365,7 +371,7 @@ function suite(harness: Harness, backend: Backend): void {
         times = { nbf: seconds, exp: seconds + 600 },
       ) =>
         new SignJWT({ ...claims, ...times })
-          .setProtectedHeader({ alg: 'HS256' })
+          .setProtectedHeader({ alg: 'HS256', typ: SESSION_TOKEN_TYPE })
           .setSubject('u1')
           .sign(new TextEncoder().encode(secret))
       const tokens = await Promise.all([

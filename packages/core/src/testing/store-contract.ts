@@ -120,6 +120,21 @@ export function storeContract(backend: Backend): void {
       ).toBeNull()
     })
 
+    it('compares the revocation reason too when the expectation names it (a rotation marker)', async () => {
+      const { store } = await backend.create()
+      const written = row({ expiresAt: 5000 })
+      await store.insertToken(written)
+      const expected = { revokedAt: null, revokedReason: null, expiresAt: 5000 } as const
+      // A rotation with a grace period marks the row and may leave its expiry as it was.
+      const marked = await store.updateToken(written.id, { revokedReason: 'rotated' }, expected)
+      expect(marked).toMatchObject({ revokedAt: null, revokedReason: 'rotated', expiresAt: 5000 })
+      expect(await store.updateToken(written.id, { revokedReason: 'rotated' }, expected)).toBeNull()
+      // Without revokedReason in the expectation, the reason is not compared.
+      expect(
+        await store.updateToken(written.id, { expiresAt: 4000 }, { revokedAt: null, expiresAt: 5000 }),
+      ).toMatchObject({ expiresAt: 4000, revokedReason: 'rotated' })
+    })
+
     it('revokes once: the first revocation time and reason win', async () => {
       const { store } = await backend.create()
       const written = row()

@@ -273,7 +273,7 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     await eventually(async () => !(await b.authenticate(bearer(kept.token))).ok, 10_000)
     await eventually(async () => !(await b.authenticate(bearer(session.token))).ok, 10_000)
     // `b` may see a message before `a` has booked its answer: wait for the sender's own count.
-    await eventually(() => a.stats().invalidations.undelivered === 0, 10_000)
+    await eventually(async () => a.stats().invalidations.undelivered === 0, 10_000)
     expect(a.stats().invalidations).toMatchObject({ undelivered: 0, redelivered: 2, abandoned: 0 })
     expect(b.stats().invalidations).toMatchObject({ gaps: 0 })
     expect((await b.authenticate(bearer(other.token))).ok).toBe(true)

@@ -91,17 +91,23 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
       expiresAt: null,
       validUntil: Date.now() + 60_000,
     }
-    expect(await cache.readToken('t1')).toEqual({ entry: null, generation: '0' })
-    expect(await cache.writeToken('t1', entry, '0', 60_000)).toBe(true)
+    const first = await cache.readToken('t1')
+    expect(first).toEqual({ entry: null, generation: expect.any(String) })
+    expect(await cache.readToken('t1')).toEqual(first)
+    expect(await cache.writeToken('t1', entry, first.generation, 60_000)).toBe(true)
     expect((await cache.readToken('t1')).entry).toEqual(entry)
     await cache.invalidateTokens(['t1'])
-    expect(await cache.readToken('t1')).toEqual({ entry: null, generation: '1' })
-    expect(await cache.writeToken('t1', entry, '0', 60_000)).toBe(false)
+    const second = await cache.readToken('t1')
+    expect(second.entry).toBeNull()
+    expect(second.generation).not.toBe(first.generation)
+    expect(await cache.writeToken('t1', entry, first.generation, 60_000)).toBe(false)
     await redis?.admin.set(`${prefix}t:t2`, JSON.stringify({ ...entry, digest: 42 }))
     expect((await cache.readToken('t2')).entry).toBeNull()
-    await cache.writeVersion('u', 3, 60_000)
-    await cache.writeVersion('u', 2, 60_000)
-    expect(await cache.readVersion('u')).toBe(3)
+    await cache.writeVersion('u', { version: 3, validUntil: 10, mac: 'm3' }, 60_000)
+    await cache.writeVersion('u', { version: 2, validUntil: 20, mac: 'm2' }, 60_000)
+    expect(await cache.readVersion('u')).toEqual({ version: 3, validUntil: 10, mac: 'm3' })
+    await cache.writeVersion('u', { version: 3, validUntil: 30, mac: 'm3b' }, 60_000)
+    expect(await cache.readVersion('u')).toEqual({ version: 3, validUntil: 30, mac: 'm3b' })
     const received: InvalidationMessage[] = []
     await cache.bus.subscribe(
       (m) => received.push(m),
@@ -110,6 +116,29 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     await cache.bus.publish({ tokens: ['x'], user: { id: 'u', version: 4 } })
     await eventually(async () => received.length === 1, 1000)
     expect(received[0]).toEqual({ tokens: ['x'], user: { id: 'u', version: 4 } })
+  })
+
+  it('a generation flushed or evicted between a fill’s read and its write refuses the write', async () => {
+    const prefix = redis?.prefix() ?? ''
+    const cache = redisCache({ url: redis?.url ?? '' }, { keyPrefix: prefix })
+    closers.push(() => cache.close())
+    const entry = {
+      digest: Buffer.alloc(32, 2).toString('base64'),
+      userId: 'u',
+      scopes: ['*'],
+      expiresAt: null,
+      validUntil: Date.now() + 60_000,
+    }
+    // A fill reads (before its store read), a revoke runs, then the generation key disappears.
+    const { generation } = await cache.readToken('t1')
+    await cache.invalidateTokens(['t1'])
+    await redis?.admin.del(`${prefix}g:t1`)
+    expect(await cache.writeToken('t1', entry, generation, 60_000)).toBe(false)
+    expect(await redis?.admin.exists(`${prefix}t:t1`)).toBe(0)
+    // The same without the revoke: a generation gone is never taken for the one read.
+    const again = await cache.readToken('t2')
+    await redis?.admin.del(`${prefix}g:t2`)
+    expect(await cache.writeToken('t2', entry, again.generation, 60_000)).toBe(false)
   })
 
   it('a token verified on one process is a shared hit on another: no store read, no hash', async () => {
@@ -267,6 +296,8 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     proxy.set('pass')
     await eventually(async () => !(await b.authenticate(bearer(kept.token))).ok, 10_000)
     await eventually(async () => !(await b.authenticate(bearer(session.token))).ok, 10_000)
+    // `b` can hear a message before `a` (behind the proxy) hears Redis confirm it.
+    await eventually(async () => a.stats().invalidations.undelivered === 0, 1000)
     expect(a.stats().invalidations).toMatchObject({ undelivered: 0, redelivered: 2, abandoned: 0 })
     expect(b.stats().invalidations).toMatchObject({ gaps: 0 })
     expect((await b.authenticate(bearer(other.token))).ok).toBe(true)

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import type { Clock } from './clock.js'
 import { argon2Hasher } from './hashing.js'
@@ -77,7 +78,7 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     // Let both subscriptions settle.
     await eventually(async () => a.stats().invalidations.gaps === 0, 50)
     await new Promise((resolve) => setTimeout(resolve, 50))
-    return { a, b, prefix, warnings }
+    return { a, b, prefix, warnings, path }
   }
 
   it('keeps entries fenced by a generation, malformed entries as misses, versions only growing', async () => {
@@ -304,6 +305,23 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     const renewed = await a.sessions.issue({ userId: 'u3' })
     expect((await b.authenticate(bearer(renewed.token))).ok).toBe(true)
   })
+
+  it('revokeAll() of 50k tokens reaches the other process, without invalidation_unconfirmed', async () => {
+    const { a, b, path } = await pair({ cache: { ttl: '10m' } })
+    const { token } = await a.tokens.create({ userId: 'u1', name: 'cached' })
+    expect((await b.authenticate(bearer(token))).ok).toBe(true)
+    // Rows straight into the table: 50k argon2 hashes would take minutes.
+    const db = new Database(path)
+    db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+      INSERT INTO "keyward_tokens" ("id", "user_id", "name", "prefix", "secret_hash", "scopes", "created_at")
+      SELECT printf('bulk%018d', i), 'u1', 'bulk', 'myapp_bulk', '$x', '', 1 FROM n`)
+    db.close()
+    const started = performance.now()
+    expect(await a.tokens.revokeAll('u1')).toBe(50_001)
+    console.info(`redis: revokeAll of 50001 tokens took ${(performance.now() - started).toFixed(0)} ms`)
+    await eventually(async () => !(await b.authenticate(bearer(token))).ok, 2000)
+    expect(a.stats().invalidations).toMatchObject({ errors: 0, undelivered: 0 })
+  }, 30_000)
 
   it('createKeyward() with no options takes KEYWARD_REDIS_URL as its shared level', async () => {
     vi.stubEnv('KEYWARD_DATABASE_URL', join(dir, `${Math.random().toString(36).slice(2)}.db`))

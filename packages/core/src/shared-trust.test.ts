@@ -8,8 +8,10 @@ import { argon2Hasher } from './hashing.js'
 import { createKeyward, type Keyward } from './keyward.js'
 import { postgresStore } from './postgres.js'
 import { redisCache } from './redis.js'
+import type { InvalidationBus, InvalidationMessage } from './shared-cache.js'
+import { DeploymentKey, MAX_MESSAGE_AGE, signedBus } from './shared-trust.js'
 import { sqliteStore } from './sqlite.js'
-import { eventually, postgresBackend, TEST_DATABASE_URL } from './testing/backends.js'
+import { eventually, manualClock, postgresBackend, TEST_DATABASE_URL } from './testing/backends.js'
 import { testRedis } from './testing/services.js'
 import { generateToken } from './token-format.js'
 
@@ -97,6 +99,18 @@ describe.skipIf(redis === null)('what someone who can write to Redis cannot do',
     expect(production.stats().sharedCache.hits).toBe(0)
   })
 
+  it('ignores a forged session version in Redis, and reads the store', async () => {
+    const prefix = redis?.prefix() ?? ''
+    const kw = await deployment(prefix)
+    await kw.tokens.list('nobody')
+    const session = await kw.sessions.issue({ userId: 'u1' })
+    const validUntil = Date.now() + 600_000
+    await redis?.admin.set(`${prefix}v:u1`, `${2 ** 53 - 1} ${validUntil} ${'A'.repeat(43)}`)
+    expect((await kw.authenticate(bearer(session.token))).ok).toBe(true)
+    expect(kw.stats().sharedCache.forged).toBe(1)
+    expect(kw.stats().sessions.versionReads).toBeGreaterThan(0)
+  })
+
   it('ignores a forged PUBLISH: no logout, no eviction', async () => {
     const prefix = redis?.prefix() ?? ''
     const kw = await deployment(prefix)
@@ -121,6 +135,62 @@ describe.skipIf(redis === null)('what someone who can write to Redis cannot do',
     expect(kw.check(bearer(token))).toMatchObject({ ok: true })
     expect(kw.stats().cache.misses).toBe(misses)
     expect(kw.stats().invalidations.forged).toBe(3)
+  })
+})
+
+describe('signed messages', () => {
+  /** A bus in memory: what is published is delivered to every subscriber, as Redis would. */
+  function memoryBus() {
+    const listeners: Array<(m: InvalidationMessage) => void> = []
+    const bus: InvalidationBus = {
+      publish: async (m) => {
+        const copy = JSON.parse(JSON.stringify(m)) as InvalidationMessage
+        for (const listener of listeners) listener(copy)
+      },
+      subscribe: async (onMessage) => {
+        listeners.push(onMessage)
+      },
+      close: async () => {},
+    }
+    return bus
+  }
+
+  it('delivers what the same key signed; drops another key’s, a tampered one, and one too old', async () => {
+    const clock = manualClock()
+    const raw = memoryBus()
+    const forged: number[] = []
+    const ours = signedBus(raw, new DeploymentKey(async () => new Uint8Array(32).fill(1)), clock, () =>
+      forged.push(1),
+    )
+    const theirs = signedBus(raw, new DeploymentKey(async () => new Uint8Array(32).fill(2)), clock, () => {})
+    const received: InvalidationMessage[] = []
+    await ours.subscribe(
+      (m) => received.push(m),
+      () => {},
+    )
+    await ours.publish({ tokens: ['a'] })
+    await eventually(() => received.length === 1, 500)
+    expect(received[0]).toMatchObject({ tokens: ['a'] })
+    await theirs.publish({ user: { id: 'u', version: 9 } })
+    // Replayed 61 s later.
+    const old = { tokens: ['b'], at: clock.now(), mac: '' }
+    const spy = signedBus(
+      {
+        ...raw,
+        publish: async (m) => {
+          Object.assign(old, m)
+        },
+      },
+      new DeploymentKey(async () => new Uint8Array(32).fill(1)),
+      clock,
+      () => {},
+    )
+    await spy.publish({ tokens: ['b'] })
+    clock.advance(MAX_MESSAGE_AGE + 1)
+    await raw.publish(old)
+    await raw.publish({ ...old, at: clock.now(), tokens: ['c'] })
+    await eventually(() => forged.length === 3, 500)
+    expect(received).toHaveLength(1)
   })
 })
 

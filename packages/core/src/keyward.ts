@@ -24,7 +24,13 @@ import {
   type SharedTokenEntry,
   splitInvalidation,
 } from './shared-cache.js'
-import { DeploymentKey, signedBus, trustedSharedCache } from './shared-trust.js'
+import {
+  assertSharedCacheKeyed,
+  DeploymentKey,
+  deploymentKeyOf,
+  signedBus,
+  trustedSharedCache,
+} from './shared-trust.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { withTimeout } from './timeout.js'
 import { digestEquals, type RefreshDue, TokenCache } from './token-cache.js'
@@ -360,28 +366,9 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const logger = options.logger ?? { warn: (message: string) => console.warn(`[keyward] ${message}`) }
   const maxTokensPerUser = maxTokensOption(options.maxTokensPerUser)
   // What processes share is authenticated under the deployment key: the shared cache's own, else
-  // the store's (read once, when first needed).
-  const sharedKey = options.sharedCache?.key ?? null
-  const noKey = () =>
-    new KeywardError(
-      'invalid_option',
-      'A shared cache needs a deployment key: use a store with deploymentKey() (sqliteStore, postgresStore) or pass redisCache(…, { key }).',
-    )
-  const givenStore = options.store
-  if (
-    options.sharedCache !== undefined &&
-    sharedKey === null &&
-    givenStore !== undefined &&
-    !('then' in givenStore) &&
-    typeof givenStore.deploymentKey !== 'function'
-  ) {
-    throw noKey()
-  }
-  const keyOf = async (store: KeywardStore): Promise<Uint8Array> => {
-    if (sharedKey !== null) return sharedKey
-    if (!store.deploymentKey) throw noKey()
-    return store.deploymentKey()
-  }
+  // the store's (read once, with the store).
+  assertSharedCacheKeyed(options.sharedCache, options.store)
+  const keyOf = (store: KeywardStore) => deploymentKeyOf(options.sharedCache ?? null, store)
   const deploymentKey = new DeploymentKey(async () => keyOf(await getStore()))
   const trusted = (raw: SharedCache) =>
     trustedSharedCache(raw, deploymentKey, clock, () => {
@@ -422,12 +409,17 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           shared = trusted(redisCache({ url: redisFromEnv }))
           startBus(shared.bus)
         }
-        if (shared && sharedKey === null && typeof store.deploymentKey !== 'function') throw noKey()
         if (!shared) startBus(store.bus, typeof store.deploymentKey === 'function')
-        // Read with the store, so that the first miss can use the shared level; a failure is
-        // retried when the key is next needed.
-        if (shared || typeof store.deploymentKey === 'function')
-          await deploymentKey.load(() => keyOf(store)).catch(() => {})
+        // Read with the store, so that the first miss can use the shared level. Without any key a
+        // shared cache is refused; another failure is retried when the key is next needed.
+        if (shared || store.deploymentKey) {
+          await deploymentKey
+            .load(() => keyOf(store))
+            .catch((error: unknown) => {
+              if (isKeywardError(error) && error.code === 'invalid_option') throw error
+              logger.warn(`could not read the deployment key (run migrate()?): ${describeStoreError(error)}`)
+            })
+        }
         return store
       })
       // A failed open (database not there yet) is tried again on the next call, not remembered.

@@ -8,6 +8,7 @@ import type {
   SharedTokenEntry,
   SharedVersionEntry,
 } from './shared-cache.js'
+import type { KeywardStore } from './store.js'
 
 /**
  * Nothing that Redis or the invalidation bus hands back is trusted on its own: shared entries and
@@ -44,6 +45,29 @@ export function deploymentKeyOption(value: unknown, what: string): Uint8Array {
     )
   }
   return Uint8Array.from(key)
+}
+
+function missingKey(): KeywardError {
+  return new KeywardError(
+    'invalid_option',
+    'A shared cache needs a deployment key: use a store with deploymentKey() (sqliteStore, postgresStore) or pass redisCache(…, { key }).',
+  )
+}
+
+/** Refuses, up front, a shared cache that no key would authenticate (a store still opening is checked then). */
+export function assertSharedCacheKeyed(
+  shared: SharedCache | undefined,
+  store: KeywardStore | Promise<KeywardStore> | undefined,
+): void {
+  if (shared === undefined || shared.key !== undefined || store === undefined || 'then' in store) return
+  if (typeof store.deploymentKey !== 'function') throw missingKey()
+}
+
+/** The deployment's key: the shared cache's own, else the store's. */
+export async function deploymentKeyOf(shared: SharedCache | null, store: KeywardStore): Promise<Uint8Array> {
+  if (shared?.key !== undefined) return shared.key
+  if (!store.deploymentKey) throw missingKey()
+  return store.deploymentKey()
 }
 
 function macOf(key: Uint8Array, parts: unknown[]): Buffer {

@@ -96,6 +96,7 @@ export const KEYWARD_ERROR_CODES = {
   invalid_scope: 'A scope is not a valid RFC 6749 scope token.',
   token_not_found: 'No such token (or it belongs to another user).',
   token_not_active: 'The token is revoked or expired.',
+  too_many_tokens: 'The user already has as many active tokens as maxTokensPerUser allows.',
   store_error: 'The token store failed.',
   invalidation_unconfirmed: 'Saved in the store, but other processes could not be told at once.',
   closed: 'This Keyward instance is closed.',

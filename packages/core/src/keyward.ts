@@ -18,10 +18,24 @@ import { createProtection, type ProtectionOptions, type ProtectionStats } from '
 import { Redeliveries, type RedeliveryStats } from './redelivery.js'
 import { assertScopeSyntax, normalizeScopes } from './scopes.js'
 import { createSessions, type IssuedSession, type SessionOptions } from './sessions.js'
-import type { InvalidationBus, InvalidationMessage, SharedCache, SharedTokenEntry } from './shared-cache.js'
+import {
+  type InvalidationBus,
+  type InvalidationMessage,
+  type SharedCache,
+  type SharedTokenEntry,
+  splitInvalidation,
+} from './shared-cache.js'
+import {
+  assertSharedCacheKeyed,
+  DeploymentKey,
+  deploymentKeyOf,
+  signedBus,
+  trustedSharedCache,
+} from './shared-trust.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { isReadRefusal, type StoreReadOptions, type StoreReadStats, StoreReads } from './store-reads.js'
 import { digestEquals, type RefreshDue, TokenCache } from './token-cache.js'
+import { assertRoomForToken, maxTokensOption } from './token-cap.js'
 import {
   assertTokenPrefix,
   displayPrefix,
@@ -79,6 +93,11 @@ export type KeywardOptions = {
   logger?: Logger
   /** Session tokens with a session-version (`sv`) claim; see `SessionOptions`. */
   sessions?: SessionOptions
+  /**
+   * Active tokens one user may hold (default 1000): `tokens.create()` beyond it throws
+   * `too_many_tokens`. It bounds what one `revokeAll()` must tell every process.
+   */
+  maxTokensPerUser?: number
 }
 
 export type TokenStatus = 'active' | 'expired' | 'revoked'
@@ -153,13 +172,17 @@ export type KeywardStats = {
   lastUsed: LastUsedStats
   /** Session versions read from the store, sessions issued, bumps. */
   sessions: { versionReads: number; issued: number; bumps: number }
-  /** The shared level: hits, misses, entries written, failed commands, and whether it is failing now. */
-  sharedCache: { hits: number; misses: number; writes: number; errors: number; down: boolean }
+  /**
+   * The shared level: hits, misses, entries written, failed commands, and whether it is failing now;
+   * `forged`: entries read back whose MAC did not verify under the deployment key (each a miss).
+   */
+  sharedCache: { hits: number; misses: number; writes: number; errors: number; down: boolean; forged: number }
   /**
    * Messages published and received on the bus; `gaps`: reconnections after which caches were
    * dropped. An invalidation that could not reach the other processes is sent again until it does
    * (`redelivered`) or until every cache it concerns has expired (`abandoned`); `undelivered`: those
    * still being retried. Each failed attempt also counts in `errors` (and `sharedCache.errors`).
+   * `forged`: messages dropped as unsigned, wrongly signed or too old (see `MAX_MESSAGE_AGE`).
    */
   invalidations: {
     subscribed: boolean
@@ -170,6 +193,7 @@ export type KeywardStats = {
     redelivered: number
     undelivered: number
     abandoned: number
+    forged: number
   }
   /** The defences of the miss path (see `protection`). */
   protection: ProtectionStats
@@ -323,6 +347,7 @@ const KNOWN_OPTIONS = new Set([
   'storeTimeout',
   'storeReads',
   'protection',
+  'maxTokensPerUser',
 ])
 
 export function createKeyward(options: KeywardOptions = {}): Keyward {
@@ -346,7 +371,17 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const clock = options.clock ?? systemClock
   const hasher = options.hasher ?? argon2Hasher()
   const logger = options.logger ?? { warn: (message: string) => console.warn(`[keyward] ${message}`) }
-  let shared = options.sharedCache ?? null
+  const maxTokensPerUser = maxTokensOption(options.maxTokensPerUser)
+  // What processes share is authenticated under the deployment key: the shared cache's own, else
+  // the store's (read once, with the store).
+  assertSharedCacheKeyed(options.sharedCache, options.store)
+  const keyOf = (store: KeywardStore) => deploymentKeyOf(options.sharedCache ?? null, store)
+  const deploymentKey = new DeploymentKey(async () => keyOf(await getStore()))
+  const trusted = (raw: SharedCache) =>
+    trustedSharedCache(raw, deploymentKey, clock, () => {
+      stats.sharedCache.forged++
+    })
+  let shared = options.sharedCache ? trusted(options.sharedCache) : null
   // Configured from the environment as a whole: KEYWARD_REDIS_URL adds the shared level.
   const redisFromEnv =
     options.store === undefined && options.sharedCache === undefined
@@ -378,10 +413,20 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
             'ioredis',
             'KEYWARD_REDIS_URL',
           )
-          shared = redisCache({ url: redisFromEnv })
+          shared = trusted(redisCache({ url: redisFromEnv }))
           startBus(shared.bus)
         }
-        if (!shared) startBus(store.bus)
+        if (!shared) startBus(store.bus, typeof store.deploymentKey === 'function')
+        // Read with the store, so that the first miss can use the shared level. Without any key a
+        // shared cache is refused; another failure is retried when the key is next needed.
+        if (shared || store.deploymentKey) {
+          await deploymentKey
+            .load(() => keyOf(store))
+            .catch((error: unknown) => {
+              if (isKeywardError(error) && error.code === 'invalid_option') throw error
+              logger.warn(`could not read the deployment key (run migrate()?): ${describeStoreError(error)}`)
+            })
+        }
         return store
       })
       // A failed open (database not there yet) is tried again on the next call, not remembered.
@@ -396,8 +441,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const stats: Omit<KeywardStats, 'lastUsed' | 'sessions' | 'protection' | 'invalidations' | 'storeGate'> & {
     invalidations: Omit<KeywardStats['invalidations'], keyof RedeliveryStats>
   } = {
-    sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false },
-    invalidations: { subscribed: false, published: 0, received: 0, errors: 0, gaps: 0 },
+    sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false, forged: 0 },
+    invalidations: { subscribed: false, published: 0, received: 0, errors: 0, gaps: 0, forged: 0 },
     cache: { hits: 0, misses: 0, size: 0, refreshes: 0, renewed: 0 },
     storeReads: 0,
     hashVerifications: 0,
@@ -545,8 +590,15 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   // The invalidation bus: the shared cache's (Redis pub/sub), else the store's (Postgres NOTIFY).
   let bus: InvalidationBus | null = null
   let busLive = false
-  const startBus = (candidate: InvalidationBus | undefined) => {
-    if (bus !== null || candidate === undefined) return
+  const startBus = (unsigned: InvalidationBus | undefined, keyed = true) => {
+    if (bus !== null || unsigned === undefined) return
+    // A store's own bus with no key to sign with (a custom store) is used as it is.
+    if (!keyed) logger.warn('invalidation messages are not authenticated: the store has no deploymentKey()')
+    const candidate = keyed
+      ? signedBus(unsigned, deploymentKey, clock, () => {
+          stats.invalidations.forged++
+        })
+      : unsigned
     bus = candidate
     candidate
       .subscribe(
@@ -587,7 +639,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     if (shared) {
       try {
         if (message.tokens?.length) await shared.invalidateTokens(message.tokens)
-        if (message.user) await shared.writeVersion(message.user.id, message.user.version, sharedTtl)
+        if (message.user) {
+          const { id, version } = message.user
+          await shared.writeVersion(id, { version, validUntil: clock.now() + sharedTtl }, sharedTtl)
+        }
         sharedWorked()
       } catch (error) {
         sharedFailed(error)
@@ -620,13 +675,20 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
    */
   const propagate = async (message: InvalidationMessage, during: string): Promise<void> => {
     if (message.tokens) invalidate(message.tokens)
-    const failure = await deliver(message)
+    // In parts of bounded size; after a failure the rest is not tried now (Redis is likely away),
+    // and only the parts not delivered are sent again.
+    let failure: unknown = null
+    const undelivered: InvalidationMessage[] = []
+    for (const part of splitInvalidation(message)) {
+      if (failure === null) failure = await deliver(part)
+      if (failure !== null) undelivered.push(part)
+    }
     if (failure !== null) {
       // An entry (or session version) left at the shared level lives on until its own TTL, and
       // other processes refill from it: that is then the bound.
       const localBound = message.user ? (sessions?.versionTtl ?? 0) : cacheTtl
       const bound = shared ? Math.max(localBound, sharedTtl) : localBound
-      redeliveries.add(message, clock.now() + bound)
+      for (const part of undelivered) redeliveries.add(part, clock.now() + bound)
       throw new KeywardError(
         'invalidation_unconfirmed',
         `${during} is saved in the store, but other processes could not be told (${describeStoreError(failure)}). ` +
@@ -660,6 +722,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     digest: string,
   ): Promise<{ entry: SharedTokenEntry | null; generation: string } | null> => {
     if (!shared) return null
+    // Until the deployment key is known, the shared level is not consulted.
+    if (deploymentKey.current === null) {
+      deploymentKey.warm()
+      return null
+    }
     try {
       const { entry, generation } = await shared.readToken(id)
       sharedWorked()
@@ -1002,7 +1069,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       const scopes = normalizeScopes(input.scopes ?? [], allowList)
       const expiresAt = requireExpiry(input, clock.now())
       const metadata = input.metadata === undefined ? null : requireMetadata(input.metadata)
-      return withStore('create', (store) => mint(store, { userId, name, scopes, expiresAt, metadata }))
+      return withStore('create', async (store) => {
+        await assertRoomForToken(store, userId, { max: maxTokensPerUser, now: clock.now(), replacing: false })
+        return mint(store, { userId, name, scopes, expiresAt, metadata })
+      })
     },
     async list(userId) {
       requireText(userId, 'userId')
@@ -1061,6 +1131,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
             'This token was already rotated and lives only until its grace period ends: rotate its successor instead.',
           )
         }
+        await assertRoomForToken(store, old.userId, { max: maxTokensPerUser, now, replacing: true })
         const lifetime = old.expiresAt === null ? null : old.expiresAt - old.createdAt
         const created = await mint(store, {
           userId: old.userId,

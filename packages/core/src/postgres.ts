@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
+import { and, count, desc, eq, gt, isNull, or, type SQL, sql } from 'drizzle-orm'
 import {
   bigint,
   index,
@@ -12,7 +12,9 @@ import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { KeywardError } from './errors.js'
 import { type InvalidationBus, type InvalidationMessage, parseInvalidation } from './shared-cache.js'
+import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
 import {
+  DEPLOYMENT_KEY_NAME,
   fromColumns,
   type KeywardStore,
   parseMetadata,
@@ -51,7 +53,11 @@ export function postgresTables({ schema, tablePrefix }: StoreNaming) {
     version: bigint('version', { mode: 'number' }).notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
   })
-  return { tokens, sessionVersions }
+  const meta = table(`${tablePrefix}meta`, {
+    name: text('name').primaryKey(),
+    value: text('value').notNull(),
+  })
+  return { tokens, sessionVersions, meta }
 }
 
 /** Each entry runs once, in order, recorded in `<prefix>migrations`. Never edit one that shipped. */
@@ -77,6 +83,12 @@ function postgresMigrations(q: (name: string) => string, p: string): string[][] 
         "user_id" TEXT PRIMARY KEY NOT NULL,
         "version" BIGINT NOT NULL,
         "updated_at" BIGINT NOT NULL
+      )`,
+    ],
+    [
+      `CREATE TABLE IF NOT EXISTS ${q(`${p}meta`)} (
+        "name" TEXT PRIMARY KEY NOT NULL,
+        "value" TEXT NOT NULL
       )`,
     ],
   ]
@@ -115,6 +127,11 @@ function notifyBus(sql: postgres.Sql, naming: StoreNaming): InvalidationBus {
   return {
     async publish(message: InvalidationMessage) {
       const { tokens = [], ...rest } = message
+      // One that fits goes out whole, with its signature; only an unsigned one is split.
+      if (tokens.length <= NOTIFY_IDS_PER_MESSAGE && !(message.tokens && message.user)) {
+        await sql.notify(channel, JSON.stringify(message))
+        return
+      }
       const messages: InvalidationMessage[] = []
       for (let i = 0; i < tokens.length; i += NOTIFY_IDS_PER_MESSAGE) {
         messages.push({ tokens: tokens.slice(i, i + NOTIFY_IDS_PER_MESSAGE) })
@@ -234,7 +251,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     )
   }
 
-  const { tokens, sessionVersions } = postgresTables(naming)
+  const { tokens, sessionVersions, meta } = postgresTables(naming)
   const q = (name: string) => (naming.schema ? `"${naming.schema}"."${name}"` : `"${name}"`)
   const migrationsTable = q(`${naming.tablePrefix}migrations`)
   // Statement names must differ between stores that share a connection but not their tables.
@@ -310,6 +327,12 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
   }
 
   const bus = busClient !== null && options.notify !== false ? notifyBus(busClient, naming) : undefined
+  // Created once: of concurrent creators the first wins, and every one reads back the same key.
+  const insertKey = (on: Pick<PostgresDatabase, 'insert'>) =>
+    on.insert(meta).values({ name: DEPLOYMENT_KEY_NAME, value: newDeploymentKey() }).onConflictDoNothing()
+  const readKey = async () =>
+    (await current.db.select({ value: meta.value }).from(meta).where(eq(meta.name, DEPLOYMENT_KEY_NAME)))[0]
+      ?.value
 
   return {
     dialect: 'postgres',
@@ -341,6 +364,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
             sql`INSERT INTO ${sql.raw(migrationsTable)} ("version", "applied_at") VALUES (${version}, ${Date.now()})`,
           )
         }
+        await insertKey(tx)
       })
     },
     async insertToken(row) {
@@ -440,6 +464,29 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
         .returning({ version: sessionVersions.version })
       if (!row) throw new KeywardError('store_error', 'The session version upsert returned no row.')
       return row.version
+    },
+    async deploymentKey() {
+      open()
+      let value = await readKey()
+      if (value === undefined) {
+        await insertKey(current.db)
+        value = await readKey()
+      }
+      return decodeDeploymentKey(value)
+    },
+    async countActiveTokens(userId, now) {
+      open()
+      const [row] = await current.db
+        .select({ n: count() })
+        .from(tokens)
+        .where(
+          and(
+            eq(tokens.userId, userId),
+            isNull(tokens.revokedAt),
+            or(isNull(tokens.expiresAt), gt(tokens.expiresAt, now)),
+          ),
+        )
+      return Number(row?.n ?? 0)
     },
     async close() {
       if (closed) return

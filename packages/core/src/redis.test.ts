@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import type { Clock } from './clock.js'
 import { argon2Hasher } from './hashing.js'
@@ -80,7 +81,7 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     // Let both subscriptions settle.
     await eventually(async () => a.stats().invalidations.gaps === 0, 50)
     await new Promise((resolve) => setTimeout(resolve, 50))
-    return { a, b, prefix, warnings }
+    return { a, b, prefix, warnings, path }
   }
 
   it('keeps entries fenced by a generation, malformed entries as misses, versions only growing', async () => {
@@ -94,17 +95,23 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
       expiresAt: null,
       validUntil: Date.now() + 60_000,
     }
-    expect(await cache.readToken('t1')).toEqual({ entry: null, generation: '0' })
-    expect(await cache.writeToken('t1', entry, '0', 60_000)).toBe(true)
+    const first = await cache.readToken('t1')
+    expect(first).toEqual({ entry: null, generation: expect.any(String) })
+    expect(await cache.readToken('t1')).toEqual(first)
+    expect(await cache.writeToken('t1', entry, first.generation, 60_000)).toBe(true)
     expect((await cache.readToken('t1')).entry).toEqual(entry)
     await cache.invalidateTokens(['t1'])
-    expect(await cache.readToken('t1')).toEqual({ entry: null, generation: '1' })
-    expect(await cache.writeToken('t1', entry, '0', 60_000)).toBe(false)
+    const second = await cache.readToken('t1')
+    expect(second.entry).toBeNull()
+    expect(second.generation).not.toBe(first.generation)
+    expect(await cache.writeToken('t1', entry, first.generation, 60_000)).toBe(false)
     await redis?.admin.set(`${prefix}t:t2`, JSON.stringify({ ...entry, digest: 42 }))
     expect((await cache.readToken('t2')).entry).toBeNull()
-    await cache.writeVersion('u', 3, 60_000)
-    await cache.writeVersion('u', 2, 60_000)
-    expect(await cache.readVersion('u')).toBe(3)
+    await cache.writeVersion('u', { version: 3, validUntil: 10, mac: 'm3' }, 60_000)
+    await cache.writeVersion('u', { version: 2, validUntil: 20, mac: 'm2' }, 60_000)
+    expect(await cache.readVersion('u')).toEqual({ version: 3, validUntil: 10, mac: 'm3' })
+    await cache.writeVersion('u', { version: 3, validUntil: 30, mac: 'm3b' }, 60_000)
+    expect(await cache.readVersion('u')).toEqual({ version: 3, validUntil: 30, mac: 'm3b' })
     const received: InvalidationMessage[] = []
     await cache.bus.subscribe(
       (m) => received.push(m),
@@ -113,6 +120,29 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     await cache.bus.publish({ tokens: ['x'], user: { id: 'u', version: 4 } })
     await eventually(async () => received.length === 1, 1000)
     expect(received[0]).toEqual({ tokens: ['x'], user: { id: 'u', version: 4 } })
+  })
+
+  it('a generation flushed or evicted between a fill’s read and its write refuses the write', async () => {
+    const prefix = redis?.prefix() ?? ''
+    const cache = redisCache({ url: redis?.url ?? '' }, { keyPrefix: prefix })
+    closers.push(() => cache.close())
+    const entry = {
+      digest: Buffer.alloc(32, 2).toString('base64'),
+      userId: 'u',
+      scopes: ['*'],
+      expiresAt: null,
+      validUntil: Date.now() + 60_000,
+    }
+    // A fill reads (before its store read), a revoke runs, then the generation key disappears.
+    const { generation } = await cache.readToken('t1')
+    await cache.invalidateTokens(['t1'])
+    await redis?.admin.del(`${prefix}g:t1`)
+    expect(await cache.writeToken('t1', entry, generation, 60_000)).toBe(false)
+    expect(await redis?.admin.exists(`${prefix}t:t1`)).toBe(0)
+    // The same without the revoke: a generation gone is never taken for the one read.
+    const again = await cache.readToken('t2')
+    await redis?.admin.del(`${prefix}g:t2`)
+    expect(await cache.writeToken('t2', entry, again.generation, 60_000)).toBe(false)
   })
 
   it('a token verified on one process is a shared hit on another: no store read, no hash', async () => {
@@ -280,6 +310,23 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     const renewed = await a.sessions.issue({ userId: 'u3' })
     expect((await b.authenticate(bearer(renewed.token))).ok).toBe(true)
   })
+
+  it('revokeAll() of 50k tokens reaches the other process, without invalidation_unconfirmed', async () => {
+    const { a, b, path } = await pair({ cache: { ttl: '10m' } })
+    const { token } = await a.tokens.create({ userId: 'u1', name: 'cached' })
+    expect((await b.authenticate(bearer(token))).ok).toBe(true)
+    // Rows straight into the table: 50k argon2 hashes would take minutes.
+    const db = new Database(path)
+    db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+      INSERT INTO "keyward_tokens" ("id", "user_id", "name", "prefix", "secret_hash", "scopes", "created_at")
+      SELECT printf('bulk%018d', i), 'u1', 'bulk', 'myapp_bulk', '$x', '', 1 FROM n`)
+    db.close()
+    const started = performance.now()
+    expect(await a.tokens.revokeAll('u1')).toBe(50_001)
+    console.info(`redis: revokeAll of 50001 tokens took ${(performance.now() - started).toFixed(0)} ms`)
+    await eventually(async () => !(await b.authenticate(bearer(token))).ok, 2000)
+    expect(a.stats().invalidations).toMatchObject({ errors: 0, undelivered: 0 })
+  }, 30_000)
 
   it('createKeyward() with no options takes KEYWARD_REDIS_URL as its shared level', async () => {
     vi.stubEnv('KEYWARD_DATABASE_URL', join(dir, `${Math.random().toString(36).slice(2)}.db`))

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
 import { KeywardError } from './errors.js'
 import {
@@ -6,31 +7,70 @@ import {
   isSharedTokenEntry,
   parseInvalidation,
   type SharedCache,
+  type SharedVersionEntry,
 } from './shared-cache.js'
+import { deploymentKeyOption } from './shared-trust.js'
 
 export type RedisCacheOptions = {
   /** Prefix of every key and of the channel. Default `keyward:`. */
   keyPrefix?: string
   /** Milliseconds a command may take before it counts as failed. Default 250. */
   commandTimeout?: number
+  /**
+   * The key that authenticates shared entries and invalidation messages (at least 32 bytes), the
+   * same on every process of the deployment. Only for a store without `deploymentKey()`: the
+   * SQLite and Postgres stores keep one of their own.
+   */
+  key?: Uint8Array | string
 }
 
-// Write the entry only while the token's generation is what the filler read before its store read.
+const REDIS_OPTIONS = new Set(['keyPrefix', 'commandTimeout', 'key'])
+
+// The entry and the token's generation. A missing generation is created (a value never used
+// before): were a flushed or evicted one read as a constant, a fill that read it before a revoke
+// could write after the revoke, once the key is gone again.
+const READ_TOKEN = `
+local generation = redis.call('GET', KEYS[2])
+if not generation then
+  generation = ARGV[1]
+  redis.call('SET', KEYS[2], generation, 'PX', ARGV[2])
+end
+return {redis.call('GET', KEYS[1]) or false, generation}`
+
+// Write the entry only while the token's generation is what the filler read before its store
+// read; a generation gone since (flushed, evicted, expired) refuses the write too.
 const WRITE_IF_GENERATION = `
-local current = redis.call('GET', KEYS[2]) or '0'
+local current = redis.call('GET', KEYS[2])
 if current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`
 
-// Versions only grow.
+// Versions only grow; an entry for the same version replaces the one there (a later validity).
 const RAISE_VERSION = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+local current = redis.call('GET', KEYS[1])
+local version = current and tonumber(string.match(current, '^%d+')) or -1
+if tonumber(ARGV[1]) >= version then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+else redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`
 
-/** How long a generation outlives its last bump: far longer than any fill can take. */
-const GENERATION_TTL = 86_400_000
+/**
+ * How long a generation lives: far longer than any fill can take. A fill that outlasts it is
+ * refused, since the generation it read is gone.
+ */
+const GENERATION_TTL = 600_000
+/** Ids per MULTI, so that one transaction stays well within the command timeout. */
+const IDS_PER_TRANSACTION = 500
+
+/** A version entry as stored: `<version> <validUntil> <mac>`, the version first for RAISE_VERSION. */
+function parseVersion(raw: string | null): SharedVersionEntry | null {
+  if (raw === null) return null
+  const [version, validUntil, mac] = raw.split(' ').map((part, i) => (i < 2 ? Number(part) : part))
+  if (!Number.isSafeInteger(version) || (version as number) < 0 || !Number.isSafeInteger(validUntil))
+    return null
+  const entry: SharedVersionEntry = { version: version as number, validUntil: validUntil as number }
+  if (typeof mac === 'string' && mac !== '') entry.mac = mac
+  return entry
+}
 
 /**
  * The shared cache and invalidation bus on Redis (ioredis). Pass `{ url }` to have Keyward open
@@ -42,6 +82,15 @@ export function redisCache(
   connection: { url: string } | { client: Redis },
   options: RedisCacheOptions = {},
 ): SharedCache {
+  for (const name of Object.keys(options ?? {})) {
+    if (!REDIS_OPTIONS.has(name)) {
+      throw new KeywardError(
+        'invalid_option',
+        `Unknown redisCache() option ${JSON.stringify(name)} (known: ${[...REDIS_OPTIONS].join(', ')}).`,
+      )
+    }
+  }
+  const key = options.key === undefined ? undefined : deploymentKeyOption(options.key, 'redisCache() key')
   const prefix = options.keyPrefix ?? 'keyward:'
   if (typeof prefix !== 'string' || prefix.length > 64) {
     throw new KeywardError('invalid_option', 'keyPrefix must be a string of at most 64 characters.')
@@ -90,6 +139,10 @@ export function redisCache(
   const generationKey = (id: string) => `${prefix}g:${id}`
   const versionKey = (userId: string) => `${prefix}v:${userId}`
   let subscriber: Redis | null = null
+  // Generations: unique values, cheap to make (one random prefix, then a counter).
+  const generationStem = randomBytes(9).toString('base64url')
+  let generationCount = 0
+  const newGeneration = () => `${generationStem}${(generationCount++).toString(36)}`
 
   const bus: InvalidationBus = {
     async publish(message: InvalidationMessage) {
@@ -118,8 +171,14 @@ export function redisCache(
 
   return {
     bus,
+    ...(key === undefined ? {} : { key }),
     async readToken(id) {
-      const [raw, generation] = await (await ready()).mget(tokenKey(id), generationKey(id))
+      const [raw, generation] = (await (
+        await ready()
+      ).eval(READ_TOKEN, 2, tokenKey(id), generationKey(id), newGeneration(), String(GENERATION_TTL))) as [
+        string | null,
+        string,
+      ]
       let entry = null
       if (raw) {
         try {
@@ -129,7 +188,7 @@ export function redisCache(
           entry = null
         }
       }
-      return { entry, generation: generation ?? '0' }
+      return { entry, generation }
     },
     async writeToken(id, entry, generation, ttl) {
       const written = await (await ready()).eval(
@@ -144,26 +203,26 @@ export function redisCache(
       return written === 1
     },
     async invalidateTokens(ids) {
-      if (ids.length === 0) return
-      const batch = (await ready()).multi()
-      for (const id of ids) {
-        batch.incr(generationKey(id)).pexpire(generationKey(id), GENERATION_TTL).del(tokenKey(id))
+      for (let i = 0; i < ids.length; i += IDS_PER_TRANSACTION) {
+        const batch = (await ready()).multi()
+        for (const id of ids.slice(i, i + IDS_PER_TRANSACTION)) {
+          batch.set(generationKey(id), newGeneration(), 'PX', GENERATION_TTL).del(tokenKey(id))
+        }
+        const results = await batch.exec()
+        const failed = results?.find(([error]) => error)
+        if (!results || failed) throw failed?.[0] ?? new Error('the Redis transaction was aborted')
       }
-      const results = await batch.exec()
-      const failed = results?.find(([error]) => error)
-      if (!results || failed) throw failed?.[0] ?? new Error('the Redis transaction was aborted')
     },
     async readVersion(userId) {
-      const raw = await (await ready()).get(versionKey(userId))
-      const version = raw === null ? Number.NaN : Number(raw)
-      return Number.isSafeInteger(version) && version >= 0 ? version : null
+      return parseVersion(await (await ready()).get(versionKey(userId)))
     },
-    async writeVersion(userId, version, ttl) {
+    async writeVersion(userId, entry, ttl) {
       await (await ready()).eval(
         RAISE_VERSION,
         1,
         versionKey(userId),
-        String(version),
+        String(entry.version),
+        `${entry.version} ${entry.validUntil} ${entry.mac ?? ''}`,
         String(Math.max(1, Math.floor(ttl))),
       )
     },

@@ -186,7 +186,7 @@ export function createSessions(
         try {
           const cached = await shared.readVersion(userId)
           context.onSharedSuccess()
-          if (cached !== null) return { version: cached, at }
+          if (cached !== null) return { version: cached.version, at }
         } catch (error) {
           context.onSharedError(error)
         }
@@ -213,7 +213,7 @@ export function createSessions(
     })
     context
       .shared()
-      ?.writeVersion(userId, version, context.sharedTtl)
+      ?.writeVersion(userId, { version, validUntil: clock.now() + context.sharedTtl }, context.sharedTtl)
       .then(context.onSharedSuccess, context.onSharedError)
     return version
   }

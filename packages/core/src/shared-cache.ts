@@ -16,6 +16,17 @@ export type SharedTokenEntry = {
   expiresAt: number | null
   /** Epoch ms past which the entry must not be used (clamped to expiresAt). */
   validUntil: number
+  /** HMAC-SHA256 (base64url) of the id and every field above under the deployment key. */
+  mac?: string
+}
+
+/** A user's session version as the shared level keeps it. */
+export type SharedVersionEntry = {
+  version: number
+  /** Epoch ms past which the entry must not be used. */
+  validUntil: number
+  /** HMAC-SHA256 (base64url) of the user id, version and validity under the deployment key. */
+  mac?: string
 }
 
 export type InvalidationMessage = {
@@ -23,6 +34,23 @@ export type InvalidationMessage = {
   tokens?: string[]
   /** A user's new session version. */
   user?: { id: string; version: number }
+  /** When it was signed (epoch ms), and its HMAC under the deployment key: see `signedBus`. */
+  at?: number
+  mac?: string
+}
+
+/** Ids per message: NOTIFY carries at most 8000 bytes, and a Redis MULTI or PUBLISH stays small. */
+export const INVALIDATION_IDS_PER_MESSAGE = 200
+
+/** One message per at most `INVALIDATION_IDS_PER_MESSAGE` ids, the session version on its own. */
+export function splitInvalidation(message: InvalidationMessage): InvalidationMessage[] {
+  const parts: InvalidationMessage[] = []
+  const tokens = message.tokens ?? []
+  for (let i = 0; i < tokens.length; i += INVALIDATION_IDS_PER_MESSAGE) {
+    parts.push({ tokens: tokens.slice(i, i + INVALIDATION_IDS_PER_MESSAGE) })
+  }
+  if (message.user) parts.push({ user: message.user })
+  return parts
 }
 
 export interface InvalidationBus {
@@ -42,10 +70,15 @@ export interface SharedCache {
   writeToken(id: string, entry: SharedTokenEntry, generation: string, ttl: number): Promise<boolean>
   /** Bumps each token's generation and deletes its entry. */
   invalidateTokens(ids: readonly string[]): Promise<void>
-  readVersion(userId: string): Promise<number | null>
-  /** Raises the stored version to `version` (never lowers it). */
-  writeVersion(userId: string, version: number, ttl: number): Promise<void>
+  readVersion(userId: string): Promise<SharedVersionEntry | null>
+  /** Raises the stored version to `entry.version` (never lowers it). */
+  writeVersion(userId: string, entry: SharedVersionEntry, ttl: number): Promise<void>
   readonly bus: InvalidationBus
+  /**
+   * The key that authenticates entries and messages (at least 32 bytes), for a store that holds
+   * none (`KeywardStore.deploymentKey`). Every process of one deployment must use the same.
+   */
+  readonly key?: Uint8Array
   close(): Promise<void>
 }
 
@@ -57,8 +90,12 @@ export function parseInvalidation(payload: string): InvalidationMessage | null {
     if (Array.isArray(value.tokens) && value.tokens.every((t) => typeof t === 'string'))
       message.tokens = value.tokens
     const user = value.user
-    if (user && typeof user.id === 'string' && Number.isSafeInteger(user.version)) message.user = user
-    return message.tokens || message.user ? message : null
+    if (user && typeof user.id === 'string' && Number.isSafeInteger(user.version))
+      message.user = { id: user.id, version: user.version }
+    if (!message.tokens && !message.user) return null
+    if (Number.isSafeInteger(value.at)) message.at = value.at as number
+    if (typeof value.mac === 'string') message.mac = value.mac
+    return message
   } catch {
     return null
   }
@@ -74,6 +111,7 @@ export function isSharedTokenEntry(value: unknown): value is SharedTokenEntry {
     Array.isArray(entry.scopes) &&
     entry.scopes.every((s) => typeof s === 'string') &&
     (entry.expiresAt === null || Number.isSafeInteger(entry.expiresAt)) &&
-    Number.isSafeInteger(entry.validUntil)
+    Number.isSafeInteger(entry.validUntil) &&
+    (entry.mac === undefined || typeof entry.mac === 'string')
   )
 }

@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3'
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, count, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { type BaseSQLiteDatabase, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { KeywardError } from './errors.js'
+import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
 import {
+  DEPLOYMENT_KEY_NAME,
   fromColumns,
   type KeywardStore,
   patchColumns,
@@ -36,7 +38,11 @@ export function sqliteTables(tablePrefix = 'keyward_') {
     version: integer('version').notNull(),
     updatedAt: integer('updated_at').notNull(),
   })
-  return { tokens, sessionVersions }
+  const meta = sqliteTable(`${tablePrefix}meta`, {
+    name: text('name').primaryKey(),
+    value: text('value').notNull(),
+  })
+  return { tokens, sessionVersions, meta }
 }
 
 /** Each entry runs once, in order, recorded in `<prefix>migrations`. Never edit one that shipped. */
@@ -62,6 +68,12 @@ function sqliteMigrations({ tablePrefix: p }: StoreNaming): string[][] {
         "user_id" TEXT PRIMARY KEY NOT NULL,
         "version" INTEGER NOT NULL,
         "updated_at" INTEGER NOT NULL
+      )`,
+    ],
+    [
+      `CREATE TABLE IF NOT EXISTS "${p}meta" (
+        "name" TEXT PRIMARY KEY NOT NULL,
+        "value" TEXT NOT NULL
       )`,
     ],
   ]
@@ -101,7 +113,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     throw new KeywardError('invalid_option', 'sqliteStore() needs { path }, { client } or { db }.')
   }
 
-  const { tokens, sessionVersions } = sqliteTables(naming.tablePrefix)
+  const { tokens, sessionVersions, meta } = sqliteTables(naming.tablePrefix)
   const migrationsTable = `${naming.tablePrefix}migrations`
   // better-sqlite3 compiles a statement when it is prepared, so the tables must exist first.
   const prepareStatements = () => ({
@@ -132,6 +144,15 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
   const open = () => {
     if (closed) throw new KeywardError('closed', 'This SQLite store is closed.')
   }
+  // Created once: of concurrent creators the first wins, and every one reads back the same key.
+  const insertKey = () =>
+    db
+      .insert(meta)
+      .values({ name: DEPLOYMENT_KEY_NAME, value: newDeploymentKey() })
+      .onConflictDoNothing()
+      .run()
+  const readKey = () =>
+    db.select({ value: meta.value }).from(meta).where(eq(meta.name, DEPLOYMENT_KEY_NAME)).get()?.value
 
   return {
     dialect: 'sqlite',
@@ -160,6 +181,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
         },
         { behavior: 'immediate' },
       )
+      insertKey()
     },
     async insertToken(row) {
       open()
@@ -257,6 +279,30 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
         .all()
       if (!row) throw new KeywardError('store_error', 'The session version upsert returned no row.')
       return row.version
+    },
+    async deploymentKey() {
+      open()
+      let value = readKey()
+      if (value === undefined) {
+        insertKey()
+        value = readKey()
+      }
+      return decodeDeploymentKey(value)
+    },
+    async countActiveTokens(userId, now) {
+      open()
+      const [row] = db
+        .select({ n: count() })
+        .from(tokens)
+        .where(
+          and(
+            eq(tokens.userId, userId),
+            isNull(tokens.revokedAt),
+            or(isNull(tokens.expiresAt), gt(tokens.expiresAt, now)),
+          ),
+        )
+        .all()
+      return row?.n ?? 0
     },
     async close() {
       if (closed) return

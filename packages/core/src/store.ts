@@ -78,6 +78,17 @@ export interface KeywardStore {
   getSessionVersion(userId: string, signal?: AbortSignal): Promise<number>
   /** Creates or increments the user's version atomically; returns the new value. */
   bumpSessionVersion(userId: string, at: number): Promise<number>
+  /**
+   * The deployment's secret key (at least 32 random bytes), created once by `migrate()` and the same
+   * for every store on these tables: it authenticates what processes share through Redis or the bus.
+   * A store without it needs `redisCache({ key })` for a shared cache.
+   */
+  deploymentKey?(): Promise<Uint8Array>
+  /**
+   * How many of the user's tokens are active (neither revoked nor expired at `now`). Without it,
+   * `maxTokensPerUser` counts from `listTokens`.
+   */
+  countActiveTokens?(userId: string, now: number): Promise<number>
   close(): Promise<void>
 }
 
@@ -96,6 +107,9 @@ export function serializeMetadata(metadata: TokenRow['metadata']): string | null
 export function parseMetadata(value: string | null): TokenRow['metadata'] {
   return value == null ? null : (JSON.parse(value) as Record<string, unknown>)
 }
+
+/** The row of `<prefix>meta` that holds the deployment key. */
+export const DEPLOYMENT_KEY_NAME = 'deployment_key'
 
 /** Identifiers from options are spliced into DDL, so they are held to a strict pattern. */
 export const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/

@@ -202,6 +202,35 @@ export function storeContract(backend: Backend): void {
       expect(await store.getSessionVersion('v')).toBe(0)
     })
 
+    it('holds one deployment key: the same across calls and handles, another on other tables', async () => {
+      const created = await backend.create()
+      const key = await created.store.deploymentKey?.()
+      expect(key?.length).toBe(32)
+      expect(await created.store.deploymentKey?.()).toEqual(key)
+      const again = await created.reopen()
+      expect(await again.deploymentKey?.()).toEqual(key)
+      // A second migrate() (another process starting) keeps the key.
+      await again.migrate()
+      expect(await created.store.deploymentKey?.()).toEqual(key)
+      const other = await backend.create()
+      expect(await other.store.deploymentKey?.()).not.toEqual(key)
+    })
+
+    it('counts a user’s active tokens: neither revoked nor expired', async () => {
+      const { store } = await backend.create()
+      for (const r of [
+        row(),
+        row({ expiresAt: 2000 }),
+        row({ expiresAt: 1000 }),
+        row({ revokedAt: 1, revokedReason: null }),
+        row({ userId: 'user-2' }),
+      ])
+        await store.insertToken(r)
+      expect(await store.countActiveTokens?.('user-1', 1000)).toBe(2)
+      expect(await store.countActiveTokens?.('user-1', 999)).toBe(3)
+      expect(await store.countActiveTokens?.('nobody', 0)).toBe(0)
+    })
+
     it('fails every call after close()', async () => {
       const { store } = await backend.create()
       await store.close()

@@ -1,0 +1,40 @@
+import { KeywardError } from './errors.js'
+import type { KeywardStore } from './store.js'
+
+/** Active tokens a user may hold unless `maxTokensPerUser` says otherwise. */
+export const DEFAULT_MAX_TOKENS_PER_USER = 1000
+
+/** Validates the `maxTokensPerUser` option. */
+export function maxTokensOption(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_TOKENS_PER_USER
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new KeywardError(
+      'invalid_option',
+      `maxTokensPerUser must be a positive integer; got ${String(value)}.`,
+    )
+  }
+  return value
+}
+
+/**
+ * Refuses a new token for a user who already has `max` active ones (one being replaced, for a
+ * rotation, does not count). The cap bounds what one `revokeAll()` must tell every process. It is
+ * checked before the insert, so concurrent creations may pass it by as many as run at once.
+ */
+export async function assertRoomForToken(
+  store: KeywardStore,
+  userId: string,
+  options: { max: number; now: number; replacing: boolean },
+): Promise<void> {
+  const active = store.countActiveTokens
+    ? await store.countActiveTokens(userId, options.now)
+    : (await store.listTokens(userId)).filter(
+        (row) => row.revokedAt === null && (row.expiresAt === null || row.expiresAt > options.now),
+      ).length
+  if (active - (options.replacing ? 1 : 0) >= options.max) {
+    throw new KeywardError(
+      'too_many_tokens',
+      `The user already has ${active} active tokens; maxTokensPerUser is ${options.max}. Revoke some first.`,
+    )
+  }
+}

@@ -36,6 +36,17 @@ function app(kw: Keyward, createApp: typeof express) {
   app.get('/cookie', patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid' }), (req, res) => {
     res.json(req.principal)
   })
+  app.get(
+    '/upstream-body',
+    (_req, res, next) => {
+      res.status(200).type('text/plain')
+      next()
+    },
+    patAuth({ keyward: kw, realm: 'test' }),
+    (req, res) => {
+      res.json(req.principal)
+    },
+  )
   app.use(patAuth({ keyward: kw, realm: 'test' }))
   app.get('/me', (req, res) => {
     res.json(req.principal)

@@ -22,6 +22,15 @@ function app(kw: Keyward) {
   app.get('/cookie', patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid' }), (c) =>
     c.json(c.get('principal')),
   )
+  app.get(
+    '/upstream-body',
+    async (c, next) => {
+      c.res = c.text('upstream')
+      await next()
+    },
+    patAuth({ keyward: kw, realm: 'test' }),
+    (c) => c.json(c.get('principal')),
+  )
   app.use('*', patAuth({ keyward: kw, realm: 'test' }))
   app.get('/me', (c) => c.json(c.get('principal')))
   app.get('/repos', requireScope('repo:read'), (c) => c.json(c.get('principal')))

@@ -38,7 +38,11 @@ function respond(failure: HttpFailure): Response {
 }
 
 async function fail(c: Context, failure: HttpFailure, onError: PatAuthOptions['onError']): Promise<Response> {
-  return (await onError?.(failure, c)) ?? respond(failure)
+  const response = (await onError?.(failure, c)) ?? respond(failure)
+  // Assigned, not only returned: Hono ignores a middleware's returned Response once an earlier one
+  // has assigned c.res, and the earlier answer (a 200, say) would go out instead of the failure.
+  c.res = response
+  return response
 }
 
 /** Authenticates `Authorization: Bearer …` (a PAT) and sets `c.get('principal')`. */

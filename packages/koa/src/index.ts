@@ -23,7 +23,11 @@ declare module 'koa' {
 }
 
 export type PatAuthOptions = GuardOptions & {
-  /** Answer authentication failures yourself (set ctx.body); set nothing to have Keyward's own answer sent. */
+  /**
+   * Answer authentication failures yourself: assign `ctx.body` or `ctx.status` during the call (a
+   * value other than the one it held before). Change neither to have Keyward's own answer sent, which
+   * replaces whatever an earlier middleware had put in the response.
+   */
   onError?: (failure: HttpFailure, ctx: Context) => void | Promise<void>
 }
 
@@ -41,8 +45,13 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
   const guard = createGuard(keywardOrOptions)
   const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
   const refuse = async (ctx: Context, failure: HttpFailure) => {
-    await onError?.(failure, ctx)
-    if (ctx.body == null) respond(ctx, failure)
+    if (onError !== undefined) {
+      // What an earlier middleware left in the response is no answer from onError: only a change is.
+      const { body, status } = ctx
+      await onError(failure, ctx)
+      if (ctx.body !== body || ctx.status !== status) return
+    }
+    respond(ctx, failure)
   }
   const settle = (ctx: Context, next: Next, result: GuardResult): Promise<unknown> => {
     if (!result.ok) return refuse(ctx, result.failure)

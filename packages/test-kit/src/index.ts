@@ -35,7 +35,10 @@ export type App = {
  * GET /optional → 200 JSON { principal: … | null }; GET /bare-scope → requireScope('repo:read');
  * GET /custom → patAuth with an `onError` that answers 418 with the body `custom:<error code>`;
  * GET /pat-only → patAuth({ accept: 'pat', realm: 'test' }), 200 JSON principal;
- * GET /cookie → patAuth({ sessionCookie: 'sid', realm: 'test' }), 200 JSON principal.
+ * GET /cookie → patAuth({ sessionCookie: 'sid', realm: 'test' }), 200 JSON principal;
+ * GET /upstream-body → a middleware that prepares a 200 text answer `upstream` (status and body
+ * where the framework lets a middleware set them without sending; Hono: c.res), then
+ * patAuth({ realm: 'test' }), then 200.
  */
 export type Harness = { name: string; app(kw: Keyward): App }
 
@@ -281,6 +284,16 @@ function suite(harness: Harness, backend: Backend): void {
       expectFailure(reply, 503, null, 'unavailable')
       expect(reply.headers.get('retry-after')).toBe('40')
       expect(reply.body).not.toContain(token.slice(-49))
+    })
+
+    it('a failure is sent even over a 200 answer an upstream middleware prepared', async () => {
+      const { app, mint } = await setup()
+      const reply = await app.request('/upstream-body', bearer('junk'))
+      expectFailure(reply, 401, 'Bearer realm="test", error="invalid_token"', 'invalid_token')
+      expect(reply.body).not.toContain('upstream')
+      const missing = await app.request('/upstream-body')
+      expectFailure(missing, 401, 'Bearer realm="test"', 'missing_token')
+      expect((await app.request('/upstream-body', bearer((await mint()).token))).status).toBe(200)
     })
 
     it('a token in an encoded query parameter is still refused alongside a header', async () => {

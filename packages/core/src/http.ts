@@ -1,3 +1,4 @@
+import type { ClientReader } from './client-address.js'
 import type { AuthError, AuthErrorStatus } from './errors.js'
 import { authError } from './errors.js'
 import type { AuthorizationInput } from './header.js'
@@ -41,6 +42,17 @@ export type GuardOptions = {
  */
 export type CookieReader<Req> = (request: Req) => string | null | undefined
 
+/**
+ * What an adapter reads from a request besides the Authorization header, each only when needed.
+ * An adapter builds one such object when patAuth() is called and passes it with every request.
+ */
+export type RequestReaders<Req> = {
+  /** The Cookie header: read only when `sessionCookie` is set and there is no Authorization header. */
+  cookie?: CookieReader<Req>
+  /** The client's address, honouring the app's proxy trust: read only on a cache miss. */
+  client?: ClientReader<Req>
+}
+
 export type GuardResult = { ok: true; principal: Principal | null } | { ok: false; failure: HttpFailure }
 
 export type Guard = {
@@ -49,14 +61,15 @@ export type Guard = {
   /**
    * `authorization`: every `Authorization` value the request carried (see
    * `authorizationFromRawHeaders`); `url`: the request target, to refuse tokens in the query string.
-   * An adapter that supports `sessionCookie` passes the request and the reader of its Cookie header.
+   * An adapter passes the request and its `RequestReaders` (or, the earlier form, only the reader of
+   * its Cookie header).
    */
   authenticate(authorization: AuthorizationInput, url: string): GuardResult | Promise<GuardResult>
   authenticate<Req>(
     authorization: AuthorizationInput,
     url: string,
     request: Req,
-    readRequestCookie: CookieReader<Req>,
+    readers: RequestReaders<Req> | CookieReader<Req>,
   ): GuardResult | Promise<GuardResult>
 }
 
@@ -123,7 +136,7 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
       authorization: AuthorizationInput,
       url: string,
       request?: unknown,
-      readRequestCookie?: CookieReader<unknown>,
+      readers?: RequestReaders<unknown> | CookieReader<unknown>,
     ): GuardResult | Promise<GuardResult> {
       if (hasQueryToken(url)) {
         // RFC 6750 §2.3 is not supported: a token in a URL ends up in logs. With a header as well, it is
@@ -134,6 +147,7 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
       let kind = accept
       if (sessionCookie !== undefined && (authorization == null || authorization.length === 0)) {
         // Only a value shaped like a session token counts: an empty or stale cookie is no credential.
+        const readRequestCookie = typeof readers === 'function' ? readers : readers?.cookie
         const fromCookie = readCookie(readRequestCookie?.(request), sessionCookie)
         if (
           fromCookie !== undefined &&
@@ -144,7 +158,8 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
           kind = accept === 'pat' ? 'pat' : 'session'
         }
       }
-      const result = keyward.check(authorization, kind)
+      // A bare CookieReader has no `client`: the property reads undefined on a function too.
+      const result = keyward.check(authorization, kind, request, (readers as RequestReaders<unknown>)?.client)
       return result instanceof Promise ? result.then(settle) : settle(result)
     },
   }

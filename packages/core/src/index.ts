@@ -1,3 +1,4 @@
+export { type AuthenticateOptions, type ClientReader, clientKey } from './client-address.js'
 export { type Clock, systemClock } from './clock.js'
 export { type Duration, toMilliseconds } from './duration.js'
 export {
@@ -34,6 +35,7 @@ export {
   type GuardOptions,
   type GuardResult,
   type HttpFailure,
+  type RequestReaders,
   realmOf,
   rememberRealm,
   scopeFailure,

@@ -7,6 +7,7 @@ import {
   type HttpFailure,
   type Keyward,
   type Principal,
+  type RequestReaders,
   realmOf,
   rememberRealm,
   scopeFailure,
@@ -31,7 +32,11 @@ export type PatAuthOptions = GuardOptions & {
   onError?: (failure: HttpFailure, ctx: Context) => void | Promise<void>
 }
 
-const cookieOf = (ctx: Context) => ctx.get('cookie')
+const readers: RequestReaders<Context> = {
+  cookie: (ctx) => ctx.get('cookie'),
+  // ctx.ip honours `app.proxy` (X-Forwarded-For from trusted proxies only).
+  client: (ctx) => ctx.ip,
+}
 
 function respond(ctx: Context, failure: HttpFailure): void {
   ctx.status = failure.status
@@ -63,7 +68,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
   return function keywardPatAuth(ctx: Context, next: Next) {
     // rawHeaders, because req.headers keeps only the first of two Authorization lines.
     const authorization = authorizationFromRawHeaders(ctx.req.rawHeaders)
-    const answer = guard.authenticate(authorization, ctx.url, ctx, cookieOf)
+    const answer = guard.authenticate(authorization, ctx.url, ctx, readers)
     return answer instanceof Promise
       ? answer.then((result) => settle(ctx, next, result))
       : settle(ctx, next, answer)

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import { argon2Hasher, createKeyward, type Keyward, type KeywardOptions } from '@keyward/core'
 import { SignJWT } from 'jose'
@@ -13,14 +14,23 @@ import {
 } from '../../core/src/testing/backends.js'
 
 export { faultProxy, testRedis } from '../../core/src/testing/services.js'
-export { backends, manualClock, postgresBackend, TEST_DATABASE_URL }
+export { backends, manualClock, postgresBackend, TEST_DATABASE_URL, wrongSecret }
 
 export type Reply = { status: number; headers: Headers; body: string }
 
+/**
+ * How a request is sent: `from` is the loopback address it comes from (127.0.0.2, …), so that a
+ * case can tell clients apart; `method` defaults to GET.
+ */
+export type RequestOptions = { from?: string; method?: string; body?: string }
+
 /** One framework's app with the conformance routes, built fresh for each case. */
 export type App = {
-  /** A request through the framework (Hono: `app.request`; others: over loopback HTTP). */
-  request(path: string, headers?: Record<string, string>): Promise<Reply>
+  /**
+   * A request through the framework (Hono: `app.request`, or over loopback HTTP when `from` is given;
+   * others: over loopback HTTP).
+   */
+  request(path: string, headers?: Record<string, string>, options?: RequestOptions): Promise<Reply>
   /** A real server on 127.0.0.1, for raw-socket cases. */
   listen(): Promise<{ port: number; close(): Promise<void> }>
   /** Stops whatever `request` started. */
@@ -58,15 +68,53 @@ export function rawRequest(port: number, head: string): Promise<string> {
   })
 }
 
+/** One request to a server on 127.0.0.1, from the loopback address `options.from` if given. */
+export function loopbackRequest(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  options: RequestOptions = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers,
+        agent: false,
+        ...(options.from ? { localAddress: options.from } : {}),
+      },
+      (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => {
+          body += chunk
+        })
+        response.on('end', () => {
+          const replyHeaders = new Headers()
+          for (const [name, value] of Object.entries(response.headers)) {
+            for (const one of Array.isArray(value) ? value : [value ?? '']) replyHeaders.append(name, one)
+          }
+          resolve({ status: response.statusCode ?? 0, headers: replyHeaders, body })
+        })
+        response.on('error', reject)
+      },
+    )
+    outgoing.on('error', reject)
+    outgoing.end(options.body)
+  })
+}
+
 /** For Express and Koa: requests over one loopback server, started on first use. */
 export function overLoopback(listen: App['listen']): App {
   let server: Promise<{ port: number; close(): Promise<void> }> | null = null
   return {
     listen,
-    async request(path, headers = {}) {
+    async request(path, headers = {}, options = {}) {
       server ??= listen()
-      const response = await fetch(`http://127.0.0.1:${(await server).port}${path}`, { headers })
-      return { status: response.status, headers: response.headers, body: await response.text() }
+      return loopbackRequest((await server).port, path, headers, options)
     },
     async close() {
       await (await server)?.close()
@@ -294,6 +342,22 @@ function suite(harness: Harness, backend: Backend): void {
       const missing = await app.request('/upstream-body')
       expectFailure(missing, 401, 'Bearer realm="test"', 'missing_token')
       expect((await app.request('/upstream-body', bearer((await mint()).token))).status).toBe(200)
+    })
+
+    it('a stranger flooding wrong secrets from one address cannot lock out the owner at another', async () => {
+      const { app, mint } = await setup({ protection: { failuresPerToken: 2, failureWindow: '1m' } })
+      const { token } = await mint()
+      // A cold process: the owner's token has not been seen here yet.
+      const stranger = { from: '127.0.0.2' }
+      for (let n = 0; n < 6; n++) await app.request('/me', bearer(wrongSecret(token, n)), stranger)
+      expectFailure(
+        await app.request('/me', bearer(wrongSecret(token, 9)), stranger),
+        503,
+        null,
+        'unavailable',
+      )
+      const owner = await app.request('/me', bearer(token), { from: '127.0.0.3' })
+      expect([owner.status, JSON.parse(owner.body).userId]).toEqual([200, 'u1'])
     })
 
     it('a token in an encoded query parameter is still refused alongside a header', async () => {

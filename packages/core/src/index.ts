@@ -1,5 +1,6 @@
 export { type AuthenticateOptions, type ClientReader, clientKey } from './client-address.js'
 export { type Clock, systemClock } from './clock.js'
+export type { CrossSiteOptions, CrossSiteReaders } from './cross-site.js'
 export { type Duration, toMilliseconds } from './duration.js'
 export {
   AUTH_ERRORS,

@@ -35,6 +35,9 @@ const readers: RequestReaders<Request> = {
   cookie: (req) => req.headers.cookie,
   // req.ip honours the app's `trust proxy`; a request Express has not set up has only its socket.
   client: (req) => req.ip ?? req.socket?.remoteAddress,
+  method: (req) => req.method,
+  header: (req, name) => req.headers[name] as string | undefined,
+  host: (req) => req.headers.host,
 }
 
 function respond(res: Response, failure: HttpFailure): void {

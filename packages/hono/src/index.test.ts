@@ -19,8 +19,14 @@ function app(kw: Keyward) {
   app.get('/pat-only', patAuth({ keyward: kw, realm: 'test', accept: 'pat' }), (c) =>
     c.json(c.get('principal')),
   )
-  app.get('/cookie', patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid' }), (c) =>
+  app.on(['GET', 'POST'], '/cookie', patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid' }), (c) =>
     c.json(c.get('principal')),
+  )
+  app.on(
+    ['GET', 'POST'],
+    '/optional-cookie',
+    patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid', optional: true }),
+    (c) => c.json({ principal: c.get('principal') ?? null }),
   )
   app.get(
     '/upstream-body',

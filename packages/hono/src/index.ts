@@ -43,7 +43,13 @@ type NodeEnv = { incoming?: { rawHeaders?: string[]; url?: string; socket?: { re
 const socketAddress = (c: Context) => (c.env as NodeEnv | undefined)?.incoming?.socket?.remoteAddress
 
 function readersFor(clientAddress: PatAuthOptions['clientAddress']): RequestReaders<Context> {
-  return { cookie: (c) => c.req.header('cookie'), client: clientAddress ?? socketAddress }
+  return {
+    cookie: (c) => c.req.header('cookie'),
+    client: clientAddress ?? socketAddress,
+    method: (c) => c.req.method,
+    header: (c, name) => c.req.header(name),
+    host: (c) => c.req.header('host') ?? new URL(c.req.url).host,
+  }
 }
 
 /** The options createGuard validates: the Hono-only ones taken out. */

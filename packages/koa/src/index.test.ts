@@ -53,6 +53,15 @@ function app(kw: Keyward) {
   )
   app.use(
     route(
+      '/optional-cookie',
+      patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid', optional: true }),
+      (ctx) => {
+        ctx.body = { principal: ctx.state.principal ?? null }
+      },
+    ),
+  )
+  app.use(
+    route(
       '/upstream-body',
       async (ctx, next) => {
         ctx.body = 'upstream'

@@ -36,6 +36,10 @@ const readers: RequestReaders<Context> = {
   cookie: (ctx) => ctx.get('cookie'),
   // ctx.ip honours `app.proxy` (X-Forwarded-For from trusted proxies only).
   client: (ctx) => ctx.ip,
+  method: (ctx) => ctx.method,
+  header: (ctx, name) => ctx.get(name),
+  // ctx.host honours X-Forwarded-Host under `app.proxy`.
+  host: (ctx) => ctx.host,
 }
 
 function respond(ctx: Context, failure: HttpFailure): void {

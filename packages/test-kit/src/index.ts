@@ -45,7 +45,9 @@ export type App = {
  * GET /optional → 200 JSON { principal: … | null }; GET /bare-scope → requireScope('repo:read');
  * GET /custom → patAuth with an `onError` that answers 418 with the body `custom:<error code>`;
  * GET /pat-only → patAuth({ accept: 'pat', realm: 'test' }), 200 JSON principal;
- * GET /cookie → patAuth({ sessionCookie: 'sid', realm: 'test' }), 200 JSON principal;
+ * GET and POST /cookie → patAuth({ sessionCookie: 'sid', realm: 'test' }), 200 JSON principal;
+ * GET and POST /optional-cookie → patAuth({ sessionCookie: 'sid', optional: true, realm: 'test' }),
+ * 200 JSON { principal: … | null };
  * GET /upstream-body → a middleware that prepares a 200 text answer `upstream` (status and body
  * where the framework lets a middleware set them without sending; Hono: c.res), then
  * patAuth({ realm: 'test' }), then 200.
@@ -342,6 +344,77 @@ function suite(harness: Harness, backend: Backend): void {
       const missing = await app.request('/upstream-body')
       expectFailure(missing, 401, 'Bearer realm="test"', 'missing_token')
       expect((await app.request('/upstream-body', bearer((await mint()).token))).status).toBe(200)
+    })
+
+    it('sessionCookie: an unsafe request from another site cannot use the cookie; same-origin, safe and non-browser ones can', async () => {
+      const { app, kw } = await setup()
+      const session = await kw.sessions.issue({ userId: 'from-cookie' })
+      const cookie = { cookie: `sid=${session.token}` }
+      const post = { method: 'POST', body: 'a=1' }
+      for (const headers of [
+        { 'sec-fetch-site': 'cross-site' },
+        { 'sec-fetch-site': 'same-site' },
+        { 'sec-fetch-site': 'cross-site', origin: 'http://app.test', host: 'app.test' },
+        { origin: 'https://evil.example', host: 'app.test' },
+        { origin: 'null' },
+      ]) {
+        const reply = await app.request('/cookie', { ...cookie, ...headers }, post)
+        expect(reply.status).toBe(403)
+        expect(reply.headers.get('www-authenticate')).toBeNull()
+        expect(reply.headers.get('cache-control')).toBe('no-store')
+        expect(JSON.parse(reply.body)).toEqual({
+          error: 'cross_site_request',
+          error_description: expect.any(String),
+        })
+        expect(reply.body + [...reply.headers].join()).not.toContain(session.token)
+      }
+      for (const headers of [
+        { 'sec-fetch-site': 'same-origin' },
+        { origin: 'http://app.test', host: 'app.test' },
+        {},
+      ]) {
+        const reply = await app.request('/cookie', { ...cookie, ...headers }, post)
+        expect([reply.status, JSON.parse(reply.body).userId]).toEqual([200, 'from-cookie'])
+      }
+      // A safe method, or a bearer header (a page cannot make a browser send one), is never concerned.
+      expect((await app.request('/cookie', { ...cookie, 'sec-fetch-site': 'cross-site' })).status).toBe(200)
+      const viaHeader = await app.request(
+        '/cookie',
+        { ...bearer(session.token), 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+        post,
+      )
+      expect(viaHeader.status).toBe(200)
+    })
+
+    it('sessionCookie on an optional route: a stale, expired or cross-site cookie is no one; a bad header is still refused', async () => {
+      const { app, kw, clock } = await setup()
+      const principalOf = async (headers: Record<string, string>, options?: RequestOptions) => {
+        const reply = await app.request('/optional-cookie', headers, options)
+        expect(reply.status).toBe(200)
+        return JSON.parse(reply.body).principal
+      }
+      const live = await kw.sessions.issue({ userId: 'u1', expiresIn: '1h' })
+      expect(await principalOf({ cookie: `sid=${live.token}` })).toMatchObject({ userId: 'u1' })
+      const crossSite = { cookie: `sid=${live.token}`, 'sec-fetch-site': 'cross-site' }
+      expect(await principalOf(crossSite, { method: 'POST', body: '' })).toBeNull()
+      const short = await kw.sessions.issue({ userId: 'u2', expiresIn: '1m' })
+      clock.advance(61_000)
+      expect(await principalOf({ cookie: `sid=${short.token}` })).toBeNull()
+      await kw.sessions.bump('u1')
+      expect(await principalOf({ cookie: `sid=${live.token}` })).toBeNull()
+      // The same stale cookie on a route that needs a principal is still refused.
+      expectFailure(
+        await app.request('/cookie', { cookie: `sid=${live.token}` }),
+        401,
+        'Bearer realm="test", error="invalid_token"',
+        'invalid_token',
+      )
+      expectFailure(
+        await app.request('/optional-cookie', { cookie: `sid=${live.token}`, ...bearer('junk') }),
+        401,
+        'Bearer realm="test", error="invalid_token"',
+        'invalid_token',
+      )
     })
 
     it('a stranger flooding wrong secrets from one address cannot lock out the owner at another', async () => {

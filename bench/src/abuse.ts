@@ -4,6 +4,8 @@ import { sqliteStore } from '@keyward/core/sqlite'
 
 const bearer = (token: string) => `Bearer ${token}`
 const FAILURES_PER_TOKEN = 5
+/** The default of `protection.failuresPerTokenAllClients`. */
+const FAILURES_ALL_CLIENTS = 100
 /** How much the heap may grow under the million invalid tokens: the negative cache's 10,000 digests fit many times over. */
 const HEAP_GROWTH_LIMIT_MIB = 16
 
@@ -115,6 +117,34 @@ export async function abuseScenarios(dir: string): Promise<string[]> {
     const wrong = flood.verifications - flood.realOk
     out.push(
       `the same with the cache off: argon2 verifications ${flood.verifications}, of them ${flood.realOk} for the real token and ${wrong} for wrong secrets (budget ${FAILURES_PER_TOKEN}); the real token answered ok ${flood.realOk}/${flood.realTotal}: ${verdict(wrong <= FAILURES_PER_TOKEN && flood.realOk === flood.realTotal)}`,
+    )
+    await kw.close()
+  }
+
+  {
+    // A cold process (the real token never verified here): the stranger's guesses come from one
+    // address, the owner's request from another, and must not be throttled by them.
+    const kw = await fresh(dir, 'guess-cold')
+    const { token } = await kw.tokens.create({ userId: 'u', name: 'real' })
+    for (let i = 0; i < 2000; i++)
+      await kw.authenticate(bearer(wrongSecret(token, i)), { client: '203.0.113.7' })
+    const verifications = kw.stats().hashVerifications
+    const owner = (await kw.authenticate(bearer(token), { client: '198.51.100.2' })).ok
+    out.push(
+      `2,000 wrong secrets for one id from one address on a cold process, then the owner from another: argon2 verifications ${verifications} (budget ${FAILURES_PER_TOKEN}); the owner ${owner ? 'ok' : 'REFUSED'}: ${verdict(verifications <= FAILURES_PER_TOKEN && owner)}`,
+    )
+    await kw.close()
+  }
+
+  {
+    // The same spread over 2,000 addresses: the id's budget across all clients holds.
+    const kw = await fresh(dir, 'guess-spread')
+    const { token } = await kw.tokens.create({ userId: 'u', name: 'real' })
+    for (let i = 0; i < 2000; i++)
+      await kw.authenticate(bearer(wrongSecret(token, i)), { client: `10.0.${i >> 8}.${i & 255}` })
+    const verifications = kw.stats().hashVerifications
+    out.push(
+      `2,000 wrong secrets for one id from 2,000 addresses: argon2 verifications ${verifications} (budget ${FAILURES_ALL_CLIENTS} across clients): ${verdict(verifications <= FAILURES_ALL_CLIENTS)}`,
     )
     await kw.close()
   }

@@ -33,6 +33,12 @@ export const AUTH_ERRORS = {
     status: 403,
     description: 'The access token does not grant the scope this request needs.',
   },
+  cross_site_request: {
+    code: 'cross_site_request',
+    status: 403,
+    description:
+      'A request from another site cannot use the session cookie. Send it from this site, or with a bearer token.',
+  },
   unavailable: {
     code: 'unavailable',
     status: 503,
@@ -53,6 +59,7 @@ export type AuthErrorCode =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'cross_site_request'
   | 'unavailable'
 
 export type AuthError = {

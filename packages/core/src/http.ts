@@ -1,3 +1,5 @@
+import type { ClientReader } from './client-address.js'
+import { type CrossSiteOptions, type CrossSiteReaders, createCrossSiteCheck } from './cross-site.js'
 import type { AuthError, AuthErrorStatus } from './errors.js'
 import { authError } from './errors.js'
 import type { AuthorizationInput } from './header.js'
@@ -29,9 +31,19 @@ export type GuardOptions = {
   accept?: 'any' | 'pat' | 'session'
   /**
    * Also read a session token from this cookie when there is no Authorization header (browser
-   * apps). Only session tokens are taken from it. CSRF defence (SameSite, tokens) stays yours.
+   * apps). Only session tokens are taken from it. A request with an unsafe method (not GET, HEAD or
+   * OPTIONS) that a browser says comes from another site cannot use it: see `csrf`. On an `optional`
+   * route, a cookie that is stale, invalid or sent cross-site counts as no credential.
    */
   sessionCookie?: string
+  /**
+   * The cross-site request defence of `sessionCookie`, on by default: an unsafe request whose
+   * `Sec-Fetch-Site` is `cross-site` (or `same-site`, unless `allowSameSite`), or, without that
+   * header, whose `Origin` is not the request's own, is answered 403 `cross_site_request`, unless its
+   * Origin is one of `trustedOrigins`. Requests with neither header (scripts, CLIs) pass. `false`
+   * turns it off, for an app with CSRF tokens of its own.
+   */
+  csrf?: CrossSiteOptions | false
 }
 
 /**
@@ -41,6 +53,17 @@ export type GuardOptions = {
  */
 export type CookieReader<Req> = (request: Req) => string | null | undefined
 
+/**
+ * What an adapter reads from a request besides the Authorization header, each only when needed.
+ * An adapter builds one such object when patAuth() is called and passes it with every request.
+ */
+export type RequestReaders<Req> = CrossSiteReaders<Req> & {
+  /** The Cookie header: read only when `sessionCookie` is set and there is no Authorization header. */
+  cookie?: CookieReader<Req>
+  /** The client's address, honouring the app's proxy trust: read only on a cache miss. */
+  client?: ClientReader<Req>
+}
+
 export type GuardResult = { ok: true; principal: Principal | null } | { ok: false; failure: HttpFailure }
 
 export type Guard = {
@@ -49,14 +72,15 @@ export type Guard = {
   /**
    * `authorization`: every `Authorization` value the request carried (see
    * `authorizationFromRawHeaders`); `url`: the request target, to refuse tokens in the query string.
-   * An adapter that supports `sessionCookie` passes the request and the reader of its Cookie header.
+   * An adapter passes the request and its `RequestReaders` (or, the earlier form, only the reader of
+   * its Cookie header).
    */
   authenticate(authorization: AuthorizationInput, url: string): GuardResult | Promise<GuardResult>
   authenticate<Req>(
     authorization: AuthorizationInput,
     url: string,
     request: Req,
-    readRequestCookie: CookieReader<Req>,
+    readers: RequestReaders<Req> | CookieReader<Req>,
   ): GuardResult | Promise<GuardResult>
 }
 
@@ -68,7 +92,7 @@ export function defaultKeyward(): Keyward {
 }
 
 const REALM = /^[\x20-\x7e]{1,100}$/
-const GUARD_OPTIONS = new Set(['keyward', 'optional', 'realm', 'onError', 'accept', 'sessionCookie'])
+const GUARD_OPTIONS = new Set(['keyward', 'optional', 'realm', 'onError', 'accept', 'sessionCookie', 'csrf'])
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
 
 function isKeyward(value: unknown): value is Keyward {
@@ -106,8 +130,16 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
   ) {
     throw new TypeError('patAuth(): `sessionCookie` must be a cookie name.')
   }
+  if (options.csrf !== undefined && sessionCookie === undefined) {
+    throw new TypeError('patAuth(): `csrf` concerns the session cookie: set `sessionCookie` too.')
+  }
+  const crossSite = createCrossSiteCheck(options.csrf)
   const keyward = options.keyward ?? defaultKeyward()
   const queryTokenFailure = failureFor(authError('multiple_credentials'), realm)
+  const crossSiteRefused: GuardResult = Object.freeze({
+    ok: false,
+    failure: failureFor(authError('cross_site_request'), realm),
+  })
 
   const settle = (result: Awaited<ReturnType<Keyward['check']>>): GuardResult => {
     // A success is passed through as it is: on a cache hit it is a shared, frozen object.
@@ -115,6 +147,9 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
     if (optional && result.error.code === 'missing_token') return NO_PRINCIPAL
     return { ok: false, failure: failureFor(result.error, realm) }
   }
+  // An optional route is a public page too: a stale or logged-out cookie there means no one.
+  const settleCookie = (result: Awaited<ReturnType<Keyward['check']>>): GuardResult =>
+    optional && !result.ok && result.error.code === 'invalid_token' ? NO_PRINCIPAL : settle(result)
 
   return {
     realm,
@@ -123,7 +158,7 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
       authorization: AuthorizationInput,
       url: string,
       request?: unknown,
-      readRequestCookie?: CookieReader<unknown>,
+      readers?: RequestReaders<unknown> | CookieReader<unknown>,
     ): GuardResult | Promise<GuardResult> {
       if (hasQueryToken(url)) {
         // RFC 6750 §2.3 is not supported: a token in a URL ends up in logs. With a header as well, it is
@@ -131,20 +166,26 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
         const hasHeader = authorization != null && authorization.length > 0
         if (hasHeader) return { ok: false, failure: queryTokenFailure }
       }
-      let kind = accept
+      // A bare CookieReader has no `client`: the property reads undefined on a function too.
+      const readClient = (readers as RequestReaders<unknown> | undefined)?.client
       if (sessionCookie !== undefined && (authorization == null || authorization.length === 0)) {
         // Only a value shaped like a session token counts: an empty or stale cookie is no credential.
+        const readRequestCookie = typeof readers === 'function' ? readers : readers?.cookie
         const fromCookie = readCookie(readRequestCookie?.(request), sessionCookie)
         if (
           fromCookie !== undefined &&
           B64TOKEN.test(fromCookie) &&
           keyward.credentialKind(fromCookie) === 'session'
         ) {
-          authorization = `Bearer ${fromCookie}`
-          kind = accept === 'pat' ? 'pat' : 'session'
+          if (crossSite !== null && typeof readers === 'object' && crossSite(request, readers)) {
+            return optional ? NO_PRINCIPAL : crossSiteRefused
+          }
+          const kind = accept === 'pat' ? 'pat' : 'session'
+          const result = keyward.check(`Bearer ${fromCookie}`, kind, request, readClient)
+          return result instanceof Promise ? result.then(settleCookie) : settleCookie(result)
         }
       }
-      const result = keyward.check(authorization, kind)
+      const result = keyward.check(authorization, accept, request, readClient)
       return result instanceof Promise ? result.then(settle) : settle(result)
     },
   }
@@ -192,6 +233,8 @@ export function failureFor(error: AuthError, realm: string): HttpFailure {
   }
   if (error.code === 'unavailable') {
     headers['Retry-After'] = String(error.retryAfter ?? 5)
+  } else if (error.code === 'cross_site_request') {
+    // Not a problem with a token, so no Bearer challenge: the credential was fine but ambient.
   } else if (error.code === 'missing_token') {
     headers['WWW-Authenticate'] = `Bearer realm=${quote(realm)}`
   } else {

@@ -1,4 +1,6 @@
+export { type AuthenticateOptions, type ClientReader, clientKey } from './client-address.js'
 export { type Clock, systemClock } from './clock.js'
+export type { CrossSiteOptions, CrossSiteReaders } from './cross-site.js'
 export { type Duration, toMilliseconds } from './duration.js'
 export {
   AUTH_ERRORS,
@@ -34,6 +36,7 @@ export {
   type GuardOptions,
   type GuardResult,
   type HttpFailure,
+  type RequestReaders,
   realmOf,
   rememberRealm,
   scopeFailure,

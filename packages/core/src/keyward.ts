@@ -1,4 +1,10 @@
 import { hash as digestOf } from 'node:crypto'
+import {
+  type AuthenticateOptions,
+  assertAuthenticateOptions,
+  type ClientReader,
+  clientOfOptions,
+} from './client-address.js'
 import { type Clock, systemClock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import {
@@ -205,12 +211,22 @@ export type KeywardStats = {
 
 export type Keyward = {
   readonly tokenPrefix: string
-  authenticate(authorization: AuthorizationInput): Promise<AuthResult>
+  /**
+   * `client`: the address of the client that sent the request (honouring your proxy setup), so that
+   * wrong secrets sent by one client for a token id do not throttle another (see `protection`).
+   */
+  authenticate(authorization: AuthorizationInput, options?: AuthenticateOptions): Promise<AuthResult>
   /**
    * The same decision as `authenticate`, answered synchronously on a cache hit or a rejection that
    * needs no I/O, and as a promise otherwise. For adapters that want to skip a microtask per request.
+   * `readClient(request)` gives the client's address; it is called only on a cache miss.
    */
-  check(authorization: AuthorizationInput, accept?: CredentialKind): AuthResult | Promise<AuthResult>
+  check<Req = unknown>(
+    authorization: AuthorizationInput,
+    accept?: CredentialKind,
+    request?: Req,
+    readClient?: ClientReader<Req>,
+  ): AuthResult | Promise<AuthResult>
   /** What a credential is by its shape alone (no verification): a PAT, a session token, or neither. */
   credentialKind(credential: string): 'pat' | 'session' | null
   tokens: {
@@ -744,7 +760,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   }
 
   const ownPrefix = (id: string) => displayPrefix(tokenPrefix, id)
-  const resolveMiss = async ({ id, secret }: ParsedToken, digest: string): Promise<AuthResult> => {
+  const resolveMiss = async (
+    { id, secret }: ParsedToken,
+    digest: string,
+    client?: string | null,
+  ): Promise<AuthResult> => {
     missesInFlight++
     let releaseAttempt: (() => void) | null = null
     try {
@@ -769,12 +789,12 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         if (sharedRead !== null) stats.sharedCache.misses++
         // The throttle guards the store read and argon2 only: a shared hit above is never throttled.
         if (verifiedHash === null && releaseAttempt === null) {
-          releaseAttempt = protection.admit(id, digest)
+          releaseAttempt = protection.admit(id, digest, client)
           if (releaseAttempt === null) {
             // Not a verdict on this token (it may be the real one, where it has not verified yet):
             // retry once the id's window ends, rather than a 401 that tells a client to drop it.
             stats.rejections.throttled++
-            return Object.freeze({ ok: false, error: unavailableError(protection.retryAfter(id)) })
+            return Object.freeze({ ok: false, error: unavailableError(protection.retryAfter(id, client)) })
           }
         }
         let row: TokenRow | null
@@ -813,7 +833,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           }
           if (matches === null) return reject('overloaded')
           if (!matches) {
-            protection.recordFailure(id)
+            protection.recordFailure(id, client)
             return refuse(digest, 'wrong_secret')
           }
           protection.recordSuccess(id, digest)
@@ -948,9 +968,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   // full grammar, checksum and verification before; the header is hashed as it arrived, with
   // nothing cut out of it (hashing a slice costs a copy). Anything else takes the full path below.
   const hotLength = 7 + tokenPrefix.length + 2 + TOKEN_ID_LENGTH + TOKEN_SECRET_LENGTH + TOKEN_CHECKSUM_LENGTH
-  const check = (
+  const check = <Req>(
     authorization: AuthorizationInput,
     accept: CredentialKind = 'any',
+    request?: Req,
+    readClient?: ClientReader<Req>,
   ): AuthResult | Promise<AuthResult> => {
     if (
       accept !== 'session' &&
@@ -964,12 +986,14 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         return hit
       }
     }
-    return fullCheck(authorization, accept)
+    return fullCheck(authorization, accept, request, readClient)
   }
 
-  const fullCheck = (
+  const fullCheck = <Req>(
     authorization: AuthorizationInput,
     accept: CredentialKind,
+    request: Req | undefined,
+    readClient: ClientReader<Req> | undefined,
   ): AuthResult | Promise<AuthResult> => {
     const header = parseAuthorization(authorization, maxTokenLength)
     if (!header.ok) {
@@ -1006,7 +1030,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       stats.coalesced++
       return pending
     }
-    const result = resolveMiss(parsed.token, digest).finally(() => inFlight.delete(key))
+    const client = request === undefined ? undefined : readClient?.(request)
+    const result = resolveMiss(parsed.token, digest, client).finally(() => inFlight.delete(key))
     inFlight.set(key, result)
     return result
   }
@@ -1173,7 +1198,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   return {
     tokenPrefix,
     check,
-    authenticate: async (authorization) => check(authorization),
+    authenticate: async (authorization, options) => {
+      if (options === undefined) return check(authorization)
+      assertAuthenticateOptions(options)
+      return check(authorization, 'any', options, clientOfOptions)
+    },
     credentialKind: (credential) => {
       if (credential.startsWith(patStart)) return 'pat'
       return sessions?.claims(credential) ? 'session' : null

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { clientKey } from './client-address.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { createKeyward, type KeywardOptions } from './keyward.js'
 import { createProtection } from './protection.js'
@@ -122,6 +123,54 @@ for (const backend of await backends()) {
       expect((await kw.authenticate(bearer(real.token))).ok).toBe(true)
     })
 
+    it('a stranger flooding wrong secrets from one address cannot lock out the owner at another, on a cold process', async () => {
+      const { kw } = await setup({ protection: { failuresPerToken: 2 } })
+      const real = await kw.tokens.create({ userId: 'u', name: 'real' })
+      // The token has never been used on this process: nothing cached, no digest verified.
+      for (let i = 0; i < 50; i++)
+        expect(
+          (await kw.authenticate(bearer(wrongSecret(real.token, i)), { client: '203.0.113.7' })).ok,
+        ).toBe(false)
+      expect(kw.stats().hashVerifications).toBe(2)
+      expect(
+        await kw.authenticate(bearer(wrongSecret(real.token, 99)), { client: '203.0.113.7' }),
+      ).toMatchObject({
+        error: { code: 'unavailable', retryAfter: 60 },
+      })
+      expect(await kw.authenticate(bearer(real.token), { client: '198.51.100.2' })).toMatchObject({
+        ok: true,
+      })
+      // Another address of the stranger's /64 shares its budget; the owner's network does not.
+      const v6 = await kw.tokens.create({ userId: 'u', name: 'v6' })
+      for (let i = 0; i < 10; i++)
+        await kw.authenticate(bearer(wrongSecret(v6.token, i)), { client: `2001:db8:1:2::${i + 1}` })
+      expect(kw.stats().hashVerifications).toBe(5)
+      expect(await kw.authenticate(bearer(v6.token), { client: '2001:db8:1:3::1' })).toMatchObject({
+        ok: true,
+      })
+    })
+
+    it('a flood spread over many addresses is held by the per-id budget across clients', async () => {
+      const { kw } = await setup({ protection: { failuresPerToken: 2, failuresPerTokenAllClients: 6 } })
+      const real = await kw.tokens.create({ userId: 'u', name: 'real' })
+      for (let i = 0; i < 40; i++)
+        await kw.authenticate(bearer(wrongSecret(real.token, i)), { client: `192.0.2.${i}` })
+      expect(kw.stats().hashVerifications).toBe(6)
+      expect(kw.stats().protection.throttled).toBe(34)
+    })
+
+    it('validates authenticate options', async () => {
+      const { kw } = await setup()
+      await expect(kw.authenticate('Bearer x', { client: 1 } as never)).rejects.toThrow(
+        /`client` must be a string/,
+      )
+      await expect(kw.authenticate('Bearer x', { clinet: 'a' } as never)).rejects.toThrow(
+        /unknown option "clinet"/,
+      )
+      await expect(kw.authenticate('Bearer x', null as never)).rejects.toThrow(/options must be an object/)
+      expect(await kw.authenticate('Bearer x', {})).toMatchObject({ ok: false })
+    })
+
     it('answers 503 when the hasher fails, and neither negative-caches nor throttles the token', async () => {
       const base = argon2Hasher({ memoryCost: 1024, timeCost: 1 })
       let failures = 0
@@ -160,6 +209,9 @@ for (const backend of await backends()) {
     it('validates protection options', () => {
       expect(() => createKeyward({ protection: { verifyConcurrency: 0 } })).toThrow(/verifyConcurrency/)
       expect(() => createKeyward({ protection: { verifyQeue: 1 } as never })).toThrow(/unknown option/)
+      expect(() => createKeyward({ protection: { failuresPerTokenAllClients: 0 } })).toThrow(
+        /failuresPerTokenAllClients/,
+      )
     })
   })
 }
@@ -175,5 +227,39 @@ describe('createProtection', () => {
       expect(protection.retryAfter('id')).toBeGreaterThanOrEqual(1)
       expect(protection.retryAfter('id')).toBeLessThanOrEqual(60)
     }
+  })
+})
+
+describe('clientKey', () => {
+  it('keys IPv4 as it is, IPv4-mapped IPv6 as IPv4, IPv6 by its /64, anything else cut to 64 characters', () => {
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7')
+    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7')
+    expect(clientKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64')
+    expect(clientKey('2001:0DB8:0001:0002:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64')
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64')
+    expect(clientKey('::1')).toBe('0:0:0:0::/64')
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64')
+    expect(clientKey('x'.repeat(100))).toBe('x'.repeat(64))
+    for (const none of ['', null, undefined]) expect(clientKey(none)).toBeUndefined()
+  })
+
+  it('throttles per client and id, and per id across clients', () => {
+    const protection = createProtection(
+      { failuresPerToken: 1, failuresPerTokenAllClients: 2, failureWindow: '1m' },
+      manualClock(),
+    )
+    protection.recordFailure('id', '192.0.2.1')
+    expect(protection.admit('id', 'd', '192.0.2.1')).toBeNull()
+    expect(protection.admit('other', 'd', '192.0.2.1')).not.toBeNull()
+    const release = protection.admit('id', 'd', '192.0.2.2')
+    expect(release).not.toBeNull()
+    // The guess in flight holds the last unit of the id's budget across clients.
+    expect(protection.admit('id', 'd', '192.0.2.3')).toBeNull()
+    release?.()
+    protection.recordFailure('id', '192.0.2.2')
+    expect(protection.admit('id', 'd', '192.0.2.3')).toBeNull()
+    expect(protection.retryAfter('id', '192.0.2.3')).toBe(60)
+    protection.recordSuccess('id', 'real')
+    expect(protection.admit('id', 'real', '192.0.2.3')).not.toBeNull()
   })
 })

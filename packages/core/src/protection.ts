@@ -1,3 +1,4 @@
+import { clientKey } from './client-address.js'
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
@@ -11,9 +12,17 @@ export type ProtectionOptions = {
   verifyQueue?: number
   /** Recently refused tokens (by digest), answered without I/O. Default `{ ttl: '1m', max: 10000 }`. */
   negativeCache?: { ttl?: Duration; max?: number }
-  /** Wrong secrets allowed per token id and window before further ones skip argon2. Default 5 per `'1m'`. */
+  /**
+   * Wrong secrets allowed per token id and client address, and window, before further ones from that
+   * client skip argon2. Default 5 per `'1m'`. Requests whose address is unknown share one budget.
+   */
   failuresPerToken?: number
   failureWindow?: Duration
+  /**
+   * Wrong secrets allowed per token id and window from all clients together: what a flood spread
+   * over many addresses can cost. Default 100.
+   */
+  failuresPerTokenAllClients?: number
 }
 
 export type ProtectionStats = {
@@ -33,6 +42,7 @@ const OPTIONS = new Set([
   'negativeCache',
   'failuresPerToken',
   'failureWindow',
+  'failuresPerTokenAllClients',
 ])
 
 function positive(value: number, what: string): number {
@@ -47,7 +57,8 @@ const nothingToRelease = () => {}
 /**
  * The defences of the miss path: a cap on concurrent verifications with a bounded queue, a
  * negative cache of refused tokens in its own LRU (a flood of bad tokens never evicts good
- * entries), and a per-id throttle on wrong secrets that spares the digest that verified before.
+ * entries), and a throttle on wrong secrets, per client and id and per id across clients, that
+ * spares the digest that verified before.
  */
 export function createProtection(options: ProtectionOptions = {}, clock: Clock) {
   for (const key of Object.keys(options)) {
@@ -69,6 +80,7 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
   const negativeMax = positive(options.negativeCache?.max ?? 10_000, 'negativeCache.max')
   const failuresAllowed = positive(options.failuresPerToken ?? 5, 'failuresPerToken')
   const failureWindow = toMilliseconds(options.failureWindow ?? '1m', 'protection.failureWindow')
+  const totalAllowed = positive(options.failuresPerTokenAllClients ?? 100, 'failuresPerTokenAllClients')
 
   const stats: ProtectionStats = { verifyRejected: 0, verifyQueuePeak: 0, negativeHits: 0, throttled: 0 }
   const negative = growingLru<string, true>(negativeMax, {
@@ -76,15 +88,31 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
     perf: clock,
     ttlResolution: 0,
   })
-  const failures = growingLru<string, number>(10_000, {
-    ttl: Math.max(failureWindow, 1),
-    perf: clock,
-    ttlResolution: 0,
-  })
+  const windowed = (max: number) =>
+    growingLru<string, number>(max, { ttl: Math.max(failureWindow, 1), perf: clock, ttlResolution: 0 })
+  // Failures per client and id (key: `id`, or `id` NUL client), and per id from every client.
+  const failures = windowed(100_000)
+  const totals = windowed(10_000)
   // The digest that last verified for each id: once it has, an attacker cannot throttle the real token.
   const verified = growingLru<string, string>(100_000)
-  // Attempts admitted and not yet over, per id (no larger than the misses in flight).
+  // Attempts admitted and not yet over, per client key and per id (no larger than the misses in flight).
   const attempts = new Map<string, number>()
+  const totalAttempts = new Map<string, number>()
+  const keyOf = (id: string, client: string | null | undefined): string => {
+    const key = clientKey(client)
+    return key === undefined ? id : `${id}\u0000${key}`
+  }
+  /** The budget an attempt would exceed: the client's, the id's across clients, or none. */
+  const exhausted = (id: string, key: string): 'client' | 'total' | null => {
+    if ((failures.get(key) ?? 0) + (attempts.get(key) ?? 0) >= failuresAllowed) return 'client'
+    if ((totals.get(id) ?? 0) + (totalAttempts.get(id) ?? 0) >= totalAllowed) return 'total'
+    return null
+  }
+  const count = (map: Map<string, number>, key: string, by: number) => {
+    const left = (map.get(key) ?? 0) + by
+    if (left > 0) map.set(key, left)
+    else map.delete(key)
+  }
 
   let active = 0
   const waiting: Array<() => void> = []
@@ -101,41 +129,48 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
       if (negativeTtl > 0) negative.set(digestKey, true)
     },
     /**
-     * May this digest go on to the store read and argon2 for this id? Null when the id had too many
-     * wrong secrets lately and this is not the digest that verified before. Otherwise a release
-     * function, to call when the attempt is over: until then it counts against the id's budget, so
-     * that a burst of concurrent guesses cannot all pass before the first failure is recorded.
+     * May this digest, sent by this client (its address, see `ClientReader`), go on to the store read
+     * and argon2 for this id? Null when this client had too many wrong secrets for the id lately, or
+     * all clients together did, and this is not the digest that verified before. Otherwise a release
+     * function, to call when the attempt is over: until then it counts against both budgets, so that
+     * a burst of concurrent guesses cannot all pass before the first failure is recorded.
      */
-    admit(id: string, digest: string): (() => void) | null {
+    admit(id: string, digest: string, client?: string | null): (() => void) | null {
       const known = verified.get(id)
       if (known !== undefined && digestEquals(known, digest)) return nothingToRelease
-      const pending = attempts.get(id) ?? 0
-      if ((failures.get(id) ?? 0) + pending >= failuresAllowed) {
+      const key = keyOf(id, client)
+      if (exhausted(id, key) !== null) {
         stats.throttled++
         return null
       }
-      attempts.set(id, pending + 1)
+      count(attempts, key, 1)
+      count(totalAttempts, id, 1)
       let released = false
       return () => {
         if (released) return
         released = true
-        const left = (attempts.get(id) ?? 1) - 1
-        if (left > 0) attempts.set(id, left)
-        else attempts.delete(id)
+        count(attempts, key, -1)
+        count(totalAttempts, id, -1)
       }
     },
     /**
-     * Whole seconds until the id's failure window ends: the `Retry-After` of a throttled answer. 1
-     * when only guesses still being checked hold the budget; never more than the whole window.
+     * Whole seconds until the window of the budget that throttles this client for this id ends: the
+     * `Retry-After` of a throttled answer. 1 when only guesses still being checked hold the budget;
+     * never more than the whole window.
      */
-    retryAfter(id: string): number {
-      const left = Math.ceil(failures.getRemainingTTL(id) / 1000)
+    retryAfter(id: string, client?: string | null): number {
+      const key = keyOf(id, client)
+      const ttl = exhausted(id, key) === 'total' ? totals.getRemainingTTL(id) : failures.getRemainingTTL(key)
+      const left = Math.ceil(ttl / 1000)
       return Math.min(Math.max(1, Math.ceil(failureWindow / 1000)), Math.max(1, left))
     },
-    recordFailure(id: string): void {
-      // The window starts at the first failure and is not extended by later ones.
-      const count = (failures.get(id) ?? 0) + 1
-      failures.set(id, count, { noUpdateTTL: count > 1 })
+    recordFailure(id: string, client?: string | null): void {
+      // Each window starts at its first failure and is not extended by later ones.
+      const key = keyOf(id, client)
+      const mine = (failures.get(key) ?? 0) + 1
+      failures.set(key, mine, { noUpdateTTL: mine > 1 })
+      const all = (totals.get(id) ?? 0) + 1
+      totals.set(id, all, { noUpdateTTL: all > 1 })
     },
     recordSuccess(id: string, digest: string): void {
       verified.set(id, digest)

@@ -33,9 +33,31 @@ function app(kw: Keyward, createApp: typeof express) {
   app.get('/pat-only', patAuth({ keyward: kw, realm: 'test', accept: 'pat' }), (req, res) => {
     res.json(req.principal)
   })
-  app.get('/cookie', patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid' }), (req, res) => {
+  const cookie = patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid' })
+  app.get('/cookie', cookie, (req, res) => {
     res.json(req.principal)
   })
+  app.post('/cookie', cookie, (req, res) => {
+    res.json(req.principal)
+  })
+  const optionalCookie = patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid', optional: true })
+  app.get('/optional-cookie', optionalCookie, (req, res) => {
+    res.json({ principal: req.principal ?? null })
+  })
+  app.post('/optional-cookie', optionalCookie, (req, res) => {
+    res.json({ principal: req.principal ?? null })
+  })
+  app.get(
+    '/upstream-body',
+    (_req, res, next) => {
+      res.status(200).type('text/plain')
+      next()
+    },
+    patAuth({ keyward: kw, realm: 'test' }),
+    (req, res) => {
+      res.json(req.principal)
+    },
+  )
   app.use(patAuth({ keyward: kw, realm: 'test' }))
   app.get('/me', (req, res) => {
     res.json(req.principal)

@@ -8,6 +8,7 @@ import {
   type HttpFailure,
   type Keyward,
   type Principal,
+  type RequestReaders,
   realmOf,
   rememberRealm,
   scopeFailure,
@@ -30,7 +31,14 @@ export type PatAuthOptions = GuardOptions & {
   onError?: (failure: HttpFailure, req: Request, res: Response) => void | Promise<void>
 }
 
-const cookieOf = (req: Request) => req.headers.cookie
+const readers: RequestReaders<Request> = {
+  cookie: (req) => req.headers.cookie,
+  // req.ip honours the app's `trust proxy`; a request Express has not set up has only its socket.
+  client: (req) => req.ip ?? req.socket?.remoteAddress,
+  method: (req) => req.method,
+  header: (req, name) => req.headers[name] as string | undefined,
+  host: (req) => req.headers.host,
+}
 
 function respond(res: Response, failure: HttpFailure): void {
   res.status(failure.status).set(failure.headers).end(failure.body)
@@ -119,7 +127,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
   return function keywardPatAuth(req: Request, res: Response, next: NextFunction) {
     reachAccessor(req)
     // rawHeaders, because req.headers keeps only the first of two Authorization lines.
-    const answer = guard.authenticate(authorizationFromRawHeaders(req.rawHeaders), req.url, req, cookieOf)
+    const answer = guard.authenticate(authorizationFromRawHeaders(req.rawHeaders), req.url, req, readers)
     if (answer instanceof Promise) answer.then((result) => settle(result, req, res, next)).catch(next)
     else settle(answer, req, res, next)
   }

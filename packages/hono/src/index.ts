@@ -6,6 +6,7 @@ import {
   type HttpFailure,
   type Keyward,
   type Principal,
+  type RequestReaders,
   realmOf,
   rememberRealm,
   scopeFailure,
@@ -29,16 +30,51 @@ declare module 'hono' {
 export type PatAuthOptions = GuardOptions & {
   /** Answer authentication failures yourself; return nothing to send Keyward's own answer. */
   onError?: (failure: HttpFailure, c: Context) => Response | undefined | Promise<Response | undefined>
+  /**
+   * The client's address, for the wrong-secret throttle (read only on a cache miss). Default: the
+   * socket's address on @hono/node-server, nothing elsewhere. Behind a proxy, or on another runtime,
+   * return the address your proxy vouches for (e.g. from `getConnInfo`, or the last hop of
+   * X-Forwarded-For that your own proxy appended).
+   */
+  clientAddress?: (c: Context) => string | null | undefined
 }
 
-const cookieOf = (c: Context) => c.req.header('cookie')
+type NodeEnv = { incoming?: { rawHeaders?: string[]; url?: string; socket?: { remoteAddress?: string } } }
+const socketAddress = (c: Context) => (c.env as NodeEnv | undefined)?.incoming?.socket?.remoteAddress
+
+function readersFor(clientAddress: PatAuthOptions['clientAddress']): RequestReaders<Context> {
+  return {
+    cookie: (c) => c.req.header('cookie'),
+    client: clientAddress ?? socketAddress,
+    method: (c) => c.req.method,
+    header: (c, name) => c.req.header(name),
+    host: (c) => c.req.header('host') ?? new URL(c.req.url).host,
+  }
+}
+
+/** The options createGuard validates: the Hono-only ones taken out. */
+function guardOptions(options?: Keyward | PatAuthOptions): {
+  guard: Keyward | PatAuthOptions | undefined
+  clientAddress?: PatAuthOptions['clientAddress']
+} {
+  if (typeof options !== 'object' || options === null || !('clientAddress' in options))
+    return { guard: options }
+  const { clientAddress, ...rest } = options
+  if (clientAddress !== undefined && typeof clientAddress !== 'function')
+    throw new TypeError('patAuth(): `clientAddress` must be a function.')
+  return { guard: rest, clientAddress }
+}
 
 function respond(failure: HttpFailure): Response {
   return new Response(failure.body, { status: failure.status, headers: failure.headers })
 }
 
 async function fail(c: Context, failure: HttpFailure, onError: PatAuthOptions['onError']): Promise<Response> {
-  return (await onError?.(failure, c)) ?? respond(failure)
+  const response = (await onError?.(failure, c)) ?? respond(failure)
+  // Assigned, not only returned: Hono ignores a middleware's returned Response once an earlier one
+  // has assigned c.res, and the earlier answer (a 200, say) would go out instead of the failure.
+  c.res = response
+  return response
 }
 
 /** Authenticates `Authorization: Bearer …` (a PAT) and sets `c.get('principal')`. */
@@ -49,17 +85,19 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
 export function patAuth(
   keywardOrOptions?: Keyward | PatAuthOptions,
 ): MiddlewareHandler<KeywardEnv> | MiddlewareHandler<OptionalKeywardEnv> {
-  const guard = createGuard(keywardOrOptions)
+  const { guard: options, clientAddress } = guardOptions(keywardOrOptions)
+  const guard = createGuard(options)
+  const readers = readersFor(clientAddress)
   const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
   const handler: MiddlewareHandler<OptionalKeywardEnv> = async function keywardPatAuth(c, next) {
     // On @hono/node-server every header line is in rawHeaders; elsewhere repeated lines arrive joined
     // with ", ", which the core also reads as several credentials.
-    const incoming = (c.env as { incoming?: { rawHeaders?: string[]; url?: string } } | undefined)?.incoming
+    const incoming = (c.env as NodeEnv | undefined)?.incoming
     const authorization = incoming?.rawHeaders
       ? authorizationFromRawHeaders(incoming.rawHeaders)
       : c.req.header('authorization')
     const url = incoming?.url ?? c.req.url
-    const answer = guard.authenticate(authorization, url, c, cookieOf)
+    const answer = guard.authenticate(authorization, url, c, readers)
     // A cache hit answers synchronously: no extra microtask on the hot path.
     const result = answer instanceof Promise ? await answer : answer
     if (!result.ok) return fail(c, result.failure, onError)

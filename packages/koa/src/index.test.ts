@@ -1,8 +1,9 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Keyward } from '@keyward/core'
+import { authError, type Keyward } from '@keyward/core'
 import { conformance, overLoopback } from '@keyward/test-kit'
 import Koa, { type Middleware } from 'koa'
+import { describe, expect, it } from 'vitest'
 import { patAuth, requireAnyScope, requireScope } from './index.js'
 
 function route(path: string, ...handlers: Middleware[]): Middleware {
@@ -50,6 +51,28 @@ function app(kw: Keyward) {
       ctx.body = ctx.state.principal
     }),
   )
+  app.use(
+    route(
+      '/optional-cookie',
+      patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid', optional: true }),
+      (ctx) => {
+        ctx.body = { principal: ctx.state.principal ?? null }
+      },
+    ),
+  )
+  app.use(
+    route(
+      '/upstream-body',
+      async (ctx, next) => {
+        ctx.body = 'upstream'
+        await next()
+      },
+      patAuth({ keyward: kw, realm: 'test' }),
+      (ctx) => {
+        ctx.body = ctx.state.principal
+      },
+    ),
+  )
   app.use(patAuth({ keyward: kw, realm: 'test' }))
   app.use(
     route('/me', (ctx) => {
@@ -89,4 +112,60 @@ await conformance({
       })
     return overLoopback(listen)
   },
+})
+
+describe('koa onError', () => {
+  const refusing = {
+    check: async () => ({ ok: false, error: authError('invalid_token') }),
+  } as unknown as Keyward
+  async function serve(app: Koa, path = '/') {
+    const server = createServer(app.callback()).listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      const reply = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`)
+      return { status: reply.status, headers: reply.headers, body: await reply.text() }
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  }
+  const upstream: Middleware = async (ctx, next) => {
+    ctx.body = 'upstream'
+    await next()
+  }
+
+  it('has answered when it changed the status or the body; Keyward answers otherwise', async () => {
+    const statusOnly = new Koa().use(upstream).use(
+      patAuth({
+        keyward: refusing,
+        onError: (_f, ctx) => {
+          ctx.status = 418
+        },
+      }),
+    )
+    expect((await serve(statusOnly)).status).toBe(418)
+    const bodyOnly = new Koa().use(
+      patAuth({
+        keyward: refusing,
+        onError: (_f, ctx) => {
+          ctx.body = { mine: true }
+        },
+      }),
+    )
+    expect(JSON.parse((await serve(bodyOnly)).body)).toEqual({ mine: true })
+    // Only a header (or logging): not an answer, over an upstream body or not.
+    for (const app of [new Koa().use(upstream), new Koa()]) {
+      app.use(
+        patAuth({
+          keyward: refusing,
+          onError: (_f, ctx) => {
+            ctx.set('x-seen', '1')
+          },
+        }),
+      )
+      const reply = await serve(app)
+      expect([reply.status, reply.headers.get('x-seen')]).toEqual([401, '1'])
+      expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="api", error="invalid_token"')
+      expect(JSON.parse(reply.body)).toMatchObject({ error: 'invalid_token' })
+    }
+  })
 })

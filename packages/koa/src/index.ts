@@ -7,6 +7,7 @@ import {
   type HttpFailure,
   type Keyward,
   type Principal,
+  type RequestReaders,
   realmOf,
   rememberRealm,
   scopeFailure,
@@ -23,11 +24,23 @@ declare module 'koa' {
 }
 
 export type PatAuthOptions = GuardOptions & {
-  /** Answer authentication failures yourself (set ctx.body); set nothing to have Keyward's own answer sent. */
+  /**
+   * Answer authentication failures yourself: assign `ctx.body` or `ctx.status` during the call (a
+   * value other than the one it held before). Change neither to have Keyward's own answer sent, which
+   * replaces whatever an earlier middleware had put in the response.
+   */
   onError?: (failure: HttpFailure, ctx: Context) => void | Promise<void>
 }
 
-const cookieOf = (ctx: Context) => ctx.get('cookie')
+const readers: RequestReaders<Context> = {
+  cookie: (ctx) => ctx.get('cookie'),
+  // ctx.ip honours `app.proxy` (X-Forwarded-For from trusted proxies only).
+  client: (ctx) => ctx.ip,
+  method: (ctx) => ctx.method,
+  header: (ctx, name) => ctx.get(name),
+  // ctx.host honours X-Forwarded-Host under `app.proxy`.
+  host: (ctx) => ctx.host,
+}
 
 function respond(ctx: Context, failure: HttpFailure): void {
   ctx.status = failure.status
@@ -41,8 +54,13 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
   const guard = createGuard(keywardOrOptions)
   const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError
   const refuse = async (ctx: Context, failure: HttpFailure) => {
-    await onError?.(failure, ctx)
-    if (ctx.body == null) respond(ctx, failure)
+    if (onError !== undefined) {
+      // What an earlier middleware left in the response is no answer from onError: only a change is.
+      const { body, status } = ctx
+      await onError(failure, ctx)
+      if (ctx.body !== body || ctx.status !== status) return
+    }
+    respond(ctx, failure)
   }
   const settle = (ctx: Context, next: Next, result: GuardResult): Promise<unknown> => {
     if (!result.ok) return refuse(ctx, result.failure)
@@ -54,7 +72,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
   return function keywardPatAuth(ctx: Context, next: Next) {
     // rawHeaders, because req.headers keeps only the first of two Authorization lines.
     const authorization = authorizationFromRawHeaders(ctx.req.rawHeaders)
-    const answer = guard.authenticate(authorization, ctx.url, ctx, cookieOf)
+    const answer = guard.authenticate(authorization, ctx.url, ctx, readers)
     return answer instanceof Promise
       ? answer.then((result) => settle(ctx, next, result))
       : settle(ctx, next, answer)

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import {
   argon2Hasher,
@@ -19,14 +20,23 @@ import {
 } from '../../core/src/testing/backends.js'
 
 export { faultProxy, testRedis } from '../../core/src/testing/services.js'
-export { backends, manualClock, postgresBackend, TEST_DATABASE_URL }
+export { backends, manualClock, postgresBackend, TEST_DATABASE_URL, wrongSecret }
 
 export type Reply = { status: number; headers: Headers; body: string }
 
+/**
+ * How a request is sent: `from` is the loopback address it comes from (127.0.0.2, …), so that a
+ * case can tell clients apart; `method` defaults to GET.
+ */
+export type RequestOptions = { from?: string; method?: string; body?: string }
+
 /** One framework's app with the conformance routes, built fresh for each case. */
 export type App = {
-  /** A request through the framework (Hono: `app.request`; others: over loopback HTTP). */
-  request(path: string, headers?: Record<string, string>): Promise<Reply>
+  /**
+   * A request through the framework (Hono: `app.request`, or over loopback HTTP when `from` is given;
+   * others: over loopback HTTP).
+   */
+  request(path: string, headers?: Record<string, string>, options?: RequestOptions): Promise<Reply>
   /** A real server on 127.0.0.1, for raw-socket cases. */
   listen(): Promise<{ port: number; close(): Promise<void> }>
   /** Stops whatever `request` started. */
@@ -41,7 +51,12 @@ export type App = {
  * GET /optional → 200 JSON { principal: … | null }; GET /bare-scope → requireScope('repo:read');
  * GET /custom → patAuth with an `onError` that answers 418 with the body `custom:<error code>`;
  * GET /pat-only → patAuth({ accept: 'pat', realm: 'test' }), 200 JSON principal;
- * GET /cookie → patAuth({ sessionCookie: 'sid', realm: 'test' }), 200 JSON principal.
+ * GET and POST /cookie → patAuth({ sessionCookie: 'sid', realm: 'test' }), 200 JSON principal;
+ * GET and POST /optional-cookie → patAuth({ sessionCookie: 'sid', optional: true, realm: 'test' }),
+ * 200 JSON { principal: … | null };
+ * GET /upstream-body → a middleware that prepares a 200 text answer `upstream` (status and body
+ * where the framework lets a middleware set them without sending; Hono: c.res), then
+ * patAuth({ realm: 'test' }), then 200.
  */
 export type Harness = { name: string; app(kw: Keyward): App }
 
@@ -61,15 +76,53 @@ export function rawRequest(port: number, head: string): Promise<string> {
   })
 }
 
+/** One request to a server on 127.0.0.1, from the loopback address `options.from` if given. */
+export function loopbackRequest(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  options: RequestOptions = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers,
+        agent: false,
+        ...(options.from ? { localAddress: options.from } : {}),
+      },
+      (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => {
+          body += chunk
+        })
+        response.on('end', () => {
+          const replyHeaders = new Headers()
+          for (const [name, value] of Object.entries(response.headers)) {
+            for (const one of Array.isArray(value) ? value : [value ?? '']) replyHeaders.append(name, one)
+          }
+          resolve({ status: response.statusCode ?? 0, headers: replyHeaders, body })
+        })
+        response.on('error', reject)
+      },
+    )
+    outgoing.on('error', reject)
+    outgoing.end(options.body)
+  })
+}
+
 /** For Express and Koa: requests over one loopback server, started on first use. */
 export function overLoopback(listen: App['listen']): App {
   let server: Promise<{ port: number; close(): Promise<void> }> | null = null
   return {
     listen,
-    async request(path, headers = {}) {
+    async request(path, headers = {}, options = {}) {
       server ??= listen()
-      const response = await fetch(`http://127.0.0.1:${(await server).port}${path}`, { headers })
-      return { status: response.status, headers: response.headers, body: await response.text() }
+      return loopbackRequest((await server).port, path, headers, options)
     },
     async close() {
       await (await server)?.close()
@@ -287,6 +340,103 @@ function suite(harness: Harness, backend: Backend): void {
       expectFailure(reply, 503, null, 'unavailable')
       expect(reply.headers.get('retry-after')).toBe('40')
       expect(reply.body).not.toContain(token.slice(-49))
+    })
+
+    it('a failure is sent even over a 200 answer an upstream middleware prepared', async () => {
+      const { app, mint } = await setup()
+      const reply = await app.request('/upstream-body', bearer('junk'))
+      expectFailure(reply, 401, 'Bearer realm="test", error="invalid_token"', 'invalid_token')
+      expect(reply.body).not.toContain('upstream')
+      const missing = await app.request('/upstream-body')
+      expectFailure(missing, 401, 'Bearer realm="test"', 'missing_token')
+      expect((await app.request('/upstream-body', bearer((await mint()).token))).status).toBe(200)
+    })
+
+    it('sessionCookie: an unsafe request from another site cannot use the cookie; same-origin, safe and non-browser ones can', async () => {
+      const { app, kw } = await setup()
+      const session = await kw.sessions.issue({ userId: 'from-cookie' })
+      const cookie = { cookie: `sid=${session.token}` }
+      const post = { method: 'POST', body: 'a=1' }
+      for (const headers of [
+        { 'sec-fetch-site': 'cross-site' },
+        { 'sec-fetch-site': 'same-site' },
+        { 'sec-fetch-site': 'cross-site', origin: 'http://app.test', host: 'app.test' },
+        { origin: 'https://evil.example', host: 'app.test' },
+        { origin: 'null' },
+      ]) {
+        const reply = await app.request('/cookie', { ...cookie, ...headers }, post)
+        expect(reply.status).toBe(403)
+        expect(reply.headers.get('www-authenticate')).toBeNull()
+        expect(reply.headers.get('cache-control')).toBe('no-store')
+        expect(JSON.parse(reply.body)).toEqual({
+          error: 'cross_site_request',
+          error_description: expect.any(String),
+        })
+        expect(reply.body + [...reply.headers].join()).not.toContain(session.token)
+      }
+      for (const headers of [
+        { 'sec-fetch-site': 'same-origin' },
+        { origin: 'http://app.test', host: 'app.test' },
+        {},
+      ]) {
+        const reply = await app.request('/cookie', { ...cookie, ...headers }, post)
+        expect([reply.status, JSON.parse(reply.body).userId]).toEqual([200, 'from-cookie'])
+      }
+      // A safe method, or a bearer header (a page cannot make a browser send one), is never concerned.
+      expect((await app.request('/cookie', { ...cookie, 'sec-fetch-site': 'cross-site' })).status).toBe(200)
+      const viaHeader = await app.request(
+        '/cookie',
+        { ...bearer(session.token), 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+        post,
+      )
+      expect(viaHeader.status).toBe(200)
+    })
+
+    it('sessionCookie on an optional route: a stale, expired or cross-site cookie is no one; a bad header is still refused', async () => {
+      const { app, kw, clock } = await setup()
+      const principalOf = async (headers: Record<string, string>, options?: RequestOptions) => {
+        const reply = await app.request('/optional-cookie', headers, options)
+        expect(reply.status).toBe(200)
+        return JSON.parse(reply.body).principal
+      }
+      const live = await kw.sessions.issue({ userId: 'u1', expiresIn: '1h' })
+      expect(await principalOf({ cookie: `sid=${live.token}` })).toMatchObject({ userId: 'u1' })
+      const crossSite = { cookie: `sid=${live.token}`, 'sec-fetch-site': 'cross-site' }
+      expect(await principalOf(crossSite, { method: 'POST', body: '' })).toBeNull()
+      const short = await kw.sessions.issue({ userId: 'u2', expiresIn: '1m' })
+      clock.advance(61_000)
+      expect(await principalOf({ cookie: `sid=${short.token}` })).toBeNull()
+      await kw.sessions.bump('u1')
+      expect(await principalOf({ cookie: `sid=${live.token}` })).toBeNull()
+      // The same stale cookie on a route that needs a principal is still refused.
+      expectFailure(
+        await app.request('/cookie', { cookie: `sid=${live.token}` }),
+        401,
+        'Bearer realm="test", error="invalid_token"',
+        'invalid_token',
+      )
+      expectFailure(
+        await app.request('/optional-cookie', { cookie: `sid=${live.token}`, ...bearer('junk') }),
+        401,
+        'Bearer realm="test", error="invalid_token"',
+        'invalid_token',
+      )
+    })
+
+    it('a stranger flooding wrong secrets from one address cannot lock out the owner at another', async () => {
+      const { app, mint } = await setup({ protection: { failuresPerToken: 2, failureWindow: '1m' } })
+      const { token } = await mint()
+      // A cold process: the owner's token has not been seen here yet.
+      const stranger = { from: '127.0.0.2' }
+      for (let n = 0; n < 6; n++) await app.request('/me', bearer(wrongSecret(token, n)), stranger)
+      expectFailure(
+        await app.request('/me', bearer(wrongSecret(token, 9)), stranger),
+        503,
+        null,
+        'unavailable',
+      )
+      const owner = await app.request('/me', bearer(token), { from: '127.0.0.3' })
+      expect([owner.status, JSON.parse(owner.body).userId]).toEqual([200, 'u1'])
     })
 
     it('a token in an encoded query parameter is still refused alongside a header', async () => {

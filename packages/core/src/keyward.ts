@@ -188,7 +188,9 @@ export type KeywardStats = {
    * dropped. An invalidation that could not reach the other processes is sent again until it does
    * (`redelivered`) or until every cache it concerns has expired (`abandoned`); `undelivered`: those
    * still being retried. Each failed attempt also counts in `errors` (and `sharedCache.errors`).
-   * `forged`: messages dropped as unsigned, wrongly signed or too old (see `MAX_MESSAGE_AGE`).
+   * `forged`: messages dropped as unsigned or wrongly signed; `stale`: authentic messages stamped
+   * more than `MAX_MESSAGE_AGE` (60 s) from this process's clock (a replay, or clocks apart), after
+   * each of which every cache was dropped, as after a gap.
    */
   invalidations: {
     subscribed: boolean
@@ -200,6 +202,7 @@ export type KeywardStats = {
     undelivered: number
     abandoned: number
     forged: number
+    stale: number
   }
   /** The defences of the miss path (see `protection`). */
   protection: ProtectionStats
@@ -267,6 +270,8 @@ export type Keyward = {
 
 /** The revocation reason of a rotated token, also set during its grace period. */
 const ROTATED = 'rotated'
+/** At most one warning per minute about messages stamped far from this process's clock. */
+const STALE_WARNING_INTERVAL = 60_000
 /** Ids remembered for fencing misses in flight against invalidations (see `invalidate`). */
 const MAX_FENCED_IDS = 10_000
 
@@ -458,7 +463,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     invalidations: Omit<KeywardStats['invalidations'], keyof RedeliveryStats>
   } = {
     sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false, forged: 0 },
-    invalidations: { subscribed: false, published: 0, received: 0, errors: 0, gaps: 0, forged: 0 },
+    invalidations: { subscribed: false, published: 0, received: 0, errors: 0, gaps: 0, forged: 0, stale: 0 },
     cache: { hits: 0, misses: 0, size: 0, refreshes: 0, renewed: 0 },
     storeReads: 0,
     hashVerifications: 0,
@@ -606,14 +611,29 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   // The invalidation bus: the shared cache's (Redis pub/sub), else the store's (Postgres NOTIFY).
   let bus: InvalidationBus | null = null
   let busLive = false
+  let staleWarnedAt = Number.NEGATIVE_INFINITY
   const startBus = (unsigned: InvalidationBus | undefined, keyed = true) => {
     if (bus !== null || unsigned === undefined) return
     // A store's own bus with no key to sign with (a custom store) is used as it is.
     if (!keyed) logger.warn('invalidation messages are not authenticated: the store has no deploymentKey()')
     const candidate = keyed
-      ? signedBus(unsigned, deploymentKey, clock, () => {
-          stats.invalidations.forged++
-        })
+      ? signedBus(
+          unsigned,
+          deploymentKey,
+          clock,
+          () => {
+            stats.invalidations.forged++
+          },
+          (skew) => {
+            stats.invalidations.stale++
+            const now = clock.now()
+            if (now - staleWarnedAt < STALE_WARNING_INTERVAL) return
+            staleWarnedAt = now
+            logger.warn(
+              `an authentic invalidation message was stamped ${Math.round(skew / 1000)} s from this process's clock (a replay, or clocks out of sync: check NTP); every cache was dropped`,
+            )
+          },
+        )
       : unsigned
     bus = candidate
     candidate

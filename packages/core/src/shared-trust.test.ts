@@ -155,18 +155,24 @@ describe('signed messages', () => {
     return bus
   }
 
-  it('delivers what the same key signed; drops another key’s, a tampered one, and one too old', async () => {
+  it('delivers what the same key signed; drops another key’s and a tampered one; takes an authentic one far off the clock as a gap', async () => {
     const clock = manualClock()
     const raw = memoryBus()
     const forged: number[] = []
-    const ours = signedBus(raw, new DeploymentKey(async () => new Uint8Array(32).fill(1)), clock, () =>
-      forged.push(1),
+    const stale: number[] = []
+    let gaps = 0
+    const ours = signedBus(
+      raw,
+      new DeploymentKey(async () => new Uint8Array(32).fill(1)),
+      clock,
+      () => forged.push(1),
+      (skew) => stale.push(skew),
     )
     const theirs = signedBus(raw, new DeploymentKey(async () => new Uint8Array(32).fill(2)), clock, () => {})
     const received: InvalidationMessage[] = []
     await ours.subscribe(
       (m) => received.push(m),
-      () => {},
+      () => gaps++,
     )
     await ours.publish({ tokens: ['a'] })
     await eventually(() => received.length === 1, 500)
@@ -187,9 +193,15 @@ describe('signed messages', () => {
     )
     await spy.publish({ tokens: ['b'] })
     clock.advance(MAX_MESSAGE_AGE + 1)
-    await raw.publish(old)
     await raw.publish({ ...old, at: clock.now(), tokens: ['c'] })
-    await eventually(() => forged.length === 3, 500)
+    await eventually(() => forged.length === 2, 500)
+    expect(gaps).toBe(0)
+    // Authentic but a minute off: neither obeyed (a replay) nor ignored (a revocation from a host
+    // whose clock is off): every cache is dropped, and the skew reported.
+    await raw.publish(old)
+    await eventually(() => gaps === 1, 500)
+    expect(stale).toEqual([MAX_MESSAGE_AGE + 1])
+    expect(forged).toHaveLength(2)
     expect(received).toHaveLength(1)
   })
 })

@@ -194,16 +194,19 @@ export function trustedSharedCache(
 }
 
 /**
- * A bus whose messages are signed with a timestamp: one unsigned, forged, or further than
- * `MAX_MESSAGE_AGE` from this process's clock is dropped (`onForged`). A message that arrives
- * before the key is known waits for it; if the key cannot be read, the message is treated as lost
- * (`onGap`), so caches are dropped rather than the message trusted or ignored.
+ * A bus whose messages are signed with a timestamp: one unsigned or forged is dropped
+ * (`onForged`). An authentic one further than `MAX_MESSAGE_AGE` from this process's clock is a
+ * replay or a sign of clocks apart: acting on it would let a replay through, ignoring it could lose
+ * a revocation, so it is taken as lost messages (`onGap`: caches are dropped) and reported
+ * (`onStale`, with the difference in ms). A message that arrives before the key is known waits for
+ * it; if the key cannot be read, the message is treated as lost (`onGap`) too.
  */
 export function signedBus(
   bus: InvalidationBus,
   key: DeploymentKey,
   clock: Clock,
   onForged: () => void,
+  onStale: (skew: number) => void = () => {},
 ): InvalidationBus {
   return {
     async publish(message) {
@@ -216,9 +219,11 @@ export function signedBus(
     },
     subscribe(onMessage, onGap) {
       const accept = (k: Uint8Array, m: InvalidationMessage) => {
-        const fresh = m.at !== undefined && Math.abs(clock.now() - m.at) <= MAX_MESSAGE_AGE
-        if (fresh && verifies(k, messageParts(m, m.at ?? 0), m.mac)) onMessage(m)
-        else onForged()
+        if (typeof m.at !== 'number' || !verifies(k, messageParts(m, m.at), m.mac)) return onForged()
+        const skew = clock.now() - m.at
+        if (Math.abs(skew) <= MAX_MESSAGE_AGE) return onMessage(m)
+        onStale(skew)
+        onGap()
       }
       return bus.subscribe((m) => {
         const k = key.current

@@ -868,7 +868,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           reportedAt: lastUsed.record(id, now),
           verifiedHash,
         })
-        if (shared && sharedGeneration !== null) fillShared(id, digest, principal, sharedGeneration)
+        if (shared && sharedGeneration !== null) fillShared(id, digest, principal, sharedGeneration, verifiedHash)
         return Object.freeze({ ok: true, principal })
       }
       return reject('unavailable')
@@ -926,7 +926,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       if (row.secretHash !== verifiedHash) return
       const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
       if (renew(principal, Number.POSITIVE_INFINITY) && shared && sharedGeneration !== null)
-        fillShared(id, digest, principal, sharedGeneration)
+        fillShared(id, digest, principal, sharedGeneration, verifiedHash)
     } catch (error) {
       reportStoreError(error, 'a cache refresh')
     } finally {
@@ -949,11 +949,24 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     })
   const l1Limit = (limit: number) =>
     bus !== null && !busLive ? Math.min(limit, clock.now() + UNSUBSCRIBED_TTL) : limit
-  const fillShared = (id: string, digest: string, principal: Principal, sharedGeneration: string) => {
+  /**
+   * Writes the shared entry of a token just confirmed, off the request path. When the read before the
+   * store read found no generation, one is created now and the store is asked once more (no argon2)
+   * whether the token is still good with the same hash: a revoke that landed before the generation
+   * existed shows there, and one after it changes the generation, so the write is refused.
+   */
+  const fillShared = (
+    id: string,
+    digest: string,
+    principal: Principal,
+    sharedGeneration: string,
+    verifiedHash: string,
+  ) => {
     const now = clock.now()
     const expiresAt = principal.expiresAt?.getTime() ?? null
     const validUntil = Math.min(now + sharedTtl, expiresAt ?? Number.POSITIVE_INFINITY)
-    if (!shared || validUntil <= now) return
+    const level = shared
+    if (!level || validUntil <= now) return
     const entry = {
       digest,
       userId: principal.userId,
@@ -961,8 +974,27 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       expiresAt,
       validUntil,
     }
+    const write = async (): Promise<boolean> => {
+      let generation = sharedGeneration
+      if (generation === '') {
+        generation = await level.createGeneration(id)
+        const store = await getStore()
+        let row: TokenRow | null
+        try {
+          row = await storeReads.read((signal) => {
+            stats.storeReads++
+            return store.findToken(id, signal)
+          })
+        } catch {
+          return false
+        }
+        if (row === null || row.revokedAt !== null || row.secretHash !== verifiedHash) return false
+        if (row.expiresAt !== null && row.expiresAt <= clock.now()) return false
+      }
+      return level.writeToken(id, entry, generation, validUntil - now)
+    }
     track(
-      shared.writeToken(id, entry, sharedGeneration, validUntil - now).then((written) => {
+      write().then((written) => {
         sharedWorked()
         if (written) stats.sharedCache.writes++
       }, sharedFailed),

@@ -95,9 +95,14 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
       expiresAt: null,
       validUntil: Date.now() + 60_000,
     }
+    // Reading creates nothing; without a generation nothing is written.
+    expect(await cache.readToken('t1')).toEqual({ entry: null, generation: '' })
+    expect(await redis?.admin.exists(`${prefix}g:t1`)).toBe(0)
+    expect(await cache.writeToken('t1', entry, '', 60_000)).toBe(false)
+    const created = await cache.createGeneration('t1')
+    expect(await cache.createGeneration('t1')).toBe(created)
     const first = await cache.readToken('t1')
-    expect(first).toEqual({ entry: null, generation: expect.any(String) })
-    expect(await cache.readToken('t1')).toEqual(first)
+    expect(first).toEqual({ entry: null, generation: created })
     expect(await cache.writeToken('t1', entry, first.generation, 60_000)).toBe(true)
     expect((await cache.readToken('t1')).entry).toEqual(entry)
     await cache.invalidateTokens(['t1'])
@@ -133,16 +138,70 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
       expiresAt: null,
       validUntil: Date.now() + 60_000,
     }
-    // A fill reads (before its store read), a revoke runs, then the generation key disappears.
-    const { generation } = await cache.readToken('t1')
+    // A fill has the token's generation (before its store read), a revoke runs, then the key disappears.
+    const generation = await cache.createGeneration('t1')
     await cache.invalidateTokens(['t1'])
     await redis?.admin.del(`${prefix}g:t1`)
     expect(await cache.writeToken('t1', entry, generation, 60_000)).toBe(false)
     expect(await redis?.admin.exists(`${prefix}t:t1`)).toBe(0)
     // The same without the revoke: a generation gone is never taken for the one read.
-    const again = await cache.readToken('t2')
+    const again = await cache.createGeneration('t2')
     await redis?.admin.del(`${prefix}g:t2`)
-    expect(await cache.writeToken('t2', entry, again.generation, 60_000)).toBe(false)
+    expect(await cache.writeToken('t2', entry, again, 60_000)).toBe(false)
+  })
+
+  it('tokens that never verified leave nothing in Redis', async () => {
+    const { a, prefix } = await pair()
+    const { token } = await a.tokens.create({ userId: 'u1', name: 'real' })
+    // Made-up ids with valid checksums: each is a miss that reads Redis and the store.
+    for (let i = 0; i < 50; i++) {
+      const body = `myapp_${generateToken('myapp').id}_${'s'.repeat(43)}`
+      expect((await a.authenticate(bearer(body + checksum(body)))).ok).toBe(false)
+    }
+    expect(a.stats().rejections.unknown).toBe(50)
+    await a.flush()
+    expect(await redis?.admin.keys(`${prefix}*`)).toEqual([])
+    // The real token, once verified, has its generation and its entry.
+    expect((await a.authenticate(bearer(token))).ok).toBe(true)
+    await a.flush()
+    expect(
+      (await redis?.admin.keys(`${prefix}*`))
+        ?.sort()
+        .map((key) => key.slice(prefix.length, prefix.length + 2)),
+    ).toEqual(['g:', 't:'])
+  })
+
+  it('a first fill confirms with the store: a revoke that landed before the generation existed is not undone', async () => {
+    const path = join(dir, `${Math.random().toString(36).slice(2)}.db`)
+    const prefix = redis?.prefix() ?? ''
+    const store = sqliteStore({ path })
+    await store.migrate()
+    const raw = redisCache({ url: redis?.url ?? '' }, { keyPrefix: prefix })
+    // The revoke commits (and tells Redis, where there is no generation yet to bump) between the
+    // verification and the fill's creating the generation.
+    const racing = {
+      ...raw,
+      bus: raw.bus,
+      async createGeneration(id: string) {
+        await store.revokeToken(id, { revokedAt: Date.now(), reason: null })
+        await raw.invalidateTokens([id])
+        await redis?.admin.del(`${prefix}g:${id}`)
+        return raw.createGeneration(id)
+      },
+    }
+    const kw = createKeyward({
+      store,
+      tokenPrefix: 'myapp',
+      hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+      sharedCache: racing,
+      logger: { warn: () => {} },
+    })
+    closers.push(() => kw.close())
+    const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'n' })
+    expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+    await kw.flush()
+    expect(kw.stats().sharedCache.writes).toBe(0)
+    expect(await redis?.admin.exists(`${prefix}t:${record.id}`)).toBe(0)
   })
 
   it('a token verified on one process is a shared hit on another: no store read, no hash', async () => {
@@ -191,8 +250,9 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
     clock.advance(4_500)
     expect(a.check(bearer(token))).toMatchObject({ ok: true })
     await a.flush()
+    // Reads: the miss, the first fill's confirmation (the token had no generation yet), the renewal.
     expect(a.stats()).toMatchObject({
-      storeReads: 2,
+      storeReads: 3,
       hashVerifications: 1,
       cache: { refreshes: 1, renewed: 1 },
       sharedCache: { writes: 2 },

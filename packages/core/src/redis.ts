@@ -26,24 +26,24 @@ export type RedisCacheOptions = {
 
 const REDIS_OPTIONS = new Set(['keyPrefix', 'commandTimeout', 'key'])
 
-// The entry and the token's generation. A missing generation is created (a value never used
-// before): were a flushed or evicted one read as a constant, a fill that read it before a revoke
-// could write after the revoke, once the key is gone again.
-const READ_TOKEN = `
-local generation = redis.call('GET', KEYS[2])
-if not generation then
-  generation = ARGV[1]
-  redis.call('SET', KEYS[2], generation, 'PX', ARGV[2])
-end
-return {redis.call('GET', KEYS[1]) or false, generation}`
-
-// Write the entry only while the token's generation is what the filler read before its store
-// read; a generation gone since (flushed, evicted, expired) refuses the write too.
+// Write the entry only while the token's generation is what the filler read before its store read;
+// a generation gone since (flushed, evicted, expired) refuses the write too. Were a missing one read
+// as a constant, a fill that read it before a revoke could write after the revoke once the key is
+// gone again. Writing keeps the generation alive as long as the entry.
 const WRITE_IF_GENERATION = `
 local current = redis.call('GET', KEYS[2])
-if current ~= ARGV[1] then return 0 end
+if not current or current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1`
+
+// The token's generation, created (a value never used before) when it has none. Only for a token
+// the store has verified: reads create nothing, so junk tokens leave nothing in Redis.
+const ENSURE_GENERATION = `
+local current = redis.call('GET', KEYS[1])
+if current then return current end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]`
 
 // Versions only grow; an entry for the same version replaces the one there (a later validity).
 const RAISE_VERSION = `
@@ -173,12 +173,7 @@ export function redisCache(
     bus,
     ...(key === undefined ? {} : { key }),
     async readToken(id) {
-      const [raw, generation] = (await (
-        await ready()
-      ).eval(READ_TOKEN, 2, tokenKey(id), generationKey(id), newGeneration(), String(GENERATION_TTL))) as [
-        string | null,
-        string,
-      ]
+      const [raw, generation] = await (await ready()).mget(tokenKey(id), generationKey(id))
       let entry = null
       if (raw) {
         try {
@@ -188,7 +183,7 @@ export function redisCache(
           entry = null
         }
       }
-      return { entry, generation }
+      return { entry, generation: generation ?? '' }
     },
     async writeToken(id, entry, generation, ttl) {
       const written = await (await ready()).eval(
@@ -199,8 +194,14 @@ export function redisCache(
         generation,
         JSON.stringify(entry),
         String(Math.max(1, Math.floor(ttl))),
+        String(GENERATION_TTL),
       )
       return written === 1
+    },
+    async createGeneration(id) {
+      return String(
+        await (await ready()).eval(ENSURE_GENERATION, 1, generationKey(id), newGeneration(), String(GENERATION_TTL)),
+      )
     },
     async invalidateTokens(ids) {
       for (let i = 0; i < ids.length; i += IDS_PER_TRANSACTION) {

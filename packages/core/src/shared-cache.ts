@@ -64,10 +64,18 @@ export interface InvalidationBus {
 }
 
 export interface SharedCache {
-  /** The entry (null when absent or malformed) and the token's generation, read together. */
+  /**
+   * The entry (null when absent or malformed) and the token's generation (`''` when it has none),
+   * read together. Reading creates nothing.
+   */
   readToken(id: string): Promise<{ entry: SharedTokenEntry | null; generation: string }>
   /** Writes only while the generation is still `generation` (no invalidation since the read). */
   writeToken(id: string, entry: SharedTokenEntry, generation: string, ttl: number): Promise<boolean>
+  /**
+   * The token's generation, created if it has none: for a fill whose read found none, which must
+   * then confirm with the store that the token is still good before it writes.
+   */
+  createGeneration(id: string): Promise<string>
   /** Bumps each token's generation and deletes its entry. */
   invalidateTokens(ids: readonly string[]): Promise<void>
   readVersion(userId: string): Promise<SharedVersionEntry | null>

@@ -169,6 +169,7 @@ export function trustedSharedCache(
       const { mac: _, ...fields } = entry
       return raw.writeToken(id, { ...fields, mac: seal(k, tokenParts(id, fields)) }, generation, ttl)
     },
+    createGeneration: (id) => raw.createGeneration(id),
     invalidateTokens: (ids) => raw.invalidateTokens(ids),
     async readVersion(userId) {
       const k = key.current

@@ -188,9 +188,9 @@ export type KeywardStats = {
    * dropped. An invalidation that could not reach the other processes is sent again until it does
    * (`redelivered`) or until every cache it concerns has expired (`abandoned`); `undelivered`: those
    * still being retried. Each failed attempt also counts in `errors` (and `sharedCache.errors`).
-   * `forged`: messages dropped as unsigned or wrongly signed; `stale`: authentic messages stamped
-   * more than `MAX_MESSAGE_AGE` (60 s) from this process's clock (a replay, or clocks apart), after
-   * each of which every cache was dropped, as after a gap.
+   * `forged`: messages dropped as unsigned or wrongly signed; `replayed`: authentic messages dropped
+   * because this process had delivered them before; `stale`: authentic messages stamped more than
+   * `MAX_MESSAGE_AGE` (60 s) from this process's clock (clocks apart), delivered all the same.
    */
   invalidations: {
     subscribed: boolean
@@ -202,6 +202,7 @@ export type KeywardStats = {
     undelivered: number
     abandoned: number
     forged: number
+    replayed: number
     stale: number
   }
   /** The defences of the miss path (see `protection`). */
@@ -463,7 +464,16 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     invalidations: Omit<KeywardStats['invalidations'], keyof RedeliveryStats>
   } = {
     sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false, forged: 0 },
-    invalidations: { subscribed: false, published: 0, received: 0, errors: 0, gaps: 0, forged: 0, stale: 0 },
+    invalidations: {
+      subscribed: false,
+      published: 0,
+      received: 0,
+      errors: 0,
+      gaps: 0,
+      forged: 0,
+      replayed: 0,
+      stale: 0,
+    },
     cache: { hits: 0, misses: 0, size: 0, refreshes: 0, renewed: 0 },
     storeReads: 0,
     hashVerifications: 0,
@@ -617,23 +627,23 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     // A store's own bus with no key to sign with (a custom store) is used as it is.
     if (!keyed) logger.warn('invalidation messages are not authenticated: the store has no deploymentKey()')
     const candidate = keyed
-      ? signedBus(
-          unsigned,
-          deploymentKey,
-          clock,
-          () => {
+      ? signedBus(unsigned, deploymentKey, clock, {
+          forged: () => {
             stats.invalidations.forged++
           },
-          (skew) => {
+          replayed: () => {
+            stats.invalidations.replayed++
+          },
+          stale: (skew) => {
             stats.invalidations.stale++
             const now = clock.now()
             if (now - staleWarnedAt < STALE_WARNING_INTERVAL) return
             staleWarnedAt = now
             logger.warn(
-              `an authentic invalidation message was stamped ${Math.round(skew / 1000)} s from this process's clock (a replay, or clocks out of sync: check NTP); every cache was dropped`,
+              `an invalidation message was stamped ${Math.round(skew / 1000)} s from this process's clock: keep the clocks of every process in sync (NTP)`,
             )
           },
-        )
+        })
       : unsigned
     bus = candidate
     candidate
@@ -868,7 +878,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           reportedAt: lastUsed.record(id, now),
           verifiedHash,
         })
-        if (shared && sharedGeneration !== null) fillShared(id, digest, principal, sharedGeneration, verifiedHash)
+        if (shared && sharedGeneration !== null)
+          fillShared(id, digest, principal, sharedGeneration, verifiedHash)
         return Object.freeze({ ok: true, principal })
       }
       return reject('unavailable')

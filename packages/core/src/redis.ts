@@ -200,7 +200,13 @@ export function redisCache(
     },
     async createGeneration(id) {
       return String(
-        await (await ready()).eval(ENSURE_GENERATION, 1, generationKey(id), newGeneration(), String(GENERATION_TTL)),
+        await (await ready()).eval(
+          ENSURE_GENERATION,
+          1,
+          generationKey(id),
+          newGeneration(),
+          String(GENERATION_TTL),
+        ),
       )
     },
     async invalidateTokens(ids) {

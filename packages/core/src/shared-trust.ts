@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Clock } from './clock.js'
 import { KeywardError } from './errors.js'
+import { growingLru } from './lru.js'
 import type {
   InvalidationBus,
   InvalidationMessage,
@@ -18,7 +19,7 @@ import type { KeywardStore } from './store.js'
  */
 
 export const DEPLOYMENT_KEY_BYTES = 32
-/** How far a message's timestamp may be from this process's clock: the window for a replay. */
+/** How far a message's timestamp may be from this process's clock before the skew is reported. */
 export const MAX_MESSAGE_AGE = 60_000
 
 /** A new random key as stores keep it (base64 text). */
@@ -194,21 +195,34 @@ export function trustedSharedCache(
   }
 }
 
+/** Messages remembered per process to refuse a second delivery of the same one (a replay). */
+const REMEMBERED_MESSAGES = 4096
+
+/** What `signedBus` reports besides the messages it delivers. */
+export type SignedBusEvents = {
+  /** Unsigned, or signed with another key, or altered: dropped. */
+  forged(): void
+  /** Authentic, but delivered before: dropped. */
+  replayed(): void
+  /** Authentic, first seen, stamped more than `MAX_MESSAGE_AGE` from this clock (`skew` ms): delivered. */
+  stale(skew: number): void
+}
+
 /**
- * A bus whose messages are signed with a timestamp: one unsigned or forged is dropped
- * (`onForged`). An authentic one further than `MAX_MESSAGE_AGE` from this process's clock is a
- * replay or a sign of clocks apart: acting on it would let a replay through, ignoring it could lose
- * a revocation, so it is taken as lost messages (`onGap`: caches are dropped) and reported
- * (`onStale`, with the difference in ms). A message that arrives before the key is known waits for
- * it; if the key cannot be read, the message is treated as lost (`onGap`) too.
+ * A bus whose messages are signed with a timestamp. One unsigned or forged is dropped, and so is
+ * one this process has delivered before (a replay). An authentic one stamped far from this process's
+ * clock is still delivered: it only drops entries it names and raises versions, so acting on it
+ * costs little, while ignoring it would lose a revocation from a host whose clock is off; it is
+ * reported (`stale`) so that the skew is seen. A message that arrives before the key is known waits
+ * for it; if the key cannot be read, the message is treated as lost (`onGap`).
  */
 export function signedBus(
   bus: InvalidationBus,
   key: DeploymentKey,
   clock: Clock,
-  onForged: () => void,
-  onStale: (skew: number) => void = () => {},
+  events: SignedBusEvents,
 ): InvalidationBus {
+  const delivered = growingLru<string, true>(REMEMBERED_MESSAGES)
   return {
     async publish(message) {
       const k = await key.load()
@@ -220,11 +234,13 @@ export function signedBus(
     },
     subscribe(onMessage, onGap) {
       const accept = (k: Uint8Array, m: InvalidationMessage) => {
-        if (typeof m.at !== 'number' || !verifies(k, messageParts(m, m.at), m.mac)) return onForged()
+        if (typeof m.at !== 'number' || !verifies(k, messageParts(m, m.at), m.mac)) return events.forged()
+        const mac = m.mac as string
+        if (delivered.has(mac)) return events.replayed()
+        delivered.set(mac, true)
         const skew = clock.now() - m.at
-        if (Math.abs(skew) <= MAX_MESSAGE_AGE) return onMessage(m)
-        onStale(skew)
-        onGap()
+        if (Math.abs(skew) > MAX_MESSAGE_AGE) events.stale(skew)
+        onMessage(m)
       }
       return bus.subscribe((m) => {
         const k = key.current

@@ -150,13 +150,34 @@ for (const backend of await backends()) {
       })
     })
 
-    it('a flood spread over many addresses is held by the per-id budget across clients', async () => {
+    it('a flood spread over many addresses: past the budget across clients, one try per address', async () => {
       const { kw } = await setup({ protection: { failuresPerToken: 2, failuresPerTokenAllClients: 6 } })
       const real = await kw.tokens.create({ userId: 'u', name: 'real' })
-      for (let i = 0; i < 40; i++)
-        await kw.authenticate(bearer(wrongSecret(real.token, i)), { client: `192.0.2.${i}` })
+      // 3 addresses spend the id's budget across clients (2 each) ...
+      for (let i = 0; i < 30; i++)
+        await kw.authenticate(bearer(wrongSecret(real.token, i)), { client: `192.0.2.${i % 3}` })
       expect(kw.stats().hashVerifications).toBe(6)
-      expect(kw.stats().protection.throttled).toBe(34)
+      // ... after which each further address gets one try, and those that failed none.
+      for (let i = 0; i < 20; i++)
+        await kw.authenticate(bearer(wrongSecret(real.token, 100 + i)), { client: `198.51.100.${i % 10}` })
+      expect(kw.stats().hashVerifications).toBe(16)
+      expect(kw.stats().protection.throttled).toBe(24 + 10)
+      // The owner, from a fresh address, is not locked out by any of it.
+      expect(await kw.authenticate(bearer(real.token), { client: '203.0.113.9' })).toMatchObject({ ok: true })
+    })
+
+    it('with the defaults, 20 networks spending the whole budget across clients do not lock the owner out', async () => {
+      const { kw } = await setup()
+      const real = await kw.tokens.create({ userId: 'u', name: 'real' })
+      for (let net = 0; net < 20; net++)
+        for (let i = 0; i < 6; i++)
+          await kw.authenticate(bearer(wrongSecret(real.token, net * 10 + i)), {
+            client: `2001:db8:${net}::${i}`,
+          })
+      expect(kw.stats().hashVerifications).toBe(100)
+      expect(await kw.authenticate(bearer(real.token), { client: '2001:db8:99::1' })).toMatchObject({
+        ok: true,
+      })
     })
 
     it('validates authenticate options', async () => {
@@ -243,22 +264,27 @@ describe('clientKey', () => {
     for (const none of ['', null, undefined]) expect(clientKey(none)).toBeUndefined()
   })
 
-  it('throttles per client and id, and per id across clients', () => {
+  it('throttles per client and id, and per id across clients, with one try left to a fresh client', () => {
     const protection = createProtection(
-      { failuresPerToken: 1, failuresPerTokenAllClients: 2, failureWindow: '1m' },
+      { failuresPerToken: 2, failuresPerTokenAllClients: 3, failureWindow: '1m' },
       manualClock(),
     )
     protection.recordFailure('id', '192.0.2.1')
+    protection.recordFailure('id', '192.0.2.1')
     expect(protection.admit('id', 'd', '192.0.2.1')).toBeNull()
     expect(protection.admit('other', 'd', '192.0.2.1')).not.toBeNull()
-    const release = protection.admit('id', 'd', '192.0.2.2')
-    expect(release).not.toBeNull()
-    // The guess in flight holds the last unit of the id's budget across clients.
-    expect(protection.admit('id', 'd', '192.0.2.3')).toBeNull()
-    release?.()
     protection.recordFailure('id', '192.0.2.2')
+    // The id's budget across clients is spent: .2, with a failure of its own, is throttled ...
+    expect(protection.admit('id', 'd', '192.0.2.2')).toBeNull()
+    expect(protection.retryAfter('id', '192.0.2.2')).toBe(60)
+    // ... while .3, with none, gets one try; its guess in flight holds it.
+    const fresh = protection.admit('id', 'd', '192.0.2.3')
+    expect(fresh).not.toBeNull()
     expect(protection.admit('id', 'd', '192.0.2.3')).toBeNull()
-    expect(protection.retryAfter('id', '192.0.2.3')).toBe(60)
+    fresh?.()
+    protection.recordFailure('id', '192.0.2.3')
+    expect(protection.admit('id', 'd', '192.0.2.3')).toBeNull()
+    // The digest that verified before is never throttled.
     protection.recordSuccess('id', 'real')
     expect(protection.admit('id', 'real', '192.0.2.3')).not.toBeNull()
   })

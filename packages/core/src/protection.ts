@@ -19,8 +19,8 @@ export type ProtectionOptions = {
   failuresPerToken?: number
   failureWindow?: Duration
   /**
-   * Wrong secrets allowed per token id and window from all clients together: what a flood spread
-   * over many addresses can cost. Default 100.
+   * Wrong secrets allowed per token id and window from all clients together, past which each client
+   * address gets one try per window for the id (so that no stranger can lock the owner out). Default 100.
    */
   failuresPerTokenAllClients?: number
 }
@@ -102,10 +102,17 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
     const key = clientKey(client)
     return key === undefined ? id : `${id}\u0000${key}`
   }
-  /** The budget an attempt would exceed: the client's, the id's across clients, or none. */
+  /**
+   * The budget an attempt would exceed: the client's, the id's across clients, or none. Past the id's
+   * budget across clients, a client with no failure (and no guess in flight) of its own for the id
+   * still gets one try per window: else a stranger spread over enough addresses could lock the owner
+   * out. A flood over many addresses then costs one verification per address and window, under the
+   * cap on concurrent verifications.
+   */
   const exhausted = (id: string, key: string): 'client' | 'total' | null => {
-    if ((failures.get(key) ?? 0) + (attempts.get(key) ?? 0) >= failuresAllowed) return 'client'
-    if ((totals.get(id) ?? 0) + (totalAttempts.get(id) ?? 0) >= totalAllowed) return 'total'
+    const mine = (failures.get(key) ?? 0) + (attempts.get(key) ?? 0)
+    if (mine >= failuresAllowed) return 'client'
+    if (mine > 0 && (totals.get(id) ?? 0) + (totalAttempts.get(id) ?? 0) >= totalAllowed) return 'total'
     return null
   }
   const count = (map: Map<string, number>, key: string, by: number) => {

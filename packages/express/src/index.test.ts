@@ -48,6 +48,18 @@ function app(kw: Keyward, createApp: typeof express) {
     res.json({ principal: req.principal ?? null })
   })
   app.get(
+    '/upstream-scope',
+    (_req, res, next) => {
+      res.status(200).type('text/plain')
+      next()
+    },
+    patAuth({ keyward: kw, realm: 'test' }),
+    requireScope('repo:read'),
+    (req, res) => {
+      res.json(req.principal)
+    },
+  )
+  app.get(
     '/upstream-body',
     (_req, res, next) => {
       res.status(200).type('text/plain')

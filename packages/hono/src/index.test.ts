@@ -37,6 +37,16 @@ function app(kw: Keyward) {
     patAuth({ keyward: kw, realm: 'test' }),
     (c) => c.json(c.get('principal')),
   )
+  app.get(
+    '/upstream-scope',
+    async (c, next) => {
+      c.res = c.text('upstream')
+      await next()
+    },
+    patAuth({ keyward: kw, realm: 'test' }),
+    requireScope('repo:read'),
+    (c) => c.json(c.get('principal')),
+  )
   app.use('*', patAuth({ keyward: kw, realm: 'test' }))
   app.get('/me', (c) => c.json(c.get('principal')))
   app.get('/repos', requireScope('repo:read'), (c) => c.json(c.get('principal')))

@@ -69,12 +69,17 @@ function respond(failure: HttpFailure): Response {
   return new Response(failure.body, { status: failure.status, headers: failure.headers })
 }
 
-async function fail(c: Context, failure: HttpFailure, onError: PatAuthOptions['onError']): Promise<Response> {
-  const response = (await onError?.(failure, c)) ?? respond(failure)
-  // Assigned, not only returned: Hono ignores a middleware's returned Response once an earlier one
-  // has assigned c.res, and the earlier answer (a 200, say) would go out instead of the failure.
+/**
+ * Assigned, not only returned: Hono ignores a middleware's returned Response once an earlier one has
+ * assigned c.res, and the earlier answer (a 200, say) would go out instead of the failure.
+ */
+function answer(c: Context, response: Response): Response {
   c.res = response
   return response
+}
+
+async function fail(c: Context, failure: HttpFailure, onError: PatAuthOptions['onError']): Promise<Response> {
+  return answer(c, (await onError?.(failure, c)) ?? respond(failure))
 }
 
 /** Authenticates `Authorization: Bearer …` (a PAT) and sets `c.get('principal')`. */
@@ -112,7 +117,7 @@ function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): Middle
   assertRequiredScopes(scopes, name)
   return async function keywardRequireScope(c, next) {
     const failure = scopeFailure(c.get('principal') as Principal | undefined, scopes, mode, realmOf(c))
-    if (failure) return respond(failure)
+    if (failure) return answer(c, respond(failure))
     await next()
   }
 }

@@ -62,6 +62,20 @@ function app(kw: Keyward) {
   )
   app.use(
     route(
+      '/upstream-scope',
+      async (ctx, next) => {
+        ctx.body = 'upstream'
+        await next()
+      },
+      patAuth({ keyward: kw, realm: 'test' }),
+      requireScope('repo:read'),
+      (ctx) => {
+        ctx.body = ctx.state.principal
+      },
+    ),
+  )
+  app.use(
+    route(
       '/upstream-body',
       async (ctx, next) => {
         ctx.body = 'upstream'

@@ -56,7 +56,7 @@ export type App = {
  * 200 JSON { principal: … | null };
  * GET /upstream-body → a middleware that prepares a 200 text answer `upstream` (status and body
  * where the framework lets a middleware set them without sending; Hono: c.res), then
- * patAuth({ realm: 'test' }), then 200.
+ * patAuth({ realm: 'test' }), then 200; GET /upstream-scope → the same, then requireScope('repo:read').
  */
 export type Harness = { name: string; app(kw: Keyward): App }
 
@@ -141,8 +141,12 @@ export async function conformance(harness: Harness): Promise<void> {
 function suite(harness: Harness, backend: Backend): void {
   describe(`${harness.name} conformance on ${backend.name}`, () => {
     const apps: App[] = []
+    const instances: Keyward[] = []
+    // Each case's instance (and so its store's connections) ends with the case: a file's cases would
+    // otherwise hold theirs until the file ends, near Postgres's 100 connections with three suites.
     afterEach(async () => {
       await Promise.all(apps.splice(0).map((app) => app.close?.()))
+      await Promise.all(instances.splice(0).map((kw) => kw.close().catch(() => {})))
     })
 
     async function setup(options: Omit<KeywardOptions, 'store'> = {}) {
@@ -159,6 +163,7 @@ function suite(harness: Harness, backend: Backend): void {
       })
       const mint = async (scopes: string[] = ['repo:read'], expiresIn?: number) =>
         kw.tokens.create({ userId: 'u1', name: 'n', scopes, ...(expiresIn ? { expiresIn } : {}) })
+      instances.push(kw)
       const app = harness.app(kw)
       apps.push(app)
       return { kw, store, clock, mint, app }
@@ -350,6 +355,19 @@ function suite(harness: Harness, backend: Backend): void {
       const missing = await app.request('/upstream-body')
       expectFailure(missing, 401, 'Bearer realm="test"', 'missing_token')
       expect((await app.request('/upstream-body', bearer((await mint()).token))).status).toBe(200)
+    })
+
+    it('a scope failure is sent even over a 200 answer an upstream middleware prepared', async () => {
+      const { app, mint } = await setup()
+      const reply = await app.request('/upstream-scope', bearer((await mint([])).token))
+      expectFailure(
+        reply,
+        403,
+        'Bearer realm="test", error="insufficient_scope", scope="repo:read"',
+        'insufficient_scope',
+      )
+      expect(reply.body).not.toContain('upstream')
+      expect((await app.request('/upstream-scope', bearer((await mint()).token))).status).toBe(200)
     })
 
     it('sessionCookie: an unsafe request from another site cannot use the cookie; same-origin, safe and non-browser ones can', async () => {

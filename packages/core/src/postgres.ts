@@ -120,7 +120,16 @@ const UNLISTEN_TIMEOUT_MS = 1000
 /** NOTIFY carries at most 8000 bytes: long id lists go out in several messages. */
 const NOTIFY_IDS_PER_MESSAGE = 200
 
-function notifyBus(sql: postgres.Sql, naming: StoreNaming): InvalidationBus {
+/**
+ * LISTEN/NOTIFY: `listener` holds the listening connection (postgres.js opens one of its own for it,
+ * outside the pool), and NOTIFY goes out on whatever pool `publisher` returns, so that a bus adds one
+ * connection to a store, not two.
+ */
+function notifyBus(
+  publisher: () => postgres.Sql,
+  listener: postgres.Sql,
+  naming: StoreNaming,
+): InvalidationBus {
   // A channel is an identifier: at most 63 bytes.
   const channel = `keyward_${naming.schema ?? ''}_${naming.tablePrefix}inval`.slice(0, 63)
   let listening: { unlisten(): Promise<void> } | null = null
@@ -129,7 +138,7 @@ function notifyBus(sql: postgres.Sql, naming: StoreNaming): InvalidationBus {
       const { tokens = [], ...rest } = message
       // One that fits goes out whole, with its signature; only an unsigned one is split.
       if (tokens.length <= NOTIFY_IDS_PER_MESSAGE && !(message.tokens && message.user)) {
-        await sql.notify(channel, JSON.stringify(message))
+        await publisher().notify(channel, JSON.stringify(message))
         return
       }
       const messages: InvalidationMessage[] = []
@@ -137,11 +146,11 @@ function notifyBus(sql: postgres.Sql, naming: StoreNaming): InvalidationBus {
         messages.push({ tokens: tokens.slice(i, i + NOTIFY_IDS_PER_MESSAGE) })
       }
       if (rest.user) messages.push({ user: rest.user })
-      for (const m of messages) await sql.notify(channel, JSON.stringify(m))
+      for (const m of messages) await publisher().notify(channel, JSON.stringify(m))
     },
     async subscribe(onMessage, onGap) {
       let connectedOnce = false
-      listening = await sql.listen(
+      listening = await listener.listen(
         channel,
         (payload) => {
           const message = parseInvalidation(payload)
@@ -213,7 +222,7 @@ function cancelQuery(query: { cancel(): unknown }) {
 export function postgresStore(options: PostgresStoreOptions): KeywardStore {
   const naming = resolveNaming(options)
   // With `url`, Keyward owns the pool and replaces it when its connections are stuck; the bus then
-  // has a pool of its own, so that a replacement does not end the LISTEN connection.
+  // has a postgres.js instance of its own for LISTEN, so that a replacement does not end it.
   let openOwned: ((max: number) => postgres.Sql) | null = null
   let owned: postgres.Sql | null = null
   let client: postgres.Sql | null = null
@@ -326,7 +335,10 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     }
   }
 
-  const bus = busClient !== null && options.notify !== false ? notifyBus(busClient, naming) : undefined
+  const bus =
+    busClient !== null && options.notify !== false
+      ? notifyBus(() => client ?? (busClient as postgres.Sql), busClient, naming)
+      : undefined
   // Created once: of concurrent creators the first wins, and every one reads back the same key.
   const insertKey = (on: Pick<PostgresDatabase, 'insert'>) =>
     on.insert(meta).values({ name: DEPLOYMENT_KEY_NAME, value: newDeploymentKey() }).onConflictDoNothing()

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { argon2Hasher, sha256Hasher } from './hashing.js'
+import { createKeyward } from './keyward.js'
+import { sqliteBackend } from './testing/backends.js'
 
 const SECRET = 'SENTINELsecret0000000000000000000000000000'
 
@@ -7,7 +9,7 @@ describe('argon2Hasher', () => {
   it('hashes with argon2id at the OWASP minimum by default, and verifies', async () => {
     const hasher = argon2Hasher()
     const stored = await hasher.hash(SECRET)
-    expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/)
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
     expect(stored).not.toContain(SECRET)
     expect(await hasher.verify(stored, SECRET)).toBe(true)
     expect(await hasher.verify(stored, `${SECRET}x`)).toBe(false)
@@ -25,7 +27,7 @@ describe('argon2Hasher', () => {
     const hasher = argon2Hasher()
     const stored = await hasher.hash(SECRET)
     // 4 TiB and 2^31 passes: running this would never finish, so a prompt `false` proves it was not run.
-    const tampered = stored.replace('m=19456,p=1,t=2', 'm=4294967295,p=255,t=2147483647')
+    const tampered = stored.replace('m=19456,t=2,p=1', 'm=4294967295,t=2147483647,p=255')
     expect(tampered).not.toBe(stored)
     expect(hasher.accepts(tampered)).toBe(false)
     expect(await hasher.verify(tampered, SECRET)).toBe(false)
@@ -41,12 +43,25 @@ describe('argon2Hasher', () => {
   it('refuses parameters below what argon2 itself can run, without running it', async () => {
     const hasher = argon2Hasher()
     const stored = await hasher.hash(SECRET)
-    for (const parameters of ['m=7,p=1,t=2', 'm=19456,p=1,t=0', 'm=19456,p=0,t=2', 'm=15,p=2,t=2']) {
-      const tampered = stored.replace('m=19456,p=1,t=2', parameters)
+    for (const parameters of ['m=7,t=2,p=1', 'm=19456,t=0,p=1', 'm=19456,t=2,p=0', 'm=15,t=2,p=2']) {
+      const tampered = stored.replace('m=19456,t=2,p=1', parameters)
       expect(tampered).not.toBe(stored)
       expect(hasher.accepts(tampered)).toBe(false)
       expect(await hasher.verify(tampered, SECRET)).toBe(false)
     }
+  })
+
+  it('writes the PHC order m,t,p; verifies the old order p,t too, and asks to rewrite it', async () => {
+    const hasher = argon2Hasher({ memoryCost: 1024, timeCost: 1 })
+    const stored = await hasher.hash(SECRET)
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/)
+    // What the argon2 package writes, and what Keyward stored before.
+    const old = stored.replace('m=1024,t=1,p=1', 'm=1024,p=1,t=1')
+    expect(hasher.accepts(old)).toBe(true)
+    expect(await hasher.verify(old, SECRET)).toBe(true)
+    expect(hasher.needsRehash(old)).toBe(true)
+    expect(hasher.needsRehash(stored)).toBe(false)
+    expect(await hasher.verify(old, `${SECRET}x`)).toBe(false)
   })
 
   it('returns false for garbage rather than throwing', async () => {
@@ -54,6 +69,24 @@ describe('argon2Hasher', () => {
     for (const junk of ['', 'plain', '$argon2i$v=19$m=19456,t=2,p=1$abc$def', '$sha256$xyz']) {
       expect(await hasher.verify(junk, SECRET)).toBe(false)
     }
+  })
+})
+
+describe('argon2 hashes stored in the old parameter order', () => {
+  const backend = sqliteBackend()
+  it('are rewritten in PHC order after one successful authenticate', async () => {
+    const { store } = await backend.create()
+    const kw = createKeyward({ store, hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }) })
+    const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
+    const written = (await store.findToken(record.id))?.secretHash ?? ''
+    const old = written.replace(/\$m=[^$]*\$/, '$m=1024,p=1,t=1$')
+    await store.updateToken(record.id, { secretHash: old })
+    const fresh = createKeyward({ store, hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }) })
+    expect((await fresh.authenticate(`Bearer ${token}`)).ok).toBe(true)
+    await fresh.flush()
+    expect(fresh.stats().rehashes).toBe(1)
+    expect((await store.findToken(record.id))?.secretHash).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/)
+    expect((await fresh.authenticate(`Bearer ${token}`)).ok).toBe(true)
   })
 })
 

@@ -58,6 +58,17 @@ function parseArgon2id(stored: string): Argon2Parameters | null {
   return { memoryCost: found.m, timeCost: found.t, parallelism: found.p }
 }
 
+/**
+ * The PHC string format orders argon2's parameters m, t, p, and the reference libargon2 refuses
+ * another order; the argon2 package writes m, p, t. The salt and hash are untouched.
+ */
+function canonicalArgon2id(stored: string): string {
+  const found = parseArgon2id(stored)
+  if (found === null) return stored
+  const { memoryCost: m, timeCost: t, parallelism: p } = found
+  return stored.replace(/^(\$argon2id\$v=19\$)[^$]*/, `$1m=${m},t=${t},p=${p}`)
+}
+
 function positiveInteger(value: number, what: string, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
     throw new KeywardError('invalid_option', `${what} must be an integer of at least ${min}; got ${value}.`)
@@ -115,17 +126,20 @@ export function argon2Hasher(options: Argon2HasherOptions = {}): TokenHasher {
   }
 
   return {
-    hash: (secret) => argon2.hash(secret, { type: argon2.argon2id, ...params }),
+    hash: async (secret) =>
+      canonicalArgon2id(await argon2.hash(secret, { type: argon2.argon2id, ...params })),
     // `accepts` admits only what argon2 can run, so an exception here is a failure (memory, say),
     // not a wrong secret: it propagates, and the request is answered 503 rather than refused.
     async verify(stored, secret) {
       if (!accepts(stored)) return false
       return argon2.verify(stored, secret)
     },
+    // A string in another parameter order is rewritten too, so old rows become portable.
     needsRehash(stored) {
       const found = parseArgon2id(stored)
       return (
         found === null ||
+        canonicalArgon2id(stored) !== stored ||
         found.memoryCost !== params.memoryCost ||
         found.timeCost !== params.timeCost ||
         found.parallelism !== params.parallelism

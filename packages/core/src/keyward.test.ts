@@ -525,7 +525,7 @@ for (const backend of await backends()) {
       expect((await after.authenticate(bearer(token))).ok).toBe(true)
       await after.flush()
       expect(after.stats().rehashes).toBe(1)
-      expect((await store.findToken(record.id))?.secretHash).toMatch(/\$m=2048,p=1,t=2\$/)
+      expect((await store.findToken(record.id))?.secretHash).toMatch(/\$m=2048,t=2,p=1\$/)
       const fresh = createKeyward({ store, hasher: argon2Hasher({ memoryCost: 2048, timeCost: 2 }) })
       expect((await fresh.authenticate(bearer(token))).ok).toBe(true)
     })
@@ -534,7 +534,7 @@ for (const backend of await backends()) {
       const { kw, store } = await setup()
       const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'a' })
       const row = await store.findToken(record.id)
-      const tampered = row?.secretHash.replace(/m=\d+,p=\d+,t=\d+/, 'm=4194304,p=64,t=100000') ?? ''
+      const tampered = row?.secretHash.replace(/m=\d+,t=\d+,p=\d+/, 'm=4194304,t=100000,p=64') ?? ''
       expect(tampered).not.toBe(row?.secretHash)
       await store.updateToken(record.id, { secretHash: tampered })
       expect(await kw.authenticate(bearer(token))).toMatchObject({

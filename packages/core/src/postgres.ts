@@ -1,15 +1,8 @@
 import { and, count, desc, eq, gt, isNull, or, type SQL, sql } from 'drizzle-orm'
-import {
-  bigint,
-  index,
-  type PgDatabase,
-  type PgQueryResultHKT,
-  pgSchema,
-  pgTable,
-  text,
-} from 'drizzle-orm/pg-core'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
+import { postgresMigrations, postgresMigrationsTableSql, postgresTablesFor } from './drizzle/postgres.js'
 import { KeywardError } from './errors.js'
 import { type InvalidationBus, type InvalidationMessage, parseInvalidation } from './shared-cache.js'
 import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
@@ -27,71 +20,10 @@ import {
 } from './store.js'
 import { withTimeout } from './timeout.js'
 
-export function postgresTables({ schema, tablePrefix }: StoreNaming) {
-  // Only the schema name differs at run time; the column types are the same either way.
-  const table = (schema === null ? pgTable : pgSchema(schema).table) as typeof pgTable
-  const tokens = table(
-    `${tablePrefix}tokens`,
-    {
-      id: text('id').primaryKey(),
-      userId: text('user_id').notNull(),
-      name: text('name').notNull(),
-      prefix: text('prefix').notNull(),
-      secretHash: text('secret_hash').notNull(),
-      scopes: text('scopes').notNull(),
-      expiresAt: bigint('expires_at', { mode: 'number' }),
-      lastUsedAt: bigint('last_used_at', { mode: 'number' }),
-      createdAt: bigint('created_at', { mode: 'number' }).notNull(),
-      revokedAt: bigint('revoked_at', { mode: 'number' }),
-      revokedReason: text('revoked_reason'),
-      metadata: text('metadata'),
-    },
-    (t) => [index(`${tablePrefix}tokens_user_created_idx`).on(t.userId, t.createdAt)],
-  )
-  const sessionVersions = table(`${tablePrefix}session_versions`, {
-    userId: text('user_id').primaryKey(),
-    version: bigint('version', { mode: 'number' }).notNull(),
-    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
-  })
-  const meta = table(`${tablePrefix}meta`, {
-    name: text('name').primaryKey(),
-    value: text('value').notNull(),
-  })
+/** The store's tables (`keywardTables()` in `@keyward/core/drizzle/postgres` has the bookkeeping one too). */
+export function postgresTables(naming: StoreNaming) {
+  const { tokens, sessionVersions, meta } = postgresTablesFor(naming)
   return { tokens, sessionVersions, meta }
-}
-
-/** Each entry runs once, in order, recorded in `<prefix>migrations`. Never edit one that shipped. */
-function postgresMigrations(q: (name: string) => string, p: string): string[][] {
-  return [
-    [
-      `CREATE TABLE IF NOT EXISTS ${q(`${p}tokens`)} (
-        "id" TEXT PRIMARY KEY NOT NULL,
-        "user_id" TEXT NOT NULL,
-        "name" TEXT NOT NULL,
-        "prefix" TEXT NOT NULL,
-        "secret_hash" TEXT NOT NULL,
-        "scopes" TEXT NOT NULL,
-        "expires_at" BIGINT,
-        "last_used_at" BIGINT,
-        "created_at" BIGINT NOT NULL,
-        "revoked_at" BIGINT,
-        "revoked_reason" TEXT,
-        "metadata" TEXT
-      )`,
-      `CREATE INDEX IF NOT EXISTS "${p}tokens_user_created_idx" ON ${q(`${p}tokens`)} ("user_id", "created_at")`,
-      `CREATE TABLE IF NOT EXISTS ${q(`${p}session_versions`)} (
-        "user_id" TEXT PRIMARY KEY NOT NULL,
-        "version" BIGINT NOT NULL,
-        "updated_at" BIGINT NOT NULL
-      )`,
-    ],
-    [
-      `CREATE TABLE IF NOT EXISTS ${q(`${p}meta`)} (
-        "name" TEXT PRIMARY KEY NOT NULL,
-        "value" TEXT NOT NULL
-      )`,
-    ],
-  ]
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: any schema the user's drizzle instance was built with
@@ -260,7 +192,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     )
   }
 
-  const { tokens, sessionVersions, meta } = postgresTables(naming)
+  const { tokens, sessionVersions, meta } = postgresTablesFor(naming)
   const q = (name: string) => (naming.schema ? `"${naming.schema}"."${name}"` : `"${name}"`)
   const migrationsTable = q(`${naming.tablePrefix}migrations`)
   // Statement names must differ between stores that share a connection but not their tables.
@@ -356,18 +288,13 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
         await tx.execute(
           sql`SELECT pg_advisory_xact_lock(hashtext(${`keyward:${naming.schema}:${naming.tablePrefix}`}))`,
         )
-        if (naming.schema) await tx.execute(sql.raw(`CREATE SCHEMA IF NOT EXISTS "${naming.schema}"`))
-        await tx.execute(
-          sql.raw(
-            `CREATE TABLE IF NOT EXISTS ${migrationsTable} ("version" INTEGER PRIMARY KEY, "applied_at" BIGINT NOT NULL)`,
-          ),
-        )
+        for (const ddl of postgresMigrationsTableSql(naming)) await tx.execute(sql.raw(ddl))
         const applied = new Set(
           rowsOf<{ version: number }>(
             await tx.execute(sql.raw(`SELECT "version" FROM ${migrationsTable}`)),
           ).map((r) => Number(r.version)),
         )
-        const migrations = postgresMigrations(q, naming.tablePrefix)
+        const migrations = postgresMigrations(naming)
         for (const [index, statements] of migrations.entries()) {
           const version = index + 1
           if (applied.has(version)) continue

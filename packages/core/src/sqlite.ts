@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3'
 import { and, count, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
-import { type BaseSQLiteDatabase, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
+import { sqliteMigrations, sqliteMigrationsTableSql, sqliteTablesFor } from './drizzle/sqlite.js'
 import { KeywardError } from './errors.js'
 import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
 import {
@@ -10,73 +11,13 @@ import {
   type KeywardStore,
   patchColumns,
   resolveNaming,
-  type StoreNaming,
   toColumns,
 } from './store.js'
 
+/** The store's tables (`keywardTables()` in `@keyward/core/drizzle/sqlite` takes options). */
 export function sqliteTables(tablePrefix = 'keyward_') {
-  const tokens = sqliteTable(
-    `${tablePrefix}tokens`,
-    {
-      id: text('id').primaryKey(),
-      userId: text('user_id').notNull(),
-      name: text('name').notNull(),
-      prefix: text('prefix').notNull(),
-      secretHash: text('secret_hash').notNull(),
-      scopes: text('scopes').notNull(),
-      expiresAt: integer('expires_at'),
-      lastUsedAt: integer('last_used_at'),
-      createdAt: integer('created_at').notNull(),
-      revokedAt: integer('revoked_at'),
-      revokedReason: text('revoked_reason'),
-      metadata: text('metadata'),
-    },
-    (t) => [index(`${tablePrefix}tokens_user_created_idx`).on(t.userId, t.createdAt)],
-  )
-  const sessionVersions = sqliteTable(`${tablePrefix}session_versions`, {
-    userId: text('user_id').primaryKey(),
-    version: integer('version').notNull(),
-    updatedAt: integer('updated_at').notNull(),
-  })
-  const meta = sqliteTable(`${tablePrefix}meta`, {
-    name: text('name').primaryKey(),
-    value: text('value').notNull(),
-  })
+  const { tokens, sessionVersions, meta } = sqliteTablesFor(resolveNaming({ tablePrefix }).tablePrefix)
   return { tokens, sessionVersions, meta }
-}
-
-/** Each entry runs once, in order, recorded in `<prefix>migrations`. Never edit one that shipped. */
-function sqliteMigrations({ tablePrefix: p }: StoreNaming): string[][] {
-  return [
-    [
-      `CREATE TABLE IF NOT EXISTS "${p}tokens" (
-        "id" TEXT PRIMARY KEY NOT NULL,
-        "user_id" TEXT NOT NULL,
-        "name" TEXT NOT NULL,
-        "prefix" TEXT NOT NULL,
-        "secret_hash" TEXT NOT NULL,
-        "scopes" TEXT NOT NULL,
-        "expires_at" INTEGER,
-        "last_used_at" INTEGER,
-        "created_at" INTEGER NOT NULL,
-        "revoked_at" INTEGER,
-        "revoked_reason" TEXT,
-        "metadata" TEXT
-      )`,
-      `CREATE INDEX IF NOT EXISTS "${p}tokens_user_created_idx" ON "${p}tokens" ("user_id", "created_at")`,
-      `CREATE TABLE IF NOT EXISTS "${p}session_versions" (
-        "user_id" TEXT PRIMARY KEY NOT NULL,
-        "version" INTEGER NOT NULL,
-        "updated_at" INTEGER NOT NULL
-      )`,
-    ],
-    [
-      `CREATE TABLE IF NOT EXISTS "${p}meta" (
-        "name" TEXT PRIMARY KEY NOT NULL,
-        "value" TEXT NOT NULL
-      )`,
-    ],
-  ]
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: any schema the user's drizzle instance was built with
@@ -113,7 +54,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     throw new KeywardError('invalid_option', 'sqliteStore() needs { path }, { client } or { db }.')
   }
 
-  const { tokens, sessionVersions, meta } = sqliteTables(naming.tablePrefix)
+  const { tokens, sessionVersions, meta } = sqliteTablesFor(naming.tablePrefix)
   const migrationsTable = `${naming.tablePrefix}migrations`
   // better-sqlite3 compiles a statement when it is prepared, so the tables must exist first.
   const prepareStatements = () => ({
@@ -158,11 +99,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     dialect: 'sqlite',
     async migrate() {
       open()
-      db.run(
-        sql.raw(
-          `CREATE TABLE IF NOT EXISTS "${migrationsTable}" ("version" INTEGER PRIMARY KEY, "applied_at" INTEGER NOT NULL)`,
-        ),
-      )
+      db.run(sql.raw(sqliteMigrationsTableSql(naming.tablePrefix)))
       db.transaction(
         (tx) => {
           const applied = new Set(
@@ -170,7 +107,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
               .all<{ version: number }>(sql.raw(`SELECT "version" FROM "${migrationsTable}"`))
               .map((r) => r.version),
           )
-          sqliteMigrations(naming).forEach((statements, index) => {
+          sqliteMigrations(naming.tablePrefix).forEach((statements, index) => {
             const version = index + 1
             if (applied.has(version)) return
             for (const statement of statements) tx.run(sql.raw(statement))

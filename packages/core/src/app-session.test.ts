@@ -67,7 +67,9 @@ describe('patAuth({ appSession })', () => {
       /appSession` must be a function/,
     )
     expect(() => createGuard({ keyward: kw, accept: 'pat', appSession: () => null })).toThrow(/accept: 'pat'/)
-    expect(() => createGuard({ keyward: kw, csrf: false })).toThrow(/`sessionCookie` or `appSession`/)
+    expect(() => createGuard({ keyward: kw, csrf: false })).toThrow(
+      /set `sessionCookie` too, or `appSession`/,
+    )
     expect(() =>
       createGuard({ keyward: kw, appSession: () => null, csrf: { allowSameSite: true } }),
     ).not.toThrow()

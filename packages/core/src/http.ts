@@ -187,7 +187,7 @@ export function createGuard<Req = unknown>(
     )
   }
   if (options.csrf !== undefined && sessionCookie === undefined && appSession === undefined) {
-    throw new TypeError('patAuth(): `csrf` concerns cookie logins: set `sessionCookie` or `appSession` too.')
+    throw new TypeError('patAuth(): `csrf` concerns cookie logins: set `sessionCookie` too, or `appSession`.')
   }
   const crossSite = createCrossSiteCheck(options.csrf)
   // Resolved now when the choice is already made (one open instance; several throw at start-up),

@@ -275,7 +275,6 @@ export function createGuard<Req = unknown>(
 }
 
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
-
 const NO_PRINCIPAL: GuardResult = Object.freeze({ ok: true, principal: null })
 
 function hasQueryToken(url: string): boolean {

@@ -1,8 +1,10 @@
+import { type AppSession, appSessionPrincipal } from './app-session.js'
 import type { ClientReader } from './client-address.js'
 import { type CrossSiteOptions, type CrossSiteReaders, createCrossSiteCheck } from './cross-site.js'
 import type { AuthError, AuthErrorStatus } from './errors.js'
-import { authError } from './errors.js'
+import { authError, KeywardError } from './errors.js'
 import type { AuthorizationInput } from './header.js'
+import { markFromEnvironment, openInstances } from './instances.js'
 import { createKeyward, type Keyward } from './keyward.js'
 import type { Principal } from './principal.js'
 import { assertScopeSyntax, authorize } from './scopes.js'
@@ -20,8 +22,13 @@ export type HttpFailure = {
   readonly error: AuthError
 }
 
-export type GuardOptions = {
-  /** Default: one instance per process, configured from the environment (`createKeyward()`). */
+export type GuardOptions<Req = unknown> = {
+  /**
+   * Default: the one Keyward instance open in this process (the app's own `createKeyward()`), or,
+   * when none is open, one configured from the environment; several open instances are an error
+   * naming the choice. Resolved when `patAuth()` is called if an instance is open then, otherwise
+   * at the first request (apps often build their middleware before their instance).
+   */
   keyward?: Keyward
   /** Let requests without credentials through with no principal; bad credentials are still refused. */
   optional?: boolean
@@ -41,9 +48,18 @@ export type GuardOptions = {
    * `Sec-Fetch-Site` is `cross-site` (or `same-site`, unless `allowSameSite`), or, without that
    * header, whose `Origin` is not the request's own, is answered 403 `cross_site_request`, unless its
    * Origin is one of `trustedOrigins`. Requests with neither header (scripts, CLIs) pass. `false`
-   * turns it off, for an app with CSRF tokens of its own.
+   * turns it off, for an app with CSRF tokens of its own. It applies to `appSession` principals too.
    */
   csrf?: CrossSiteOptions | false
+  /**
+   * The app's own login as a principal of kind `session`: called with the framework's request
+   * (Express `req`, Hono `c`, Koa `ctx`) when it has no Authorization header (and no Keyward
+   * session cookie), it returns `{ userId, scopes }` for the logged-in user, with the scopes the app
+   * grants them, or null/undefined for no one; it may be async. A header, when present, decides
+   * alone. Any other return value is a bug and throws a KeywardError (a 500, never a 401). The
+   * cross-site defence (`csrf`) applies, since a cookie login is ambient.
+   */
+  appSession?: AppSession<Req>
 }
 
 /**
@@ -84,24 +100,55 @@ export type Guard = {
   ): GuardResult | Promise<GuardResult>
 }
 
-let defaultInstance: Keyward | null = null
-/** The process-wide instance `patAuth()` uses when given no Keyward: from `KEYWARD_DATABASE_URL`. */
+/**
+ * The instance `patAuth()` uses when given none: the only Keyward instance open in this process
+ * (whichever copy of the core created it); with none open, a new one from the environment
+ * (`KEYWARD_DATABASE_URL`), registered so that the next call finds it. With several open it throws:
+ * there is no right guess, and a wrong one is a second cache that misses revocations.
+ */
 export function defaultKeyward(): Keyward {
-  defaultInstance ??= createKeyward()
-  return defaultInstance
+  const open = openInstances()
+  if (open.length === 1) return open[0] as Keyward
+  if (open.length > 1) {
+    throw new KeywardError(
+      'invalid_option',
+      `${open.length} Keyward instances in this process: pass the one to use, patAuth(kw). ` +
+        'patAuth() with no argument uses the only open instance, or one from the environment when none is open.',
+    )
+  }
+  const created = createKeyward()
+  markFromEnvironment(created)
+  return created
 }
 
 const REALM = /^[\x20-\x7e]{1,100}$/
-const GUARD_OPTIONS = new Set(['keyward', 'optional', 'realm', 'onError', 'accept', 'sessionCookie', 'csrf'])
+const GUARD_OPTIONS = new Set([
+  'keyward',
+  'optional',
+  'realm',
+  'onError',
+  'accept',
+  'sessionCookie',
+  'csrf',
+  'appSession',
+])
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
+  )
+}
 
 function isKeyward(value: unknown): value is Keyward {
   return typeof value === 'object' && value !== null && typeof (value as Keyward).check === 'function'
 }
 
 /** Validates adapter options once, when the middleware factory is called. */
-export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown })): Guard {
-  const options: GuardOptions & { onError?: unknown } = isKeyward(arg) ? { keyward: arg } : (arg ?? {})
+export function createGuard<Req = unknown>(
+  arg?: Keyward | (GuardOptions<Req> & { onError?: unknown }),
+): Guard {
+  const options: GuardOptions<Req> & { onError?: unknown } = isKeyward(arg) ? { keyward: arg } : (arg ?? {})
   if (typeof options !== 'object')
     throw new TypeError('patAuth() takes a Keyward instance or an options object.')
   for (const key of Object.keys(options)) {
@@ -130,11 +177,22 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
   ) {
     throw new TypeError('patAuth(): `sessionCookie` must be a cookie name.')
   }
-  if (options.csrf !== undefined && sessionCookie === undefined) {
-    throw new TypeError('patAuth(): `csrf` concerns the session cookie: set `sessionCookie` too.')
+  const appSession = options.appSession as AppSession<unknown> | undefined
+  if (appSession !== undefined && typeof appSession !== 'function') {
+    throw new TypeError('patAuth(): `appSession` must be a function of the request.')
+  }
+  if (appSession !== undefined && accept === 'pat') {
+    throw new TypeError(
+      "patAuth(): `appSession` makes session principals, which `accept: 'pat'` refuses: drop one of them.",
+    )
+  }
+  if (options.csrf !== undefined && sessionCookie === undefined && appSession === undefined) {
+    throw new TypeError('patAuth(): `csrf` concerns cookie logins: set `sessionCookie` too, or `appSession`.')
   }
   const crossSite = createCrossSiteCheck(options.csrf)
-  const keyward = options.keyward ?? defaultKeyward()
+  // Resolved now when the choice is already made (one open instance; several throw at start-up),
+  // else at the first request: an app often builds its middleware before its instance.
+  let keyward: Keyward | null = options.keyward ?? (openInstances().length > 0 ? defaultKeyward() : null)
   const queryTokenFailure = failureFor(authError('multiple_credentials'), realm)
   const crossSiteRefused: GuardResult = Object.freeze({
     ok: false,
@@ -150,6 +208,23 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
   // An optional route is a public page too: a stale or logged-out cookie there means no one.
   const settleCookie = (result: Awaited<ReturnType<Keyward['check']>>): GuardResult =>
     optional && !result.ok && result.error.code === 'invalid_token' ? NO_PRINCIPAL : settle(result)
+  // The app's login: no one falls through to the ordinary answer for a request without credentials.
+  const settleAppSession = (
+    value: unknown,
+    kw: Keyward,
+    request: unknown,
+    readers: RequestReaders<unknown> | CookieReader<unknown> | undefined,
+  ): GuardResult | Promise<GuardResult> => {
+    const principal = appSessionPrincipal(value)
+    if (principal === null) {
+      const result = kw.check(undefined, accept)
+      return result instanceof Promise ? result.then(settle) : settle(result)
+    }
+    if (crossSite !== null && typeof readers === 'object' && crossSite(request, readers)) {
+      return optional ? NO_PRINCIPAL : crossSiteRefused
+    }
+    return { ok: true, principal }
+  }
 
   return {
     realm,
@@ -160,6 +235,7 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
       request?: unknown,
       readers?: RequestReaders<unknown> | CookieReader<unknown>,
     ): GuardResult | Promise<GuardResult> {
+      keyward ??= defaultKeyward()
       if (hasQueryToken(url)) {
         // RFC 6750 §2.3 is not supported: a token in a URL ends up in logs. With a header as well, it is
         // two credentials (400); alone, the request simply has none of ours.
@@ -184,6 +260,13 @@ export function createGuard(arg?: Keyward | (GuardOptions & { onError?: unknown 
           const result = keyward.check(`Bearer ${fromCookie}`, kind, request, readClient)
           return result instanceof Promise ? result.then(settleCookie) : settleCookie(result)
         }
+      }
+      if (appSession !== undefined && (authorization == null || authorization.length === 0)) {
+        const kw = keyward
+        const value: unknown = appSession(request)
+        return isThenable(value)
+          ? Promise.resolve(value).then((user) => settleAppSession(user, kw, request, readers))
+          : settleAppSession(value, kw, request, readers)
       }
       const result = keyward.check(authorization, accept, request, readClient)
       return result instanceof Promise ? result.then(settle) : settle(result)

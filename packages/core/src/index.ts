@@ -1,3 +1,4 @@
+export type { AppSession, AppSessionUser } from './app-session.js'
 export { type AuthenticateOptions, type ClientReader, clientKey } from './client-address.js'
 export { type Clock, systemClock } from './clock.js'
 export type { CrossSiteOptions, CrossSiteReaders } from './cross-site.js'

@@ -18,6 +18,7 @@ import {
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
 import { ownerOf, requireExpiry, requireMetadata, requireText } from './input.js'
+import { deregisterInstance, registerInstance } from './instances.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
 import type { Principal } from './principal.js'
 import { createProtection, type ProtectionOptions, type ProtectionStats } from './protection.js'
@@ -1258,7 +1259,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     },
   }
 
-  return {
+  const instance: Keyward = {
     tokenPrefix,
     check,
     authenticate: async (authorization, options) => {
@@ -1292,6 +1293,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     async close() {
       if (closed) return
       closed = true
+      deregisterInstance(instance)
       // A store (and shared level) still opening must finish first, so that it is closed below.
       await storePromise?.catch(() => {})
       // New requests now answer 503; let those in flight and background work finish, then write.
@@ -1315,4 +1317,6 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       if (storePromise !== null || options.store !== undefined) await (await getStore()).close()
     },
   }
+  registerInstance(instance, logger)
+  return instance
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { authError, type Keyward } from '@keyward/core'
-import { conformance, overLoopback } from '@keyward/test-kit'
+import { badGrantFor, conformance, grantFor, loginUser, overLoopback } from '@keyward/test-kit'
 import express from 'express'
 import { describe, expect, it, vi } from 'vitest'
 import { patAuth, requireAnyScope, requireScope } from './index.js'
@@ -46,6 +46,32 @@ function app(kw: Keyward, createApp: typeof express) {
   })
   app.post('/optional-cookie', optionalCookie, (req, res) => {
     res.json({ principal: req.principal ?? null })
+  })
+  // The app's own cookie login, as passport would set req.user.
+  const login: express.RequestHandler = (req, _res, next) => {
+    ;(req as { user?: string | undefined }).user = loginUser(req.headers.cookie)
+    next()
+  }
+  const userOf = (req: express.Request) => (req as { user?: string }).user
+  const appSession = patAuth({ keyward: kw, realm: 'test', appSession: (req) => grantFor(userOf(req)) })
+  app.all('/app-session', login, appSession, requireScope('repo:read'), (req, res) => {
+    res.json(req.principal)
+  })
+  app.get('/app-session-write', login, appSession, requireScope('repo:write'), (_req, res) => {
+    res.send('ok')
+  })
+  const appSessionOptional = patAuth({
+    keyward: kw,
+    realm: 'test',
+    optional: true,
+    appSession: (req) => grantFor(userOf(req)),
+  })
+  app.all('/app-session-optional', login, appSessionOptional, (req, res) => {
+    res.json({ principal: req.principal ?? null })
+  })
+  const appSessionBad = patAuth({ keyward: kw, realm: 'test', appSession: (req) => badGrantFor(userOf(req)) })
+  app.get('/app-session-bad', login, appSessionBad, (_req, res) => {
+    res.send('ok')
   })
   app.get(
     '/upstream-scope',

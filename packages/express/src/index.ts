@@ -26,7 +26,8 @@ declare global {
   }
 }
 
-export type PatAuthOptions = GuardOptions & {
+/** `appSession` is called with Express's `req` (`req.session`, passport's `req.user`). */
+export type PatAuthOptions = GuardOptions<Request> & {
   /** Answer authentication failures yourself; send nothing to have Keyward's own answer sent. */
   onError?: (failure: HttpFailure, req: Request, res: Response) => void | Promise<void>
 }

@@ -1,7 +1,15 @@
 import { serve } from '@hono/node-server'
 import { argon2Hasher, createKeyward, type Keyward } from '@keyward/core'
-import { backends, conformance, overLoopback, wrongSecret } from '@keyward/test-kit'
-import { Hono } from 'hono'
+import {
+  backends,
+  badGrantFor,
+  conformance,
+  grantFor,
+  loginUser,
+  overLoopback,
+  wrongSecret,
+} from '@keyward/test-kit'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { type KeywardEnv, patAuth, requireAnyScope, requireScope } from './index.js'
 
@@ -27,6 +35,30 @@ function app(kw: Keyward) {
     '/optional-cookie',
     patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid', optional: true }),
     (c) => c.json({ principal: c.get('principal') ?? null }),
+  )
+  // The app's own cookie login, as a Hono session middleware would set c.get('user').
+  const login: MiddlewareHandler = async (c, next) => {
+    c.set('user' as never, loginUser(c.req.header('cookie')) as never)
+    await next()
+  }
+  const userOf = (c: Context) => c.get('user' as never) as string | undefined
+  const appSession = patAuth({ keyward: kw, realm: 'test', appSession: (c) => grantFor(userOf(c)) })
+  app.on(['GET', 'POST'], '/app-session', login, appSession, requireScope('repo:read'), (c) =>
+    c.json(c.get('principal')),
+  )
+  app.get('/app-session-write', login, appSession, requireScope('repo:write'), (c) => c.text('ok'))
+  app.on(
+    ['GET', 'POST'],
+    '/app-session-optional',
+    login,
+    patAuth({ keyward: kw, realm: 'test', optional: true, appSession: (c) => grantFor(userOf(c)) }),
+    (c) => c.json({ principal: c.get('principal') ?? null }),
+  )
+  app.get(
+    '/app-session-bad',
+    login,
+    patAuth({ keyward: kw, realm: 'test', appSession: (c) => badGrantFor(userOf(c)) }),
+    (c) => c.text('ok'),
   )
   app.get(
     '/upstream-body',

@@ -27,7 +27,8 @@ declare module 'hono' {
   }
 }
 
-export type PatAuthOptions = GuardOptions & {
+/** `appSession` is called with Hono's context `c` (`c.get('user')`, a cookie read with `getCookie(c)`). */
+export type PatAuthOptions = GuardOptions<Context> & {
   /** Answer authentication failures yourself; return nothing to send Keyward's own answer. */
   onError?: (failure: HttpFailure, c: Context) => Response | undefined | Promise<Response | undefined>
   /**

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { authError, type Keyward } from '@keyward/core'
-import { conformance, overLoopback } from '@keyward/test-kit'
+import { badGrantFor, conformance, grantFor, loginUser, overLoopback } from '@keyward/test-kit'
 import Koa, { type Middleware } from 'koa'
 import { describe, expect, it } from 'vitest'
 import { patAuth, requireAnyScope, requireScope } from './index.js'
@@ -57,6 +57,44 @@ function app(kw: Keyward) {
       patAuth({ keyward: kw, realm: 'test', sessionCookie: 'sid', optional: true }),
       (ctx) => {
         ctx.body = { principal: ctx.state.principal ?? null }
+      },
+    ),
+  )
+  // The app's own cookie login, as a Koa session middleware would set ctx.state.user.
+  const login: Middleware = async (ctx, next) => {
+    ctx.state.user = loginUser(ctx.get('cookie'))
+    await next()
+  }
+  const userOf = (ctx: Koa.Context) => ctx.state.user as string | undefined
+  const appSession = patAuth({ keyward: kw, realm: 'test', appSession: async (ctx) => grantFor(userOf(ctx)) })
+  app.use(
+    route('/app-session', login, appSession, requireScope('repo:read'), (ctx) => {
+      ctx.body = ctx.state.principal
+    }),
+  )
+  app.use(
+    route('/app-session-write', login, appSession, requireScope('repo:write'), (ctx) => {
+      ctx.body = 'ok'
+    }),
+  )
+  const appSessionOptional = patAuth({
+    keyward: kw,
+    realm: 'test',
+    optional: true,
+    appSession: (ctx) => grantFor(userOf(ctx)),
+  })
+  app.use(
+    route('/app-session-optional', login, appSessionOptional, (ctx) => {
+      ctx.body = { principal: ctx.state.principal ?? null }
+    }),
+  )
+  app.use(
+    route(
+      '/app-session-bad',
+      login,
+      patAuth({ keyward: kw, realm: 'test', appSession: (ctx) => badGrantFor(userOf(ctx)) }),
+      (ctx) => {
+        ctx.body = 'ok'
       },
     ),
   )

@@ -23,7 +23,8 @@ declare module 'koa' {
   }
 }
 
-export type PatAuthOptions = GuardOptions & {
+/** `appSession` is called with Koa's `ctx` (`ctx.session`, `ctx.state.user`). */
+export type PatAuthOptions = GuardOptions<Context> & {
   /**
    * Answer authentication failures yourself: assign `ctx.body` or `ctx.status` during the call (a
    * value other than the one it held before). Change neither to have Keyward's own answer sent, which

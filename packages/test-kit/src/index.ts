@@ -57,8 +57,41 @@ export type App = {
  * GET /upstream-body → a middleware that prepares a 200 text answer `upstream` (status and body
  * where the framework lets a middleware set them without sending; Hono: c.res), then
  * patAuth({ realm: 'test' }), then 200; GET /upstream-scope → the same, then requireScope('repo:read').
+ *
+ * The app's own login (`appSession`): each harness has a tiny cookie login of its own, a middleware
+ * that sets the framework's user (Express `req.user`, Hono `c.set('user')`, Koa `ctx.state.user`)
+ * to `loginUser(cookie header)`, i.e. `<user>` from a `login=<user>` cookie; behind it:
+ * GET and POST /app-session → patAuth({ realm: 'test', appSession: (req) => grantFor(user) }),
+ * requireScope('repo:read'), 200 JSON principal; GET /app-session-write → the same patAuth, then
+ * requireScope('repo:write'), 200; GET and POST /app-session-optional → the same with optional: true,
+ * 200 JSON { principal: … | null }; GET /app-session-bad → patAuth({ realm: 'test', appSession:
+ * (req) => badGrantFor(user) }), 200.
  */
 export type Harness = { name: string; app(kw: Keyward): App }
+
+/** The user of the harnesses' cookie login: `<user>` from a `login=<user>` cookie. */
+export function loginUser(cookieHeader: string | null | undefined): string | undefined {
+  return /(?:^|;\s*)login=([^;]*)/.exec(cookieHeader ?? '')?.[1] || undefined
+}
+
+/**
+ * The `appSession` of the conformance routes, given the user the harness's login set: the app
+ * grants `repo:read`; the user `slow` is answered asynchronously, as a session store would.
+ */
+export function grantFor(
+  user: unknown,
+): { userId: string; scopes: string[] } | null | Promise<{ userId: string; scopes: string[] } | null> {
+  if (typeof user !== 'string') return null
+  const grant = { userId: user, scopes: ['repo:read'] }
+  return user === 'slow' ? new Promise((resolve) => setImmediate(() => resolve(grant))) : grant
+}
+
+/** A wrong `appSession`, the mistake of passing a scope as a string: a programming error. */
+export function badGrantFor(user: unknown): { userId: string; scopes: string[] } | null {
+  return typeof user === 'string'
+    ? ({ userId: user, scopes: 'repo:read' } as unknown as { userId: string; scopes: string[] })
+    : null
+}
 
 /** A raw HTTP/1.1 exchange on loopback: for what fetch cannot send (duplicate header lines). */
 export function rawRequest(port: number, head: string): Promise<string> {
@@ -622,6 +655,105 @@ function suite(harness: Harness, backend: Backend): void {
       for (const cookie of ['sid=', 'sid=""', 'sid=not a token', 'sid=%00']) {
         expectFailure(await app.request('/cookie', { cookie }), 401, 'Bearer realm="test"', 'missing_token')
       }
+    })
+
+    const login = (user: string) => ({ cookie: `theme=dark; login=${user}` })
+
+    it('appSession: the app’s logged-in user is a session principal with the app’s scopes; a PAT passes the same route; requireScope judges both', async () => {
+      const { app, mint } = await setup()
+      const reply = await app.request('/app-session', login('ada'))
+      expect(reply.status).toBe(200)
+      expect(JSON.parse(reply.body)).toEqual({
+        kind: 'session',
+        userId: 'ada',
+        scopes: ['repo:read'],
+        expiresAt: null,
+      })
+      const slow = await app.request('/app-session', login('slow'))
+      expect([slow.status, JSON.parse(slow.body).userId]).toEqual([200, 'slow'])
+      const { token, record } = await mint(['repo:read'])
+      const pat = await app.request('/app-session', bearer(token))
+      expect(JSON.parse(pat.body)).toMatchObject({ kind: 'pat', userId: 'u1', tokenId: record.id })
+      expectFailure(
+        await app.request('/app-session-write', login('ada')),
+        403,
+        'Bearer realm="test", error="insufficient_scope", scope="repo:write"',
+        'insufficient_scope',
+      )
+      expect(
+        (await app.request('/app-session-write', bearer((await mint(['repo:write'])).token))).status,
+      ).toBe(200)
+      // Not logged in, and no header: the ordinary bare challenge.
+      for (const headers of [{}, { cookie: 'theme=dark' }]) {
+        expectFailure(await app.request('/app-session', headers), 401, 'Bearer realm="test"', 'missing_token')
+      }
+    })
+
+    it('appSession: an Authorization header decides alone; a bad or revoked one is refused, never replaced by the app’s login', async () => {
+      const { app, kw, mint } = await setup()
+      const { token, record } = await mint()
+      const both = await app.request('/app-session', { ...login('ada'), ...bearer(token) })
+      expect(JSON.parse(both.body)).toMatchObject({ kind: 'pat', userId: 'u1' })
+      await kw.tokens.revoke(record.id)
+      const invalid = 'Bearer realm="test", error="invalid_token"'
+      expectFailure(
+        await app.request('/app-session', { ...login('ada'), ...bearer(token) }),
+        401,
+        invalid,
+        'invalid_token',
+      )
+      expectFailure(
+        await app.request('/app-session', { ...login('ada'), ...bearer('junk') }),
+        401,
+        invalid,
+        'invalid_token',
+      )
+      expectFailure(
+        await app.request('/app-session', { ...login('ada'), authorization: 'Bearer' }),
+        400,
+        'Bearer realm="test", error="invalid_request"',
+        'invalid_request',
+      )
+      expectFailure(
+        await app.request('/app-session-optional', { ...login('ada'), ...bearer('junk') }),
+        401,
+        invalid,
+        'invalid_token',
+      )
+    })
+
+    it('appSession: an unsafe request from another site cannot use the app’s login; same-origin, safe and scripted ones can', async () => {
+      const { app } = await setup()
+      const post = { method: 'POST' }
+      for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }]) {
+        const reply = await app.request('/app-session', { ...login('ada'), ...headers }, post)
+        expectFailure(reply, 403, null, 'cross_site_request')
+        const optional = await app.request('/app-session-optional', { ...login('ada'), ...headers }, post)
+        expect([optional.status, JSON.parse(optional.body).principal]).toEqual([200, null])
+      }
+      for (const headers of [{ 'sec-fetch-site': 'same-origin' }, {}]) {
+        const reply = await app.request('/app-session', { ...login('ada'), ...headers }, post)
+        expect([reply.status, JSON.parse(reply.body).userId]).toEqual([200, 'ada'])
+      }
+      const safe = await app.request('/app-session', { ...login('ada'), 'sec-fetch-site': 'cross-site' })
+      expect(safe.status).toBe(200)
+    })
+
+    it('appSession on an optional route: not logged in is no one, logged in is the principal', async () => {
+      const { app } = await setup()
+      const none = await app.request('/app-session-optional')
+      expect([none.status, JSON.parse(none.body).principal]).toEqual([200, null])
+      const ada = await app.request('/app-session-optional', login('ada'))
+      expect(JSON.parse(ada.body).principal).toMatchObject({ kind: 'session', userId: 'ada' })
+    })
+
+    it('appSession: a bad return value is a programming error (a 500 through the framework), never a 401', async () => {
+      const { app } = await setup()
+      const reply = await app.request('/app-session-bad', login('ada'))
+      expect(reply.status).toBe(500)
+      expect(reply.headers.get('www-authenticate')).toBeNull()
+      // Not logged in, the same function returns null: an ordinary 401.
+      expect((await app.request('/app-session-bad')).status).toBe(401)
     })
   })
 }

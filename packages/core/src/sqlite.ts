@@ -2,8 +2,10 @@ import Database from 'better-sqlite3'
 import { and, count, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { type BaseSQLiteDatabase, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
 import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
+import { sqliteBus, sqliteInvalidationDdl } from './sqlite-bus.js'
 import {
   DEPLOYMENT_KEY_NAME,
   fromColumns,
@@ -76,6 +78,7 @@ function sqliteMigrations({ tablePrefix: p }: StoreNaming): string[][] {
         "value" TEXT NOT NULL
       )`,
     ],
+    sqliteInvalidationDdl(p),
   ]
 }
 
@@ -91,6 +94,14 @@ export type SqliteStoreOptions = (
 ) & {
   /** Default `keyward_`. */
   tablePrefix?: string
+  /**
+   * Invalidations across processes on the same file (default true): a revoke or bump is written to
+   * `<prefix>invalidations`, handed at once to instances in this process on the same file, and
+   * seen by other processes at their next poll. Unused when a Redis shared cache is configured.
+   */
+  notify?: boolean
+  /** How often other processes' invalidations are looked for (default `'250ms'`; a cheap PRAGMA when none). */
+  pollInterval?: Duration
 }
 
 /** The token store on SQLite (better-sqlite3 + drizzle). Statements are prepared once. */
@@ -112,6 +123,13 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
   } else {
     throw new KeywardError('invalid_option', 'sqliteStore() needs { path }, { client } or { db }.')
   }
+
+  const pollInterval = toMilliseconds(options.pollInterval ?? 250, 'pollInterval')
+  if (pollInterval < 10) {
+    throw new KeywardError('invalid_option', `pollInterval must be at least 10 ms; got ${pollInterval}.`)
+  }
+  const bus =
+    options.notify === false ? null : sqliteBus(db, { tablePrefix: naming.tablePrefix, pollInterval })
 
   const { tokens, sessionVersions, meta } = sqliteTables(naming.tablePrefix)
   const migrationsTable = `${naming.tablePrefix}migrations`
@@ -156,6 +174,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
 
   return {
     dialect: 'sqlite',
+    ...(bus ? { bus } : {}),
     async migrate() {
       open()
       db.run(
@@ -307,6 +326,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     async close() {
       if (closed) return
       closed = true
+      await bus?.close()
       owned?.close()
     },
   } satisfies KeywardStore

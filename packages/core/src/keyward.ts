@@ -19,6 +19,7 @@ import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
 import { ownerOf, requireExpiry, requireMetadata, requireText } from './input.js'
 import { deregisterInstance, registerInstance } from './instances.js'
+import { type InvalidationChannel, invalidationChannel, noChannelWarning } from './invalidation-channel.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
 import type { Principal } from './principal.js'
 import { createProtection, type ProtectionOptions, type ProtectionStats } from './protection.js'
@@ -192,8 +193,13 @@ export type KeywardStats = {
    * `forged`: messages dropped as unsigned or wrongly signed; `replayed`: authentic messages dropped
    * because this process had delivered them before; `stale`: authentic messages stamped more than
    * `MAX_MESSAGE_AGE` (60 s) from this process's clock (clocks apart), delivered all the same.
+   * `channel`: how revocations reach other processes (known once the store is open; `'none'`: only
+   * by cache expiry, warned at start-up); `fallbackBound`: that expiry, the L1 TTL in ms, which is
+   * also the bound while a channel is down.
    */
   invalidations: {
+    channel: InvalidationChannel
+    fallbackBound: number
     subscribed: boolean
     published: number
     received: number
@@ -440,6 +446,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           startBus(shared.bus)
         }
         if (!shared) startBus(store.bus, typeof store.deploymentKey === 'function')
+        reportChannel(store)
         // Read with the store, so that the first miss can use the shared level. Without any key a
         // shared cache is refused; another failure is retried when the key is next needed.
         if (shared || store.deploymentKey) {
@@ -466,6 +473,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   } = {
     sharedCache: { hits: 0, misses: 0, writes: 0, errors: 0, down: false, forged: 0 },
     invalidations: {
+      channel: 'none',
+      fallbackBound: cacheTtl,
       subscribed: false,
       published: 0,
       received: 0,
@@ -677,6 +686,15 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       )
   }
   if (shared) startBus(shared.bus)
+  // Without a channel a revocation reaches other processes only by expiry: said once, loudly.
+  let channelWarned = false
+  const reportChannel = (store: KeywardStore) => {
+    stats.invalidations.channel = invalidationChannel(shared, store)
+    if (stats.invalidations.channel !== 'none' || channelWarned) return
+    channelWarned = true
+    logger.warn(noChannelWarning(cacheTtl))
+  }
+  if (options.store !== undefined && !('then' in options.store)) reportChannel(options.store)
   /** Until the bus listens, in-process entries live at most this long (a missed message's bound). */
   const UNSUBSCRIBED_TTL = 5000
 

@@ -1,10 +1,11 @@
 import { and, count, desc, eq, gt, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
-import { drizzle } from 'drizzle-orm/postgres-js'
-import postgres from 'postgres'
+import type { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js'
+import type postgres from 'postgres'
 import { postgresMigrations, postgresMigrationsTableSql, postgresTablesFor } from './drizzle/postgres.js'
 import { KeywardError } from './errors.js'
-import { type InvalidationBus, type InvalidationMessage, parseInvalidation } from './shared-cache.js'
+import { type Listener, listenerFor, notifyBus, postgresJsListener, urlListener } from './pg-listen.js'
+import type { InvalidationBus } from './shared-cache.js'
 import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
 import {
   DEPLOYMENT_KEY_NAME,
@@ -18,7 +19,6 @@ import {
   type TokenRow,
   toColumns,
 } from './store.js'
-import { withTimeout } from './timeout.js'
 
 /** The store's tables (`keywardTables()` in `@keyward/core/drizzle/postgres` has the bookkeeping one too). */
 export function postgresTables(naming: StoreNaming) {
@@ -33,7 +33,12 @@ export type PostgresStoreOptions = (
   | { /** A `postgres://` URL; Keyward opens (and closes) its own postgres.js pool. */ url: string }
   | { /** Your postgres.js client; Keyward never ends it. */ client: postgres.Sql }
   | {
-      /** Your drizzle instance on any Postgres driver (postgres.js, node-postgres, …). */ db: PostgresDatabase
+      /**
+       * Your drizzle instance on any Postgres driver. On postgres.js it LISTENs on your client; on
+       * node-postgres (`pg`) on one dedicated `Client` with your pool's settings; on any other
+       * driver, pass `listen: { url }` (or use Redis), else revocations reach other processes only
+       * when their cache entries expire.
+       */ db: PostgresDatabase
     }
 ) & {
   /** A Postgres schema for Keyward's tables, created by `migrate()`. Default: the search path. */
@@ -41,67 +46,15 @@ export type PostgresStoreOptions = (
   /** Default `keyward_`. */
   tablePrefix?: string
   /**
-   * Invalidation across processes by LISTEN/NOTIFY (default true; needs `url` or `client`, since
-   * it talks to postgres.js directly). Unused when a Redis shared cache is configured.
+   * Invalidation across processes by LISTEN/NOTIFY (default true). Unused when a Redis shared cache
+   * is configured.
    */
   notify?: boolean
-}
-
-const UNLISTEN_TIMEOUT_MS = 1000
-
-/** NOTIFY carries at most 8000 bytes: long id lists go out in several messages. */
-const NOTIFY_IDS_PER_MESSAGE = 200
-
-/**
- * LISTEN/NOTIFY: `listener` holds the listening connection (postgres.js opens one of its own for it,
- * outside the pool), and NOTIFY goes out on whatever pool `publisher` returns, so that a bus adds one
- * connection to a store, not two.
- */
-function notifyBus(
-  publisher: () => postgres.Sql,
-  listener: postgres.Sql,
-  naming: StoreNaming,
-): InvalidationBus {
-  // A channel is an identifier: at most 63 bytes.
-  const channel = `keyward_${naming.schema ?? ''}_${naming.tablePrefix}inval`.slice(0, 63)
-  let listening: { unlisten(): Promise<void> } | null = null
-  return {
-    async publish(message: InvalidationMessage) {
-      const { tokens = [], ...rest } = message
-      // One that fits goes out whole, with its signature; only an unsigned one is split.
-      if (tokens.length <= NOTIFY_IDS_PER_MESSAGE && !(message.tokens && message.user)) {
-        await publisher().notify(channel, JSON.stringify(message))
-        return
-      }
-      const messages: InvalidationMessage[] = []
-      for (let i = 0; i < tokens.length; i += NOTIFY_IDS_PER_MESSAGE) {
-        messages.push({ tokens: tokens.slice(i, i + NOTIFY_IDS_PER_MESSAGE) })
-      }
-      if (rest.user) messages.push({ user: rest.user })
-      for (const m of messages) await publisher().notify(channel, JSON.stringify(m))
-    },
-    async subscribe(onMessage, onGap) {
-      let connectedOnce = false
-      listening = await listener.listen(
-        channel,
-        (payload) => {
-          const message = parseInvalidation(payload)
-          if (message) onMessage(message)
-        },
-        () => {
-          // Called on every (re)connection: after a drop, notifications may have been missed.
-          if (connectedOnce) onGap()
-          connectedOnce = true
-        },
-      )
-    },
-    async close() {
-      const unlistening = listening?.unlisten()
-      listening = null
-      // On a connection that silently stopped answering, UNLISTEN never returns: do not wait for it.
-      if (unlistening) await withTimeout(unlistening, UNLISTEN_TIMEOUT_MS).catch(() => {})
-    },
-  }
+  /**
+   * LISTEN on a connection of its own to this URL (with postgres.js if installed, else `pg`): for a
+   * `db` on a driver Keyward cannot listen through (an HTTP or serverless driver, say).
+   */
+  listen?: { url: string }
 }
 
 /** Rows from `execute()`, whichever driver: postgres.js returns an array, node-postgres `{ rows }`. */
@@ -150,40 +103,108 @@ function cancelQuery(query: { cancel(): unknown }) {
   }
 }
 
+type PostgresJs = { postgres: typeof postgres; drizzle: typeof drizzlePostgresJs }
+
+/** postgres.js and its drizzle driver, imported only by a store that talks to postgres.js itself. */
+async function loadPostgresJs(mode: 'url' | 'client'): Promise<PostgresJs> {
+  try {
+    const [{ default: connect }, { drizzle }] = await Promise.all([
+      import('postgres'),
+      import('drizzle-orm/postgres-js'),
+    ])
+    return { postgres: connect, drizzle }
+  } catch (error) {
+    throw new KeywardError(
+      'invalid_option',
+      `postgresStore({ ${mode} }) needs the "postgres" package (postgres.js): npm install postgres, or pass your own drizzle instance as { db }.`,
+      { cause: error },
+    )
+  }
+}
+
+function listenUrl(listen: unknown): string {
+  const url = (listen as { url?: unknown } | null)?.url
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) {
+    throw new KeywardError('invalid_option', 'listen must be { url: "postgres://…" }.')
+  }
+  return url
+}
+
+/** The store with every call held until its driver is loaded (a failed load rejects each call). */
+function afterLoading<S extends KeywardStore>(store: S, loading: Promise<void>): S {
+  let loaded = false
+  loading.then(
+    () => {
+      loaded = true
+    },
+    () => {},
+  )
+  const held = { ...store } as unknown as Record<string, unknown>
+  for (const [name, value] of Object.entries(store)) {
+    if (typeof value !== 'function' || name === 'close') continue
+    const method = value as (...args: unknown[]) => Promise<unknown>
+    held[name] = (...args: unknown[]) =>
+      loaded ? method.apply(store, args) : loading.then(() => method.apply(store, args))
+  }
+  held.close = async () => {
+    await loading.catch(() => {})
+    await store.close()
+  }
+  return held as unknown as S
+}
+
 /** The token store on Postgres (postgres.js + drizzle, or your own drizzle instance). */
 export function postgresStore(options: PostgresStoreOptions): KeywardStore {
   const naming = resolveNaming(options)
   // With `url`, Keyward owns the pool and replaces it when its connections are stuck; the bus then
   // has a postgres.js instance of its own for LISTEN, so that a replacement does not end it.
+  // postgres.js is loaded only here, for `url` and `client`: an app on another driver needs none.
   let openOwned: ((max: number) => postgres.Sql) | null = null
+  let drizzleOn: typeof drizzlePostgresJs | null = null
   let owned: postgres.Sql | null = null
   let client: postgres.Sql | null = null
-  let busClient: postgres.Sql | null = null
   let ownedBus: postgres.Sql | null = null
   let userDb: PostgresDatabase | null = null
+  let loading: Promise<void> | null = null
+  let listener: Listener | null = null
+  const wantsBus = options.notify !== false && options.listen === undefined
   if ('db' in options) {
     userDb = options.db
+    if (wantsBus) listener = listenerFor((options.db as { $client?: unknown }).$client)
   } else if ('client' in options) {
-    client = options.client
-    busClient = client
+    const given = options.client
+    client = given
+    loading = loadPostgresJs('client').then(({ drizzle }) => {
+      drizzleOn = drizzle
+      current = prepare(drizzle(given))
+    })
+    if (wantsBus) listener = postgresJsListener(() => given)
   } else if (typeof options.url === 'string' && /^postgres(ql)?:\/\//.test(options.url)) {
     const url = options.url
-    openOwned = (max) =>
-      postgres(url, {
-        max,
-        // Fail fast so an outage answers 503 in seconds, not after postgres.js's 30 s default.
-        connect_timeout: 5,
-        idle_timeout: 60,
-        onnotice: () => {},
-        // Keyward's tables have no array columns. Fetching array types costs a query per connection,
-        // and when that connection fails postgres.js rejects it where no caller can catch it.
-        fetch_types: false,
+    loading = loadPostgresJs('url').then(({ postgres: connect, drizzle }) => {
+      const open = (max: number) =>
+        connect(url, {
+          max,
+          // Fail fast so an outage answers 503 in seconds, not after postgres.js's 30 s default.
+          connect_timeout: 5,
+          idle_timeout: 60,
+          onnotice: () => {},
+          // Keyward's tables have no array columns. Fetching array types costs a query per connection,
+          // and when that connection fails postgres.js rejects it where no caller can catch it.
+          fetch_types: false,
+        })
+      openOwned = open
+      drizzleOn = drizzle
+      owned = open(10)
+      client = owned
+      current = prepare(drizzle(owned))
+    })
+    if (wantsBus) {
+      listener = postgresJsListener(async () => {
+        await loading
+        ownedBus ??= (openOwned as (max: number) => postgres.Sql)(1)
+        return ownedBus
       })
-    owned = openOwned(10)
-    client = owned
-    if (options.notify !== false) {
-      ownedBus = openOwned(1)
-      busClient = ownedBus
     }
   } else {
     throw new KeywardError(
@@ -191,6 +212,10 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
       'postgresStore() needs { url: "postgres://…" }, { client } or { db }.',
     )
   }
+  if (options.notify !== false && options.listen !== undefined)
+    listener = urlListener(listenUrl(options.listen))
+  // Not awaited by anyone until the first call: the error then reaches that caller.
+  loading?.catch(() => {})
 
   const { tokens, sessionVersions, meta } = postgresTablesFor(naming)
   const q = (name: string) => (naming.schema ? `"${naming.schema}"."${name}"` : `"${name}"`)
@@ -216,7 +241,8 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
       .where(eq(sessionVersions.userId, sql.placeholder('userId')))
       .prepare(statement('version')),
   })
-  let current = prepare(userDb ?? drizzle(client as postgres.Sql))
+  // Until postgres.js is loaded (`url`, `client`) every call waits for it (see `afterLoading`).
+  let current = userDb === null ? (null as unknown as ReturnType<typeof prepare>) : prepare(userDb)
   // The reads on the request path go to postgres.js directly when there is one, to be cancellable.
   const tokensTable = q(`${naming.tablePrefix}tokens`)
   const findSql = `SELECT "id", "user_id" AS "userId", "name", "prefix", "secret_hash" AS "secretHash", "scopes",
@@ -235,7 +261,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     if (closed || openOwned === null || owned !== stale) return
     owned = openOwned(10)
     client = owned
-    current = prepare(drizzle(owned))
+    current = prepare((drizzleOn as typeof drizzlePostgresJs)(owned))
     // With no wait, its queries (the stuck ones included) reject at once.
     stale.end({ timeout: 0 }).catch(() => {})
   }
@@ -267,10 +293,20 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     }
   }
 
-  const bus =
-    busClient !== null && options.notify !== false
-      ? notifyBus(() => client ?? (busClient as postgres.Sql), busClient, naming)
-      : undefined
+  // A channel is an identifier: at most 63 bytes.
+  const channel = `keyward_${naming.schema ?? ''}_${naming.tablePrefix}inval`.slice(0, 63)
+  // NOTIFY on the store's own connection, whatever the driver.
+  const bus: InvalidationBus | undefined =
+    listener === null
+      ? undefined
+      : notifyBus(
+          async (name, payload) => {
+            await loading
+            await current.db.execute(sql`SELECT pg_notify(${name}, ${payload})`)
+          },
+          listener,
+          channel,
+        )
   // Created once: of concurrent creators the first wins, and every one reads back the same key.
   const insertKey = (on: Pick<PostgresDatabase, 'insert'>) =>
     on.insert(meta).values({ name: DEPLOYMENT_KEY_NAME, value: newDeploymentKey() }).onConflictDoNothing()
@@ -278,7 +314,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     (await current.db.select({ value: meta.value }).from(meta).where(eq(meta.name, DEPLOYMENT_KEY_NAME)))[0]
       ?.value
 
-  return {
+  const store = {
     dialect: 'postgres',
     ...(bus ? { bus } : {}),
     async migrate() {
@@ -434,4 +470,5 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
       await Promise.all([owned?.end({ timeout: 5 }), ownedBus?.end({ timeout: 5 })])
     },
   } satisfies KeywardStore
+  return loading === null ? store : afterLoading(store, loading)
 }

@@ -3,8 +3,10 @@ import { and, count, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { sqliteMigrations, sqliteMigrationsTableSql, sqliteTablesFor } from './drizzle/sqlite.js'
+import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
 import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
+import { sqliteBus } from './sqlite-bus.js'
 import {
   DEPLOYMENT_KEY_NAME,
   fromColumns,
@@ -32,6 +34,14 @@ export type SqliteStoreOptions = (
 ) & {
   /** Default `keyward_`. */
   tablePrefix?: string
+  /**
+   * Invalidations across processes on the same file (default true): a revoke or bump is written to
+   * `<prefix>invalidations`, handed at once to instances in this process on the same file, and
+   * seen by other processes at their next poll. Unused when a Redis shared cache is configured.
+   */
+  notify?: boolean
+  /** How often other processes' invalidations are looked for (default `'250ms'`; a cheap PRAGMA when none). */
+  pollInterval?: Duration
 }
 
 /** The token store on SQLite (better-sqlite3 + drizzle). Statements are prepared once. */
@@ -53,6 +63,13 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
   } else {
     throw new KeywardError('invalid_option', 'sqliteStore() needs { path }, { client } or { db }.')
   }
+
+  const pollInterval = toMilliseconds(options.pollInterval ?? 250, 'pollInterval')
+  if (pollInterval < 10) {
+    throw new KeywardError('invalid_option', `pollInterval must be at least 10 ms; got ${pollInterval}.`)
+  }
+  const bus =
+    options.notify === false ? null : sqliteBus(db, { tablePrefix: naming.tablePrefix, pollInterval })
 
   const { tokens, sessionVersions, meta } = sqliteTablesFor(naming.tablePrefix)
   const migrationsTable = `${naming.tablePrefix}migrations`
@@ -97,6 +114,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
 
   return {
     dialect: 'sqlite',
+    ...(bus ? { bus } : {}),
     async migrate() {
       open()
       db.run(sql.raw(sqliteMigrationsTableSql(naming.tablePrefix)))
@@ -244,6 +262,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     async close() {
       if (closed) return
       closed = true
+      await bus?.close()
       owned?.close()
     },
   } satisfies KeywardStore

@@ -66,7 +66,7 @@ describe('Keyward tables for drizzle-kit on SQLite', () => {
       db.close()
       const expected = introspect(await migrated(tablePrefix), tablePrefix)
       expect(expected.map((t) => t.name)).toEqual(
-        ['meta', 'migrations', 'session_versions', 'tokens'].map((t) => tablePrefix + t),
+        ['invalidations', 'meta', 'migrations', 'session_versions', 'tokens'].map((t) => tablePrefix + t),
       )
       expect(introspect(path, tablePrefix)).toEqual(expected)
     })

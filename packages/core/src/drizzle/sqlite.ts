@@ -56,7 +56,14 @@ export function sqliteTablesFor(p: string) {
     },
     (t) => [primaryKey({ columns: [t.version] })],
   )
-  return { tokens, sessionVersions, meta, migrations }
+  /** Invalidations for other processes on the same file (see the store's `notify`); pruned as it goes. */
+  const invalidations = sqliteTable(`${p}invalidations`, {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    origin: text('origin').notNull(),
+    message: text('message').notNull(),
+    createdAt: integer('created_at').notNull(),
+  })
+  return { tokens, sessionVersions, meta, migrations, invalidations }
 }
 
 /**
@@ -73,6 +80,7 @@ export const keywardTokens = defaults.tokens
 export const keywardSessionVersions = defaults.sessionVersions
 export const keywardMeta = defaults.meta
 export const keywardMigrations = defaults.migrations
+export const keywardInvalidations = defaults.invalidations
 
 /** Each entry runs once, in order, recorded in `<prefix>migrations`. Never edit one that shipped. */
 export function sqliteMigrations(p: string): string[][] {
@@ -103,6 +111,14 @@ export function sqliteMigrations(p: string): string[][] {
       `CREATE TABLE IF NOT EXISTS "${p}meta" (
         "name" TEXT PRIMARY KEY NOT NULL,
         "value" TEXT NOT NULL
+      )`,
+    ],
+    [
+      `CREATE TABLE IF NOT EXISTS "${p}invalidations" (
+        "seq" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "origin" TEXT NOT NULL,
+        "message" TEXT NOT NULL,
+        "created_at" INTEGER NOT NULL
       )`,
     ],
   ]

@@ -1,0 +1,144 @@
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { drizzle as drizzleProxy } from 'drizzle-orm/pg-proxy'
+import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js'
+import pg from 'pg'
+import postgres from 'postgres'
+import { afterEach, describe, expect, it } from 'vitest'
+import { argon2Hasher } from './hashing.js'
+import { createKeyward, type Keyward } from './keyward.js'
+import { type PostgresStoreOptions, postgresStore } from './postgres.js'
+import { eventually, postgresBackend, TEST_DATABASE_URL } from './testing/backends.js'
+import { faultProxy } from './testing/services.js'
+
+const backend = await postgresBackend()
+const bearer = (token: string) => `Bearer ${token}`
+
+describe.skipIf(backend === null)('revocation across instances on every Postgres set-up', () => {
+  const closers: Array<() => Promise<unknown>> = []
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => {})
+  })
+
+  /** Where a fresh, migrated set of tables is (the backend drops its schema after the file). */
+  async function tables() {
+    const created = await backend?.create()
+    if (!created?.location) throw new Error('no Postgres')
+    return created.location
+  }
+
+  function instance(store: PostgresStoreOptions, warnings: string[] = []) {
+    const kw = createKeyward({
+      store: postgresStore(store),
+      tokenPrefix: 'myapp',
+      hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+      logger: { warn: (m) => warnings.push(m) },
+    })
+    closers.push(() => kw.close())
+    return kw
+  }
+
+  /** Both instances accept the token; A revokes it; B must refuse it within a second. */
+  async function revokeReaches(a: Keyward, b: Keyward) {
+    // The store opens on first use; then the bus subscribes (where there is one: do not fail here).
+    await Promise.all([a.tokens.list('nobody'), b.tokens.list('nobody')])
+    await eventually(
+      () => a.stats().invalidations.subscribed && b.stats().invalidations.subscribed,
+      3000,
+    ).catch(() => {})
+    const { token, record } = await a.tokens.create({ userId: 'u1', name: 'ci' })
+    expect((await a.authenticate(bearer(token))).ok).toBe(true)
+    expect((await b.authenticate(bearer(token))).ok).toBe(true)
+    await a.tokens.revoke(record.id)
+    expect((await a.authenticate(bearer(token))).ok).toBe(false)
+    await eventually(async () => !(await b.authenticate(bearer(token))).ok, 1000)
+  }
+
+  function pgPool(url = TEST_DATABASE_URL) {
+    const pool = new pg.Pool({ connectionString: url, max: 2 })
+    // An idle connection the proxy drops is the app's pool's concern, reported on its 'error'.
+    pool.on('error', () => {})
+    closers.push(() => pool.end())
+    return pool
+  }
+
+  it('{ db } on postgres.js: LISTEN on its client', async () => {
+    const at = await tables()
+    const sqlA = postgres(TEST_DATABASE_URL, { max: 2, onnotice: () => {} })
+    const sqlB = postgres(TEST_DATABASE_URL, { max: 2, onnotice: () => {} })
+    closers.push(
+      () => sqlA.end(),
+      () => sqlB.end(),
+    )
+    const a = instance({ db: drizzlePostgresJs(sqlA), ...at })
+    const b = instance({ db: drizzlePostgresJs(sqlB), ...at })
+    await revokeReaches(a, b)
+    expect(b.stats().invalidations.channel).toBe('postgres')
+  })
+
+  it('{ db } on node-postgres (a Pool and a Client): one dedicated LISTEN connection', async () => {
+    const at = await tables()
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await client.connect()
+    closers.push(() => client.end())
+    const a = instance({ db: drizzlePg(pgPool()), ...at })
+    const b = instance({ db: drizzlePg(client), ...at })
+    await revokeReaches(a, b)
+    await revokeReaches(b, a)
+    expect(a.stats().invalidations.channel).toBe('postgres')
+  })
+
+  it('{ db } on node-postgres: after the LISTEN connection drops, reconnects and reports a gap', async () => {
+    const at = await tables()
+    const url = new URL(TEST_DATABASE_URL)
+    const proxy = await faultProxy({ host: url.hostname, port: Number(url.port || 5432) })
+    closers.push(() => proxy.close())
+    url.port = String(proxy.port)
+    const a = instance({ db: drizzlePg(pgPool()), ...at })
+    const b = instance({ db: drizzlePg(pgPool(url.toString())), ...at })
+    await revokeReaches(a, b)
+    proxy.dropAll()
+    await eventually(() => b.stats().invalidations.gaps === 1, 5000)
+    await revokeReaches(a, b)
+  })
+
+  it('{ db } on a driver Keyward cannot listen through: says so, unless given listen: { url }', async () => {
+    const at = await tables()
+    const pool = pgPool()
+    // drizzle's HTTP-style proxy driver: queries only, no connection to LISTEN on.
+    const proxied = () =>
+      drizzleProxy(async (text, params, method) => {
+        if (method === 'all')
+          return { rows: (await pool.query({ text, values: params, rowMode: 'array' })).rows }
+        const result = await pool.query({ text, values: params, rowMode: 'array' })
+        return { rows: result.rows[0] ?? [] }
+      })
+    const warnings: string[] = []
+    const silent = instance({ db: proxied(), ...at }, warnings)
+    await silent.tokens.list('nobody')
+    expect(silent.stats().invalidations).toMatchObject({ channel: 'none', fallbackBound: 600_000 })
+    expect(warnings).toContainEqual(
+      expect.stringContaining(
+        'revocations reach other processes only when their cache entries expire, within 600000 ms',
+      ),
+    )
+
+    const a = instance({ db: proxied(), listen: { url: TEST_DATABASE_URL }, ...at })
+    const b = instance({ db: proxied(), listen: { url: TEST_DATABASE_URL }, ...at })
+    await revokeReaches(a, b)
+    expect(b.stats().invalidations.channel).toBe('postgres')
+  })
+
+  it('{ client } and notify: false', async () => {
+    const at = await tables()
+    const sql = postgres(TEST_DATABASE_URL, { max: 2, onnotice: () => {} })
+    closers.push(() => sql.end())
+    const a = instance({ client: sql, ...at })
+    const b = instance({ url: TEST_DATABASE_URL, ...at })
+    await revokeReaches(a, b)
+    const warnings: string[] = []
+    const off = instance({ url: TEST_DATABASE_URL, notify: false, ...at }, warnings)
+    await off.tokens.list('nobody')
+    expect(off.stats().invalidations.channel).toBe('none')
+    expect(warnings.some((w) => w.includes('within 600000 ms'))).toBe(true)
+  })
+})

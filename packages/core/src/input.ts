@@ -1,4 +1,4 @@
-import { type Duration, MAX_DURATION_MS, toMilliseconds } from './duration.js'
+import { type DurationString, MAX_DURATION_MS, toLifetime } from './duration.js'
 import { KeywardError } from './errors.js'
 
 /**
@@ -73,7 +73,7 @@ export function requireMetadata(value: unknown): Record<string, unknown> {
  * the future and at most 100 years ahead, so that it is a valid Date and a finite cache deadline.
  */
 export function requireExpiry(
-  input: { expiresIn?: Duration | null; expiresAt?: Date },
+  input: { expiresIn?: DurationString | null; expiresAt?: Date },
   now: number,
 ): number | null {
   if (input.expiresAt !== undefined && input.expiresIn != null) {
@@ -89,7 +89,7 @@ export function requireExpiry(
       throw new KeywardError('invalid_argument', 'expiresAt must be at most 100 years from now.')
     }
   } else if (input.expiresIn != null) {
-    expiresAt = now + toMilliseconds(input.expiresIn, 'expiresIn', 'invalid_argument')
+    expiresAt = now + toLifetime(input.expiresIn, 'expiresIn', 'invalid_argument', ', or pass expiresAt')
   }
   if (expiresAt !== null && expiresAt <= now) {
     throw new KeywardError('invalid_argument', 'The token would already be expired.')

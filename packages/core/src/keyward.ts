@@ -6,7 +6,7 @@ import {
   clientOfOptions,
 } from './client-address.js'
 import { type Clock, systemClock } from './clock.js'
-import { type Duration, toMilliseconds } from './duration.js'
+import { type Duration, type DurationString, toGracePeriod, toMilliseconds } from './duration.js'
 import {
   type AuthError,
   authError,
@@ -129,8 +129,8 @@ export type CreateTokenInput = {
   userId: string
   name: string
   scopes?: readonly string[]
-  /** A duration such as `'90d'`, or null for a token that never expires (the default). */
-  expiresIn?: Duration | null
+  /** A duration string of at least `'1m'`, such as `'90d'` (a bare number is refused), or null for a token that never expires (the default). */
+  expiresIn?: DurationString | null
   /** An absolute expiry instead of `expiresIn`. */
   expiresAt?: Date
   metadata?: Record<string, unknown>
@@ -245,10 +245,13 @@ export type Keyward = {
     revoke(id: string, options?: { userId?: string; reason?: string }): Promise<TokenRecord | null>
     /** Revokes every active token of the user; returns how many. */
     revokeAll(userId: string, options?: { reason?: string }): Promise<number>
-    /** A new token with the same name, scopes and lifetime; the old one dies after `gracePeriod` (default 0: at once). */
+    /**
+     * A new token with the same name, scopes and lifetime; the old one dies after `gracePeriod`, a
+     * duration string such as `'1h'` (default 0: at once; 0 is the only number it takes).
+     */
     rotate(
       id: string,
-      options?: { gracePeriod?: Duration; userId?: string },
+      options?: { gracePeriod?: DurationString | 0; userId?: string },
     ): Promise<CreatedToken & { previous: TokenRecord }>
   }
   sessions: {
@@ -256,7 +259,11 @@ export type Keyward = {
      * A session token for the user, carrying their current session version. Without scopes it grants
      * the whole allow-list (`scopes`), or `*` when there is none.
      */
-    issue(input: { userId: string; scopes?: readonly string[]; expiresIn?: Duration }): Promise<IssuedSession>
+    issue(input: {
+      userId: string
+      scopes?: readonly string[]
+      expiresIn?: DurationString
+    }): Promise<IssuedSession>
     /** Log out everywhere: every session token issued before is refused. PATs are untouched. */
     bump(userId: string): Promise<number>
     /** The user's current session version (0 before any bump). */
@@ -1203,7 +1210,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     async rotate(id, options = {}) {
       requireText(id, 'id')
       const owner = ownerOf(options)
-      const grace = toMilliseconds(options.gracePeriod ?? 0, 'gracePeriod', 'invalid_argument')
+      const grace = toGracePeriod(options.gracePeriod ?? 0)
       return withStore('rotate', async (store) => {
         const old = await store.findToken(id)
         if (old === null || (owner !== undefined && old.userId !== owner)) {

@@ -45,6 +45,19 @@ for (const backend of await backends()) {
       expect((await test.authenticate(bearer(token))).ok).toBe(true)
     })
 
+    it('get() checks the owner as revoke does: null for another user, an error for a key naming no one', async () => {
+      const { kw } = await setup()
+      const { record } = await kw.tokens.create({ userId: 'victim', name: 'ci' })
+      expect(await kw.tokens.get(record.id, { userId: 'victim' })).toMatchObject({ id: record.id })
+      expect(await kw.tokens.get(record.id, { userId: 'attacker' })).toBeNull()
+      expect(await kw.tokens.get(record.id)).toMatchObject({ id: record.id })
+      for (const userId of [undefined, null, '', 42]) {
+        await expect(
+          kw.tokens.get(record.id, { userId } as unknown as { userId: string }),
+        ).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('userId') })
+      }
+    })
+
     it('refuses an explicit userId that names no one in revoke and rotate, changing nothing', async () => {
       const { kw } = await setup()
       const { token, record } = await kw.tokens.create({ userId: 'victim', name: 'ci' })

@@ -237,7 +237,8 @@ export type Keyward = {
     create(input: CreateTokenInput): Promise<CreatedToken>
     /** Newest first, revoked and expired ones included (see `status`). */
     list(userId: string): Promise<TokenRecord[]>
-    get(id: string): Promise<TokenRecord | null>
+    /** Null when there is no such token, or it belongs to another user than `userId` (as `revoke`). */
+    get(id: string, options?: { userId?: string }): Promise<TokenRecord | null>
     /**
      * Null when there is no such token, or it belongs to another user than `userId`. Without the
      * `userId` key, an admin call; with it, it must name a user (undefined, null or '' throws).
@@ -1176,11 +1177,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         return (await store.listTokens(userId)).map((row) => toRecord(row, now))
       })
     },
-    async get(id) {
+    async get(id, options = {}) {
+      const owner = ownerOf(options)
       if (typeof id !== 'string' || id.length === 0) return null
       return withStore('get', async (store) => {
         const row = await store.findToken(id)
-        return row ? toRecord(row, clock.now()) : null
+        if (row === null || (owner !== undefined && row.userId !== owner)) return null
+        return toRecord(row, clock.now())
       })
     },
     async revoke(id, options = {}) {

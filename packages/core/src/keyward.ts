@@ -17,7 +17,14 @@ import {
 } from './errors.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
-import { ownerOf, requireExpiry, requireMetadata, requireText } from './input.js'
+import {
+  ownerOf,
+  requireDescription,
+  requireExpiry,
+  requireMetadata,
+  requireText,
+  requireTokenChanges,
+} from './input.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
 import type { Principal } from './principal.js'
 import { createProtection, type ProtectionOptions, type ProtectionStats } from './protection.js'
@@ -123,6 +130,8 @@ export type TokenRecord = {
   readonly revokedAt: Date | null
   readonly revokedReason: string | null
   readonly metadata: Readonly<Record<string, unknown>> | null
+  /** What the owner wrote about the token; null when unset. */
+  readonly description: string | null
 }
 
 export type CreateTokenInput = {
@@ -134,6 +143,8 @@ export type CreateTokenInput = {
   /** An absolute expiry instead of `expiresIn`. */
   expiresAt?: Date
   metadata?: Record<string, unknown>
+  /** What the token is for, up to 1024 characters. */
+  description?: string | null
 }
 
 export type CreatedToken = {
@@ -244,6 +255,15 @@ export type Keyward = {
      * `userId` key, an admin call; with it, it must name a user (undefined, null or '' throws).
      */
     revoke(id: string, options?: { userId?: string; reason?: string }): Promise<TokenRecord | null>
+    /**
+     * Renames or (re)describes a token (`description: null` clears it). Null when there is no such
+     * token, or it belongs to another user than `userId` (as `revoke`). Needs no invalidation.
+     */
+    update(
+      id: string,
+      changes: { name?: string; description?: string | null },
+      options?: { userId?: string },
+    ): Promise<TokenRecord | null>
     /** Revokes every active token of the user; returns how many. */
     revokeAll(userId: string, options?: { reason?: string }): Promise<number>
     /**
@@ -320,6 +340,7 @@ function toRecord(row: TokenRow, now: number): TokenRecord {
     revokedAt: toDate(row.revokedAt),
     revokedReason: row.revokedReason,
     metadata: row.metadata,
+    description: row.description,
   })
 }
 
@@ -1132,6 +1153,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       scopes: readonly string[]
       expiresAt: number | null
       metadata: TokenRow['metadata']
+      description: string | null
     },
   ): Promise<CreatedToken> => {
     const { token, id, secret } = generateToken(tokenPrefix)
@@ -1148,6 +1170,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       revokedAt: null,
       revokedReason: null,
       metadata: input.metadata,
+      description: input.description,
     }
     await store.insertToken(row)
     return Object.freeze({ token, record: toRecord(row, clock.now()) })
@@ -1165,9 +1188,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       const scopes = normalizeScopes(input.scopes ?? [], allowList)
       const expiresAt = requireExpiry(input, clock.now())
       const metadata = input.metadata === undefined ? null : requireMetadata(input.metadata)
+      const description = input.description === undefined ? null : requireDescription(input.description)
       return withStore('create', async (store) => {
         await assertRoomForToken(store, userId, { max: maxTokensPerUser, now: clock.now(), replacing: false })
-        return mint(store, { userId, name, scopes, expiresAt, metadata })
+        return mint(store, { userId, name, scopes, expiresAt, metadata, description })
       })
     },
     async list(userId) {
@@ -1199,6 +1223,18 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         const row = await store.revokeToken(id, input)
         if (row) await propagate({ tokens: [id] }, 'The revocation')
         return row ? toRecord(row, clock.now()) : null
+      })
+    },
+    async update(id, changes, options = {}) {
+      requireText(id, 'id')
+      const owner = ownerOf(options)
+      const patch = requireTokenChanges(changes)
+      return withStore('update', async (store) => {
+        const row = await store.findToken(id)
+        if (row === null || (owner !== undefined && row.userId !== owner)) return null
+        // Name and description play no part in authentication: no cache holds them, nothing to invalidate.
+        const updated = await store.updateToken(id, patch)
+        return updated ? toRecord(updated, clock.now()) : null
       })
     },
     async revokeAll(userId, options = {}) {
@@ -1237,6 +1273,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           scopes: old.scopes,
           expiresAt: lifetime === null ? null : now + lifetime,
           metadata: old.metadata,
+          description: old.description,
         })
         // In its grace period the old token stays unrevoked (and listed as active) but carries the
         // reason: the durable marker that refuses a second rotation.

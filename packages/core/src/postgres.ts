@@ -45,6 +45,7 @@ export function postgresTables({ schema, tablePrefix }: StoreNaming) {
       revokedAt: bigint('revoked_at', { mode: 'number' }),
       revokedReason: text('revoked_reason'),
       metadata: text('metadata'),
+      description: text('description'),
     },
     (t) => [index(`${tablePrefix}tokens_user_created_idx`).on(t.userId, t.createdAt)],
   )
@@ -91,6 +92,7 @@ function postgresMigrations(q: (name: string) => string, p: string): string[][] 
         "value" TEXT NOT NULL
       )`,
     ],
+    [`ALTER TABLE ${q(`${p}tokens`)} ADD COLUMN IF NOT EXISTS "description" TEXT`],
   ]
 }
 
@@ -196,6 +198,7 @@ function fromRaw(raw: RawTokenRow): TokenRow {
     revokedAt: time(raw.revokedAt),
     revokedReason: raw.revokedReason === null ? null : String(raw.revokedReason),
     metadata: parseMetadata(raw.metadata === null ? null : String(raw.metadata)),
+    description: raw.description === null ? null : String(raw.description),
   }
 }
 
@@ -289,7 +292,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
   const tokensTable = q(`${naming.tablePrefix}tokens`)
   const findSql = `SELECT "id", "user_id" AS "userId", "name", "prefix", "secret_hash" AS "secretHash", "scopes",
     "expires_at" AS "expiresAt", "last_used_at" AS "lastUsedAt", "created_at" AS "createdAt",
-    "revoked_at" AS "revokedAt", "revoked_reason" AS "revokedReason", "metadata"
+    "revoked_at" AS "revokedAt", "revoked_reason" AS "revokedReason", "metadata", "description"
     FROM ${tokensTable} WHERE "id" = $1`
   const versionSql = `SELECT "version" FROM ${q(`${naming.tablePrefix}session_versions`)} WHERE "user_id" = $1`
 

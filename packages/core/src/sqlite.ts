@@ -30,6 +30,7 @@ export function sqliteTables(tablePrefix = 'keyward_') {
       revokedAt: integer('revoked_at'),
       revokedReason: text('revoked_reason'),
       metadata: text('metadata'),
+      description: text('description'),
     },
     (t) => [index(`${tablePrefix}tokens_user_created_idx`).on(t.userId, t.createdAt)],
   )
@@ -76,6 +77,7 @@ function sqliteMigrations({ tablePrefix: p }: StoreNaming): string[][] {
         "value" TEXT NOT NULL
       )`,
     ],
+    [`ALTER TABLE "${p}tokens" ADD COLUMN "description" TEXT`],
   ]
 }
 

@@ -19,10 +19,22 @@ export type TokenRow = {
   revokedAt: number | null
   revokedReason: string | null
   metadata: Readonly<Record<string, unknown>> | null
+  /** Free text the owner keeps about the token (what it is for); null when unset. */
+  description: string | null
 }
 
 export type TokenPatch = Partial<
-  Pick<TokenRow, 'secretHash' | 'expiresAt' | 'scopes' | 'name' | 'metadata' | 'revokedAt' | 'revokedReason'>
+  Pick<
+    TokenRow,
+    | 'secretHash'
+    | 'expiresAt'
+    | 'scopes'
+    | 'name'
+    | 'description'
+    | 'metadata'
+    | 'revokedAt'
+    | 'revokedReason'
+  >
 >
 
 /**

@@ -18,6 +18,7 @@ function row(overrides: Partial<TokenRow> = {}): TokenRow {
     revokedAt: null,
     revokedReason: null,
     metadata: null,
+    description: null,
     ...overrides,
   }
 }
@@ -39,6 +40,7 @@ export function storeContract(backend: Backend): void {
         lastUsedAt: 1_700_000_000_999,
         metadata: { team: 'infra', nested: { ok: true } },
         scopes: ['a:b', 'c'],
+        description: 'Deploys from CI; ask #infra before revoking.',
       })
       await store.insertToken(written)
       expect(await store.findToken(written.id)).toEqual(written)
@@ -48,7 +50,7 @@ export function storeContract(backend: Backend): void {
       const { store } = await backend.create()
       const signal = new AbortController().signal
       const full = row({ expiresAt: 4_102_444_800_123, lastUsedAt: 1, metadata: { a: [1] }, scopes: ['x'] })
-      const bare = row({ expiresAt: null, revokedAt: 5, revokedReason: 'why', scopes: [] })
+      const bare = row({ expiresAt: null, revokedAt: 5, revokedReason: 'why', scopes: [], description: 'd' })
       for (const written of [full, bare]) {
         await store.insertToken(written)
         expect(await store.findToken(written.id, signal)).toEqual(written)
@@ -95,6 +97,19 @@ export function storeContract(backend: Backend): void {
       })
       expect(updated).toEqual({ ...written, expiresAt: 123, scopes: ['x'], secretHash: '$new' })
       expect(await store.updateToken('missing', { expiresAt: 1 })).toBeNull()
+    })
+
+    it('renames and sets or clears the description, leaving the rest as it was', async () => {
+      const { store } = await backend.create()
+      const written = row({ expiresAt: 5000 })
+      await store.insertToken(written)
+      const described = await store.updateToken(written.id, { name: 'renamed', description: 'why' })
+      expect(described).toEqual({ ...written, name: 'renamed', description: 'why' })
+      expect(await store.updateToken(written.id, { description: null })).toEqual({
+        ...written,
+        name: 'renamed',
+      })
+      expect(await store.findToken(written.id)).toEqual({ ...written, name: 'renamed' })
     })
 
     it('updates only while the row matches an expectation (compare-and-set)', async () => {

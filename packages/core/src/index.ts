@@ -53,6 +53,8 @@ export {
   type Logger,
   type RejectionReason,
   storeFromEnv,
+  type TokenPage,
+  type TokenPageOptions,
   type TokenRecord,
   type TokenStatus,
 } from './keyward.js'
@@ -64,7 +66,14 @@ export {
   type SessionClaims,
   type SessionOptions,
 } from './sessions.js'
-export type { KeywardStore, RevokeInput, TokenExpectation, TokenPatch, TokenRow } from './store.js'
+export type {
+  KeywardStore,
+  RevokeInput,
+  TokenExpectation,
+  TokenPageQuery,
+  TokenPatch,
+  TokenRow,
+} from './store.js'
 export type { BreakerState, StoreReadOptions, StoreReadStats } from './store-reads.js'
 export {
   checksum,

@@ -45,7 +45,7 @@ import {
   signedBus,
   trustedSharedCache,
 } from './shared-trust.js'
-import type { KeywardStore, TokenRow } from './store.js'
+import type { KeywardStore, TokenRow, TokenStatus } from './store.js'
 import { isReadRefusal, type StoreReadOptions, type StoreReadStats, StoreReads } from './store-reads.js'
 import { digestEquals, type RefreshDue, TokenCache } from './token-cache.js'
 import { assertRoomForToken, maxTokensOption } from './token-cap.js'
@@ -60,6 +60,7 @@ import {
   TOKEN_ID_LENGTH,
   TOKEN_SECRET_LENGTH,
 } from './token-format.js'
+import { encodeCursor, pageInMemory, requirePageOptions, type TokenPageOptions } from './token-pages.js'
 import { RateLimitedWarning } from './warnings.js'
 
 export type AuthResult =
@@ -113,7 +114,11 @@ export type KeywardOptions = {
   maxTokensPerUser?: number
 }
 
-export type TokenStatus = 'active' | 'expired' | 'revoked'
+export type { TokenStatus } from './store.js'
+export type { TokenPageOptions } from './token-pages.js'
+
+/** One page of `tokens.page()`: `nextCursor` continues it, null on the last page. */
+export type TokenPage = { readonly tokens: readonly TokenRecord[]; readonly nextCursor: string | null }
 
 /** A token as users and admins see it: never the secret, never its hash. */
 export type TokenRecord = {
@@ -250,6 +255,12 @@ export type Keyward = {
     list(userId: string): Promise<TokenRecord[]>
     /** Null when there is no such token, or it belongs to another user than `userId` (as `revoke`). */
     get(id: string, options?: { userId?: string }): Promise<TokenRecord | null>
+    /**
+     * One page of the user's tokens, newest first, optionally of one `status` (as of now): at most
+     * `limit` (default 50, at most 100), after `cursor` (the previous page's `nextCursor`, opaque).
+     * A bad cursor or option is `invalid_argument`.
+     */
+    page(userId: string, options?: TokenPageOptions): Promise<TokenPage>
     /**
      * Null when there is no such token, or it belongs to another user than `userId`. Without the
      * `userId` key, an admin call; with it, it must name a user (undefined, null or '' throws).
@@ -1199,6 +1210,23 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return withStore('list', async (store) => {
         const now = clock.now()
         return (await store.listTokens(userId)).map((row) => toRecord(row, now))
+      })
+    },
+    async page(userId, options = {}) {
+      requireText(userId, 'userId')
+      const { status, limit, after } = requirePageOptions(options)
+      return withStore('page', async (store) => {
+        const now = clock.now()
+        // One more than asked: whether there is a next page, without a count.
+        const query = { status, now, limit: limit + 1, after }
+        const rows = store.listTokenPage
+          ? await store.listTokenPage(userId, query)
+          : pageInMemory(await store.listTokens(userId), query)
+        const last = rows.length > limit ? rows[limit - 1] : undefined
+        return Object.freeze({
+          tokens: Object.freeze(rows.slice(0, limit).map((row) => toRecord(row, now))),
+          nextCursor: last === undefined ? null : encodeCursor(last),
+        })
       })
     },
     async get(id, options = {}) {

@@ -26,6 +26,7 @@ import {
   toColumns,
 } from './store.js'
 import { withTimeout } from './timeout.js'
+import { tokenPageWhere } from './token-page-query.js'
 
 export function postgresTables({ schema, tablePrefix }: StoreNaming) {
   // Only the schema name differs at run time; the column types are the same either way.
@@ -398,6 +399,16 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     async listTokens(userId) {
       open()
       return (await current.list.execute({ userId })).map(fromColumns)
+    },
+    async listTokenPage(userId, query) {
+      open()
+      const rows = await current.db
+        .select()
+        .from(tokens)
+        .where(tokenPageWhere(tokens, userId, query))
+        .orderBy(desc(tokens.createdAt), desc(tokens.id))
+        .limit(query.limit)
+      return rows.map(fromColumns)
     },
     async updateToken(id, patch, expected) {
       open()

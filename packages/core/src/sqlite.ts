@@ -13,6 +13,7 @@ import {
   type StoreNaming,
   toColumns,
 } from './store.js'
+import { tokenPageWhere } from './token-page-query.js'
 
 export function sqliteTables(tablePrefix = 'keyward_') {
   const tokens = sqliteTable(
@@ -197,6 +198,17 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     async listTokens(userId) {
       open()
       return statements().list.all({ userId }).map(fromColumns)
+    },
+    async listTokenPage(userId, query) {
+      open()
+      return db
+        .select()
+        .from(tokens)
+        .where(tokenPageWhere(tokens, userId, query))
+        .orderBy(desc(tokens.createdAt), desc(tokens.id))
+        .limit(query.limit)
+        .all()
+        .map(fromColumns)
     },
     async updateToken(id, patch, expected) {
       open()

@@ -68,3 +68,101 @@ for (const backend of await backends()) {
     })
   })
 }
+
+for (const backend of await backends()) {
+  describe(`pages of tokens on ${backend.name}`, () => {
+    async function setup(withoutPageQuery = false) {
+      const created = await backend.create()
+      // A custom store without listTokenPage: the same pages, cut in memory.
+      const store = withoutPageQuery ? { ...created.store, listTokenPage: undefined } : created.store
+      const clock = manualClock()
+      const kw = createKeyward({
+        store,
+        clock,
+        hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+        logger: { warn: () => {} },
+      })
+      return { kw, clock }
+    }
+
+    it('page() pages with an opaque cursor, newest first, filtered by status; list() is as it was', async () => {
+      const { kw, clock } = await setup()
+      const made: string[] = []
+      for (let i = 0; i < 7; i++) {
+        const { record } = await kw.tokens.create({
+          userId: 'u1',
+          name: `t${i}`,
+          expiresIn: i === 2 ? '1m' : '30d',
+        })
+        made.push(record.id)
+        if (i % 2 === 0) clock.advance(1) // some share a creation time
+      }
+      await kw.tokens.revoke(made[4] ?? '')
+      clock.advance(60_000)
+      const seen: string[] = []
+      let cursor: string | undefined
+      do {
+        const page = await kw.tokens.page('u1', { limit: 3, ...(cursor ? { cursor } : {}) })
+        expect(page.tokens.length).toBeLessThanOrEqual(3)
+        seen.push(...page.tokens.map((r) => r.id))
+        cursor = page.nextCursor ?? undefined
+      } while (cursor)
+      expect(seen).toEqual((await kw.tokens.list('u1')).map((r) => r.id))
+      expect(seen).toHaveLength(7)
+      const expired = await kw.tokens.page('u1', { status: 'expired' })
+      expect(expired).toEqual({
+        tokens: [expect.objectContaining({ id: made[2], status: 'expired' })],
+        nextCursor: null,
+      })
+      const revoked = await kw.tokens.page('u1', { status: 'revoked' })
+      expect(revoked.tokens.map((r) => r.id)).toEqual([made[4]])
+      const active = await kw.tokens.page('u1', { status: 'active', limit: 5 })
+      expect(active.tokens.every((r) => r.status === 'active')).toBe(true)
+      expect(active.tokens).toHaveLength(5)
+      expect(active.nextCursor).toBeNull()
+      expect(await kw.tokens.page('nobody')).toEqual({ tokens: [], nextCursor: null })
+    })
+
+    it('page() gives the same pages over a store without listTokenPage', async () => {
+      const { kw, clock } = await setup(true)
+      for (let i = 0; i < 5; i++) {
+        await kw.tokens.create({ userId: 'u1', name: `t${i}`, expiresIn: '30d' })
+        if (i % 2 === 0) clock.advance(1)
+      }
+      const first = await kw.tokens.page('u1', { limit: 3 })
+      const second = await kw.tokens.page('u1', { limit: 3, cursor: first.nextCursor ?? '' })
+      expect([...first.tokens, ...second.tokens].map((r) => r.id)).toEqual(
+        (await kw.tokens.list('u1')).map((r) => r.id),
+      )
+      expect(second.nextCursor).toBeNull()
+      expect((await kw.tokens.page('u1', { status: 'revoked' })).tokens).toEqual([])
+    })
+
+    it('page() refuses a bad cursor, status, limit or option as invalid_argument', async () => {
+      const { kw } = await setup()
+      await kw.tokens.create({ userId: 'u1', name: 'a', expiresIn: '30d' })
+      await kw.tokens.create({ userId: 'u1', name: 'b', expiresIn: '30d' })
+      const { nextCursor } = await kw.tokens.page('u1', { limit: 1 })
+      expect(nextCursor).toEqual(expect.any(String))
+      const refusals: Array<[unknown, RegExp]> = [
+        [{ cursor: 'not a cursor' }, /cursor/],
+        [{ cursor: `${nextCursor}x` }, /cursor/],
+        [{ cursor: Buffer.from('1.2.3').toString('base64url') }, /cursor/],
+        [{ cursor: Buffer.from('-5.abc').toString('base64url') }, /cursor/],
+        [{ cursor: '' }, /cursor/],
+        [{ status: 'deleted' }, /status/],
+        [{ limit: 0 }, /limit/],
+        [{ limit: 101 }, /limit/],
+        [{ limit: 2.5 }, /limit/],
+        [{ sort: 'asc' }, /sort/],
+      ]
+      for (const [options, message] of refusals) {
+        await expect(kw.tokens.page('u1', options as never)).rejects.toMatchObject({
+          code: 'invalid_argument',
+          message: expect.stringMatching(message),
+        })
+      }
+      await expect(kw.tokens.page('', {})).rejects.toMatchObject({ code: 'invalid_argument' })
+    })
+  })
+}

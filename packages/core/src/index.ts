@@ -86,3 +86,4 @@ export {
   type TokenRejection,
   tokenPattern,
 } from './token-format.js'
+export type { UserCutOff } from './users.js'

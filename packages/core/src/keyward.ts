@@ -61,6 +61,7 @@ import {
   TOKEN_SECRET_LENGTH,
 } from './token-format.js'
 import { encodeCursor, pageInMemory, requirePageOptions, type TokenPageOptions } from './token-pages.js'
+import { cutOffUser, type UserCutOff } from './users.js'
 import { RateLimitedWarning } from './warnings.js'
 
 export type AuthResult =
@@ -285,6 +286,14 @@ export type Keyward = {
       id: string,
       options?: { gracePeriod?: DurationString | 0; userId?: string },
     ): Promise<CreatedToken & { previous: TokenRecord }>
+  }
+  users: {
+    /**
+     * Cuts a deleted or disabled user off: revokes every active token (with `reason`) and bumps the
+     * session version, so that every session token issued before is refused, on every process.
+     * Sessions end even where this instance has no `sessions` option (an admin script).
+     */
+    revokeAll(userId: string, options?: { reason?: string }): Promise<UserCutOff>
   }
   sessions: {
     /**
@@ -1192,6 +1201,22 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     await lastUsed.flush()
   }
 
+  const revokeUserTokens = (userId: string, reason: string | null) =>
+    withStore('revokeAll', async (store) => {
+      const ids = await store.revokeUserTokens(userId, { revokedAt: clock.now(), reason })
+      if (ids.length > 0) await propagate({ tokens: ids }, 'The revocation')
+      return ids
+    })
+  // Without the sessions option, the version is bumped all the same: other processes may verify sessions.
+  const endSessions = async (userId: string): Promise<number> => {
+    if (sessions !== null) return sessionApi().bump(userId, clock.now())
+    const version = await withStore('a session bump', (store) =>
+      store.bumpSessionVersion(userId, clock.now()),
+    )
+    await propagate({ user: { id: userId, version } }, 'The session bump')
+    return version
+  }
+
   const tokens: Keyward['tokens'] = {
     async create(input) {
       const userId = requireText(input?.userId, 'userId')
@@ -1268,11 +1293,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     async revokeAll(userId, options = {}) {
       requireText(userId, 'userId')
       const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
-      return withStore('revokeAll', async (store) => {
-        const ids = await store.revokeUserTokens(userId, { revokedAt: clock.now(), reason })
-        if (ids.length > 0) await propagate({ tokens: ids }, 'The revocation')
-        return ids.length
-      })
+      return (await revokeUserTokens(userId, reason)).length
     },
     async rotate(id, options = {}) {
       requireText(id, 'id')
@@ -1346,6 +1367,16 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return sessions?.claims(credential) ? 'session' : null
     },
     tokens,
+    users: {
+      revokeAll: async (userId, options = {}) => {
+        requireText(userId, 'userId')
+        const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
+        return cutOffUser(userId, {
+          revokeTokens: (id) => revokeUserTokens(id, reason),
+          endSessions,
+        })
+      },
+    },
     sessions: {
       issue: async (input) => sessionApi().issue(input),
       bump: async (userId) => sessionApi().bump(userId, clock.now()),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward, type KeywardOptions } from './keyward.js'
+import type { KeywardStore } from './store.js'
 import { backends, manualClock } from './testing/backends.js'
 
 const bearer = (token: string) => `Bearer ${token}`
@@ -74,7 +75,9 @@ for (const backend of await backends()) {
     async function setup(withoutPageQuery = false) {
       const created = await backend.create()
       // A custom store without listTokenPage: the same pages, cut in memory.
-      const store = withoutPageQuery ? { ...created.store, listTokenPage: undefined } : created.store
+      const store: KeywardStore = withoutPageQuery
+        ? (({ listTokenPage: _, ...rest }) => rest)(created.store)
+        : created.store
       const clock = manualClock()
       const kw = createKeyward({
         store,
@@ -163,6 +166,76 @@ for (const backend of await backends()) {
         })
       }
       await expect(kw.tokens.page('', {})).rejects.toMatchObject({ code: 'invalid_argument' })
+    })
+  })
+}
+
+for (const backend of await backends()) {
+  describe(`cutting a user off on ${backend.name}`, () => {
+    const SECRET = 'a-session-secret-of-at-least-32-bytes!!'
+    async function setup(options: Omit<KeywardOptions, 'store'> = {}) {
+      const created = await backend.create()
+      const clock = manualClock()
+      const make = (extra: Omit<KeywardOptions, 'store'> = {}) =>
+        createKeyward({
+          store: created.store,
+          clock,
+          hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+          logger: { warn: () => {} },
+          ...options,
+          ...extra,
+        })
+      return { kw: make(), make, clock }
+    }
+
+    it('users.revokeAll() revokes every token and ends every session of the user, and says what it did', async () => {
+      const { kw } = await setup({ sessions: { secret: SECRET } })
+      const pats = [
+        await kw.tokens.create({ userId: 'u1', name: 'a', expiresIn: '30d' }),
+        await kw.tokens.create({ userId: 'u1', name: 'b', expiresIn: '30d' }),
+      ]
+      const other = await kw.tokens.create({ userId: 'u2', name: 'c', expiresIn: '30d' })
+      const session = await kw.sessions.issue({ userId: 'u1' })
+      const otherSession = await kw.sessions.issue({ userId: 'u2' })
+      for (const credential of [...pats.map((p) => p.token), session.token])
+        expect((await kw.authenticate(bearer(credential))).ok).toBe(true)
+      const done = await kw.users.revokeAll('u1', { reason: 'account disabled' })
+      expect(done).toEqual({
+        userId: 'u1',
+        tokensRevoked: 2,
+        tokenIds: expect.arrayContaining(pats.map((p) => p.record.id)),
+        sessionVersion: 1,
+      })
+      for (const credential of [...pats.map((p) => p.token), session.token])
+        expect(await kw.authenticate(bearer(credential))).toMatchObject({
+          ok: false,
+          error: { code: 'invalid_token' },
+        })
+      expect(await kw.tokens.get(pats[0]?.record.id ?? '')).toMatchObject({
+        status: 'revoked',
+        revokedReason: 'account disabled',
+      })
+      expect((await kw.authenticate(bearer(other.token))).ok).toBe(true)
+      expect((await kw.authenticate(bearer(otherSession.token))).ok).toBe(true)
+      // Again: nothing left to revoke, and sessions end again.
+      expect(await kw.users.revokeAll('u1')).toMatchObject({
+        tokensRevoked: 0,
+        tokenIds: [],
+        sessionVersion: 2,
+      })
+    })
+
+    it('users.revokeAll() bumps the session version even on an instance without sessions (an admin script)', async () => {
+      const { make } = await setup()
+      const server = make({ sessions: { secret: SECRET } })
+      const script = make()
+      await server.sessions.issue({ userId: 'u1' })
+      expect(await script.users.revokeAll('u1')).toMatchObject({ tokensRevoked: 0, sessionVersion: 1 })
+      expect(await server.sessions.version('u1')).toBe(1)
+      await expect(script.users.revokeAll('')).rejects.toMatchObject({ code: 'invalid_argument' })
+      await expect(script.users.revokeAll('u1', { reason: '' })).rejects.toMatchObject({
+        code: 'invalid_argument',
+      })
     })
   })
 }

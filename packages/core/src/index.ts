@@ -58,6 +58,7 @@ export {
   type TokenRecord,
   type TokenStatus,
 } from './keyward.js'
+export type { TokenLifetimeOptions } from './lifetime.js'
 export type { Principal } from './principal.js'
 export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './scopes.js'
 export {

@@ -128,7 +128,10 @@ for (const backend of await backends()) {
     })
 
     it('refuses expiries beyond 100 years, which a Date or a cache deadline cannot hold', async () => {
-      const { kw, clock } = await setup()
+      // Without a maximum of its own, as before the lifetime policy.
+      const { kw, clock } = await setup({
+        tokenLifetime: { allowNeverExpiring: true, defaultExpiresIn: null },
+      })
       for (const expiresIn of ['100000000d', '36526d'] as const) {
         await expect(kw.tokens.create({ userId: 'u1', name: 'x', expiresIn })).rejects.toMatchObject({
           code: 'invalid_argument',
@@ -151,7 +154,10 @@ for (const backend of await backends()) {
     })
 
     it('refuses to rotate a token again during its grace period: the successor is the one to rotate', async () => {
-      const { kw, clock } = await setup()
+      // A never-expiring token among them, as the lifetime policy allows only when asked.
+      const { kw, clock } = await setup({
+        tokenLifetime: { allowNeverExpiring: true, defaultExpiresIn: null },
+      })
       const old = await kw.tokens.create({ userId: 'u1', name: 'deploy', expiresIn: '90d' })
       const forever = await kw.tokens.create({ userId: 'u1', name: 'forever' })
       const first = await kw.tokens.rotate(old.record.id, { gracePeriod: '1h' })

@@ -17,15 +17,9 @@ import {
 } from './errors.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
-import {
-  ownerOf,
-  requireDescription,
-  requireExpiry,
-  requireMetadata,
-  requireText,
-  requireTokenChanges,
-} from './input.js'
+import { ownerOf, requireDescription, requireMetadata, requireText, requireTokenChanges } from './input.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
+import { expiryUnder, lifetimePolicy, rotatedExpiry, type TokenLifetimeOptions } from './lifetime.js'
 import type { Principal } from './principal.js'
 import { createProtection, type ProtectionOptions, type ProtectionStats } from './protection.js'
 import { Redeliveries, type RedeliveryStats } from './redelivery.js'
@@ -113,6 +107,11 @@ export type KeywardOptions = {
    * `too_many_tokens`. It bounds what one `revokeAll()` must tell every process.
    */
   maxTokensPerUser?: number
+  /**
+   * The lifetime policy of tokens: `{ defaultExpiresIn: '90d', maxLifetime: '365d',
+   * allowNeverExpiring: false }` by default; see `TokenLifetimeOptions`.
+   */
+  tokenLifetime?: TokenLifetimeOptions
 }
 
 export type { TokenStatus } from './store.js'
@@ -144,7 +143,11 @@ export type CreateTokenInput = {
   userId: string
   name: string
   scopes?: readonly string[]
-  /** A duration string of at least `'1m'`, such as `'90d'` (a bare number is refused), or null for a token that never expires (the default). */
+  /**
+   * A duration string of at least `'1m'`, such as `'90d'` (a bare number is refused), or null for a
+   * token that never expires (only with `tokenLifetime.allowNeverExpiring`). Default:
+   * `tokenLifetime.defaultExpiresIn` (90 days); at most `tokenLifetime.maxLifetime` (a year).
+   */
   expiresIn?: DurationString | null
   /** An absolute expiry instead of `expiresIn`. */
   expiresAt?: Date
@@ -419,6 +422,7 @@ const KNOWN_OPTIONS = new Set([
   'storeReads',
   'protection',
   'maxTokensPerUser',
+  'tokenLifetime',
 ])
 
 export function createKeyward(options: KeywardOptions = {}): Keyward {
@@ -443,6 +447,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const hasher = options.hasher ?? argon2Hasher()
   const logger = options.logger ?? { warn: (message: string) => console.warn(`[keyward] ${message}`) }
   const maxTokensPerUser = maxTokensOption(options.maxTokensPerUser)
+  const lifetime = lifetimePolicy(options.tokenLifetime)
   // What processes share is authenticated under the deployment key: the shared cache's own, else
   // the store's (read once, with the store).
   assertSharedCacheKeyed(options.sharedCache, options.store)
@@ -1222,7 +1227,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       const userId = requireText(input?.userId, 'userId')
       const name = requireText(input.name, 'name')
       const scopes = normalizeScopes(input.scopes ?? [], allowList)
-      const expiresAt = requireExpiry(input, clock.now())
+      const expiresAt = expiryUnder(lifetime, input, clock.now())
       const metadata = input.metadata === undefined ? null : requireMetadata(input.metadata)
       const description = input.description === undefined ? null : requireDescription(input.description)
       return withStore('create', async (store) => {
@@ -1315,12 +1320,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           )
         }
         await assertRoomForToken(store, old.userId, { max: maxTokensPerUser, now, replacing: true })
-        const lifetime = old.expiresAt === null ? null : old.expiresAt - old.createdAt
         const created = await mint(store, {
           userId: old.userId,
           name: old.name,
           scopes: old.scopes,
-          expiresAt: lifetime === null ? null : now + lifetime,
+          expiresAt: rotatedExpiry(lifetime, old, now),
           metadata: old.metadata,
           description: old.description,
         })

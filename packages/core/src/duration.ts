@@ -1,7 +1,9 @@
 import { KeywardError, type KeywardErrorCode } from './errors.js'
 
 /** Milliseconds, or a string such as `'500ms'`, `'30s'`, `'10m'`, `'1h'`, `'90d'`, `'2w'`. */
-export type Duration = number | `${number}${DurationUnit}`
+export type Duration = number | DurationString
+/** A duration with its unit, such as `'90d'`: what lifetimes take, where a bare number misleads. */
+export type DurationString = `${number}${DurationUnit}`
 type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd' | 'w'
 
 const UNIT_MS: Record<DurationUnit, number> = {
@@ -53,4 +55,41 @@ export function toMilliseconds(
     )
   }
   return Math.round(ms)
+}
+
+/** The shortest lifetime of a token or session: anything shorter is taken for a unit mistake. */
+export const MIN_LIFETIME_MS = 60_000
+
+/**
+ * A token's or session's lifetime: a duration string of at least one minute. A bare number is
+ * refused, since `expiresIn: 30` would be 30 milliseconds; `instead` names the alternative.
+ */
+export function toLifetime(
+  value: unknown,
+  what: string,
+  code: KeywardErrorCode = 'invalid_argument',
+  instead = '',
+): number {
+  if (typeof value === 'number') {
+    throw new KeywardError(
+      code,
+      `${what} takes a duration such as '30d' or '1h', not a bare number (${value} would be milliseconds)${instead}.`,
+    )
+  }
+  const ms = toMilliseconds(value as Duration, what, code)
+  if (ms < MIN_LIFETIME_MS) {
+    throw new KeywardError(code, `${what} must be at least 1 minute ('1m'); got ${JSON.stringify(value)}.`)
+  }
+  return ms
+}
+
+/** A rotation's grace period: a duration string, or 0 for "at once" (the one number accepted). */
+export function toGracePeriod(value: unknown): number {
+  if (typeof value === 'number' && value !== 0) {
+    throw new KeywardError(
+      'invalid_argument',
+      `gracePeriod takes a duration such as '1h' or '10m', or 0 for at once; not a bare number (${value} would be milliseconds).`,
+    )
+  }
+  return toMilliseconds(value as Duration, 'gracePeriod', 'invalid_argument')
 }

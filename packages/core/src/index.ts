@@ -54,9 +54,12 @@ export {
   type Logger,
   type RejectionReason,
   storeFromEnv,
+  type TokenPage,
+  type TokenPageOptions,
   type TokenRecord,
   type TokenStatus,
 } from './keyward.js'
+export type { TokenLifetimeOptions } from './lifetime.js'
 export type { Principal } from './principal.js'
 export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './scopes.js'
 export {
@@ -65,7 +68,14 @@ export {
   type SessionClaims,
   type SessionOptions,
 } from './sessions.js'
-export type { KeywardStore, RevokeInput, TokenExpectation, TokenPatch, TokenRow } from './store.js'
+export type {
+  KeywardStore,
+  RevokeInput,
+  TokenExpectation,
+  TokenPageQuery,
+  TokenPatch,
+  TokenRow,
+} from './store.js'
 export type { BreakerState, StoreReadOptions, StoreReadStats } from './store-reads.js'
 export {
   checksum,
@@ -78,3 +88,4 @@ export {
   type TokenRejection,
   tokenPattern,
 } from './token-format.js'
+export type { UserCutOff } from './users.js'

@@ -1,4 +1,4 @@
-import { type Duration, MAX_DURATION_MS, toMilliseconds } from './duration.js'
+import { type DurationString, MAX_DURATION_MS, toLifetime } from './duration.js'
 import { KeywardError } from './errors.js'
 
 /**
@@ -42,6 +42,45 @@ export function ownerOf(options: object): string | undefined {
   return requireText((options as { userId?: unknown }).userId, 'userId')
 }
 
+/** Longest description of a token. */
+export const MAX_DESCRIPTION = 1024
+
+/** A token's description: text of at most 1024 characters; null or '' for none. */
+export function requireDescription(value: unknown): string | null {
+  if (value === null || value === '') return null
+  if (typeof value !== 'string' || value.length > MAX_DESCRIPTION) {
+    throw new KeywardError(
+      'invalid_argument',
+      `description must be a string of at most ${MAX_DESCRIPTION} characters, or null.`,
+    )
+  }
+  if (!(value as string & { isWellFormed(): boolean }).isWellFormed() || value.includes('\u0000')) {
+    throw new KeywardError('invalid_argument', 'description must be well-formed text without NUL.')
+  }
+  return value
+}
+
+/** What `tokens.update()` may change: a name, a description, or both; nothing else. */
+export function requireTokenChanges(changes: unknown): { name?: string; description?: string | null } {
+  if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
+    throw new KeywardError('invalid_argument', 'The changes must be an object { name?, description? }.')
+  }
+  const out: { name?: string; description?: string | null } = {}
+  for (const [key, value] of Object.entries(changes)) {
+    if (key === 'name') out.name = requireText(value, 'name')
+    else if (key === 'description') out.description = requireDescription(value)
+    else
+      throw new KeywardError(
+        'invalid_argument',
+        `Unknown change ${JSON.stringify(key)}: update() changes name or description.`,
+      )
+  }
+  if (Object.keys(out).length === 0) {
+    throw new KeywardError('invalid_argument', 'update() needs a name or description to change.')
+  }
+  return out
+}
+
 /** A plain object, copied through JSON, of at most 4 KiB as JSON. */
 export function requireMetadata(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -73,7 +112,7 @@ export function requireMetadata(value: unknown): Record<string, unknown> {
  * the future and at most 100 years ahead, so that it is a valid Date and a finite cache deadline.
  */
 export function requireExpiry(
-  input: { expiresIn?: Duration | null; expiresAt?: Date },
+  input: { expiresIn?: DurationString | null; expiresAt?: Date },
   now: number,
 ): number | null {
   if (input.expiresAt !== undefined && input.expiresIn != null) {
@@ -89,7 +128,7 @@ export function requireExpiry(
       throw new KeywardError('invalid_argument', 'expiresAt must be at most 100 years from now.')
     }
   } else if (input.expiresIn != null) {
-    expiresAt = now + toMilliseconds(input.expiresIn, 'expiresIn', 'invalid_argument')
+    expiresAt = now + toLifetime(input.expiresIn, 'expiresIn', 'invalid_argument', ', or pass expiresAt')
   }
   if (expiresAt !== null && expiresAt <= now) {
     throw new KeywardError('invalid_argument', 'The token would already be expired.')

@@ -46,6 +46,7 @@ describe('a bulk invalidation goes out in parts', () => {
         createdAt: 1,
         revokedAt: null,
         revokedReason: null,
+        description: null,
         metadata: null,
       })
     }

@@ -6,7 +6,7 @@ import {
   clientOfOptions,
 } from './client-address.js'
 import { type Clock, systemClock } from './clock.js'
-import { type Duration, toMilliseconds } from './duration.js'
+import { type Duration, type DurationString, toGracePeriod, toMilliseconds } from './duration.js'
 import {
   type AuthError,
   authError,
@@ -17,10 +17,11 @@ import {
 } from './errors.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
-import { ownerOf, requireExpiry, requireMetadata, requireText } from './input.js'
+import { ownerOf, requireDescription, requireMetadata, requireText, requireTokenChanges } from './input.js'
 import { deregisterInstance, registerInstance } from './instances.js'
 import { type InvalidationChannel, invalidationChannel, noChannelWarning } from './invalidation-channel.js'
 import { LastUsedRecorder, type LastUsedStats } from './last-used.js'
+import { expiryUnder, lifetimePolicy, rotatedExpiry, type TokenLifetimeOptions } from './lifetime.js'
 import type { Principal } from './principal.js'
 import { createProtection, type ProtectionOptions, type ProtectionStats } from './protection.js'
 import { Redeliveries, type RedeliveryStats } from './redelivery.js'
@@ -40,7 +41,7 @@ import {
   signedBus,
   trustedSharedCache,
 } from './shared-trust.js'
-import type { KeywardStore, TokenRow } from './store.js'
+import type { KeywardStore, TokenRow, TokenStatus } from './store.js'
 import { isReadRefusal, type StoreReadOptions, type StoreReadStats, StoreReads } from './store-reads.js'
 import { digestEquals, type RefreshDue, TokenCache } from './token-cache.js'
 import { assertRoomForToken, maxTokensOption } from './token-cap.js'
@@ -55,6 +56,8 @@ import {
   TOKEN_ID_LENGTH,
   TOKEN_SECRET_LENGTH,
 } from './token-format.js'
+import { encodeCursor, pageInMemory, requirePageOptions, type TokenPageOptions } from './token-pages.js'
+import { cutOffUser, type UserCutOff } from './users.js'
 import { RateLimitedWarning } from './warnings.js'
 
 export type AuthResult =
@@ -106,9 +109,18 @@ export type KeywardOptions = {
    * `too_many_tokens`. It bounds what one `revokeAll()` must tell every process.
    */
   maxTokensPerUser?: number
+  /**
+   * The lifetime policy of tokens: `{ defaultExpiresIn: '90d', maxLifetime: '365d',
+   * allowNeverExpiring: false }` by default; see `TokenLifetimeOptions`.
+   */
+  tokenLifetime?: TokenLifetimeOptions
 }
 
-export type TokenStatus = 'active' | 'expired' | 'revoked'
+export type { TokenStatus } from './store.js'
+export type { TokenPageOptions } from './token-pages.js'
+
+/** One page of `tokens.page()`: `nextCursor` continues it, null on the last page. */
+export type TokenPage = { readonly tokens: readonly TokenRecord[]; readonly nextCursor: string | null }
 
 /** A token as users and admins see it: never the secret, never its hash. */
 export type TokenRecord = {
@@ -125,17 +137,25 @@ export type TokenRecord = {
   readonly revokedAt: Date | null
   readonly revokedReason: string | null
   readonly metadata: Readonly<Record<string, unknown>> | null
+  /** What the owner wrote about the token; null when unset. */
+  readonly description: string | null
 }
 
 export type CreateTokenInput = {
   userId: string
   name: string
   scopes?: readonly string[]
-  /** A duration such as `'90d'`, or null for a token that never expires (the default). */
-  expiresIn?: Duration | null
+  /**
+   * A duration string of at least `'1m'`, such as `'90d'` (a bare number is refused), or null for a
+   * token that never expires (only with `tokenLifetime.allowNeverExpiring`). Default:
+   * `tokenLifetime.defaultExpiresIn` (90 days); at most `tokenLifetime.maxLifetime` (a year).
+   */
+  expiresIn?: DurationString | null
   /** An absolute expiry instead of `expiresIn`. */
   expiresAt?: Date
   metadata?: Record<string, unknown>
+  /** What the token is for, up to 1024 characters. */
+  description?: string | null
 }
 
 export type CreatedToken = {
@@ -244,26 +264,57 @@ export type Keyward = {
     create(input: CreateTokenInput): Promise<CreatedToken>
     /** Newest first, revoked and expired ones included (see `status`). */
     list(userId: string): Promise<TokenRecord[]>
-    get(id: string): Promise<TokenRecord | null>
+    /** Null when there is no such token, or it belongs to another user than `userId` (as `revoke`). */
+    get(id: string, options?: { userId?: string }): Promise<TokenRecord | null>
+    /**
+     * One page of the user's tokens, newest first, optionally of one `status` (as of now): at most
+     * `limit` (default 50, at most 100), after `cursor` (the previous page's `nextCursor`, opaque).
+     * A bad cursor or option is `invalid_argument`.
+     */
+    page(userId: string, options?: TokenPageOptions): Promise<TokenPage>
     /**
      * Null when there is no such token, or it belongs to another user than `userId`. Without the
      * `userId` key, an admin call; with it, it must name a user (undefined, null or '' throws).
      */
     revoke(id: string, options?: { userId?: string; reason?: string }): Promise<TokenRecord | null>
+    /**
+     * Renames or (re)describes a token (`description: null` clears it). Null when there is no such
+     * token, or it belongs to another user than `userId` (as `revoke`). Needs no invalidation.
+     */
+    update(
+      id: string,
+      changes: { name?: string; description?: string | null },
+      options?: { userId?: string },
+    ): Promise<TokenRecord | null>
     /** Revokes every active token of the user; returns how many. */
     revokeAll(userId: string, options?: { reason?: string }): Promise<number>
-    /** A new token with the same name, scopes and lifetime; the old one dies after `gracePeriod` (default 0: at once). */
+    /**
+     * A new token with the same name, scopes and lifetime; the old one dies after `gracePeriod`, a
+     * duration string such as `'1h'` (default 0: at once; 0 is the only number it takes).
+     */
     rotate(
       id: string,
-      options?: { gracePeriod?: Duration; userId?: string },
+      options?: { gracePeriod?: DurationString | 0; userId?: string },
     ): Promise<CreatedToken & { previous: TokenRecord }>
+  }
+  users: {
+    /**
+     * Cuts a deleted or disabled user off: revokes every active token (with `reason`) and bumps the
+     * session version, so that every session token issued before is refused, on every process.
+     * Sessions end even where this instance has no `sessions` option (an admin script).
+     */
+    revokeAll(userId: string, options?: { reason?: string }): Promise<UserCutOff>
   }
   sessions: {
     /**
      * A session token for the user, carrying their current session version. Without scopes it grants
      * the whole allow-list (`scopes`), or `*` when there is none.
      */
-    issue(input: { userId: string; scopes?: readonly string[]; expiresIn?: Duration }): Promise<IssuedSession>
+    issue(input: {
+      userId: string
+      scopes?: readonly string[]
+      expiresIn?: DurationString
+    }): Promise<IssuedSession>
     /** Log out everywhere: every session token issued before is refused. PATs are untouched. */
     bump(userId: string): Promise<number>
     /** The user's current session version (0 before any bump). */
@@ -319,6 +370,7 @@ function toRecord(row: TokenRow, now: number): TokenRecord {
     revokedAt: toDate(row.revokedAt),
     revokedReason: row.revokedReason,
     metadata: row.metadata,
+    description: row.description,
   })
 }
 
@@ -377,6 +429,7 @@ const KNOWN_OPTIONS = new Set([
   'storeReads',
   'protection',
   'maxTokensPerUser',
+  'tokenLifetime',
 ])
 
 export function createKeyward(options: KeywardOptions = {}): Keyward {
@@ -401,6 +454,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const hasher = options.hasher ?? argon2Hasher()
   const logger = options.logger ?? { warn: (message: string) => console.warn(`[keyward] ${message}`) }
   const maxTokensPerUser = maxTokensOption(options.maxTokensPerUser)
+  const lifetime = lifetimePolicy(options.tokenLifetime)
   // What processes share is authenticated under the deployment key: the shared cache's own, else
   // the store's (read once, with the store).
   assertSharedCacheKeyed(options.sharedCache, options.store)
@@ -1143,6 +1197,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       scopes: readonly string[]
       expiresAt: number | null
       metadata: TokenRow['metadata']
+      description: string | null
     },
   ): Promise<CreatedToken> => {
     const { token, id, secret } = generateToken(tokenPrefix)
@@ -1159,6 +1214,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       revokedAt: null,
       revokedReason: null,
       metadata: input.metadata,
+      description: input.description,
     }
     await store.insertToken(row)
     return Object.freeze({ token, record: toRecord(row, clock.now()) })
@@ -1169,16 +1225,33 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     await lastUsed.flush()
   }
 
+  const revokeUserTokens = (userId: string, reason: string | null) =>
+    withStore('revokeAll', async (store) => {
+      const ids = await store.revokeUserTokens(userId, { revokedAt: clock.now(), reason })
+      if (ids.length > 0) await propagate({ tokens: ids }, 'The revocation')
+      return ids
+    })
+  // Without the sessions option, the version is bumped all the same: other processes may verify sessions.
+  const endSessions = async (userId: string): Promise<number> => {
+    if (sessions !== null) return sessionApi().bump(userId, clock.now())
+    const version = await withStore('a session bump', (store) =>
+      store.bumpSessionVersion(userId, clock.now()),
+    )
+    await propagate({ user: { id: userId, version } }, 'The session bump')
+    return version
+  }
+
   const tokens: Keyward['tokens'] = {
     async create(input) {
       const userId = requireText(input?.userId, 'userId')
       const name = requireText(input.name, 'name')
       const scopes = normalizeScopes(input.scopes ?? [], allowList)
-      const expiresAt = requireExpiry(input, clock.now())
+      const expiresAt = expiryUnder(lifetime, input, clock.now())
       const metadata = input.metadata === undefined ? null : requireMetadata(input.metadata)
+      const description = input.description === undefined ? null : requireDescription(input.description)
       return withStore('create', async (store) => {
         await assertRoomForToken(store, userId, { max: maxTokensPerUser, now: clock.now(), replacing: false })
-        return mint(store, { userId, name, scopes, expiresAt, metadata })
+        return mint(store, { userId, name, scopes, expiresAt, metadata, description })
       })
     },
     async list(userId) {
@@ -1188,11 +1261,30 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         return (await store.listTokens(userId)).map((row) => toRecord(row, now))
       })
     },
-    async get(id) {
+    async page(userId, options = {}) {
+      requireText(userId, 'userId')
+      const { status, limit, after } = requirePageOptions(options)
+      return withStore('page', async (store) => {
+        const now = clock.now()
+        // One more than asked: whether there is a next page, without a count.
+        const query = { status, now, limit: limit + 1, after }
+        const rows = store.listTokenPage
+          ? await store.listTokenPage(userId, query)
+          : pageInMemory(await store.listTokens(userId), query)
+        const last = rows.length > limit ? rows[limit - 1] : undefined
+        return Object.freeze({
+          tokens: Object.freeze(rows.slice(0, limit).map((row) => toRecord(row, now))),
+          nextCursor: last === undefined ? null : encodeCursor(last),
+        })
+      })
+    },
+    async get(id, options = {}) {
+      const owner = ownerOf(options)
       if (typeof id !== 'string' || id.length === 0) return null
       return withStore('get', async (store) => {
         const row = await store.findToken(id)
-        return row ? toRecord(row, clock.now()) : null
+        if (row === null || (owner !== undefined && row.userId !== owner)) return null
+        return toRecord(row, clock.now())
       })
     },
     async revoke(id, options = {}) {
@@ -1210,19 +1302,27 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         return row ? toRecord(row, clock.now()) : null
       })
     },
+    async update(id, changes, options = {}) {
+      requireText(id, 'id')
+      const owner = ownerOf(options)
+      const patch = requireTokenChanges(changes)
+      return withStore('update', async (store) => {
+        const row = await store.findToken(id)
+        if (row === null || (owner !== undefined && row.userId !== owner)) return null
+        // Name and description play no part in authentication: no cache holds them, nothing to invalidate.
+        const updated = await store.updateToken(id, patch)
+        return updated ? toRecord(updated, clock.now()) : null
+      })
+    },
     async revokeAll(userId, options = {}) {
       requireText(userId, 'userId')
       const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
-      return withStore('revokeAll', async (store) => {
-        const ids = await store.revokeUserTokens(userId, { revokedAt: clock.now(), reason })
-        if (ids.length > 0) await propagate({ tokens: ids }, 'The revocation')
-        return ids.length
-      })
+      return (await revokeUserTokens(userId, reason)).length
     },
     async rotate(id, options = {}) {
       requireText(id, 'id')
       const owner = ownerOf(options)
-      const grace = toMilliseconds(options.gracePeriod ?? 0, 'gracePeriod', 'invalid_argument')
+      const grace = toGracePeriod(options.gracePeriod ?? 0)
       return withStore('rotate', async (store) => {
         const old = await store.findToken(id)
         if (old === null || (owner !== undefined && old.userId !== owner)) {
@@ -1239,13 +1339,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           )
         }
         await assertRoomForToken(store, old.userId, { max: maxTokensPerUser, now, replacing: true })
-        const lifetime = old.expiresAt === null ? null : old.expiresAt - old.createdAt
         const created = await mint(store, {
           userId: old.userId,
           name: old.name,
           scopes: old.scopes,
-          expiresAt: lifetime === null ? null : now + lifetime,
+          expiresAt: rotatedExpiry(lifetime, old, now),
           metadata: old.metadata,
+          description: old.description,
         })
         // In its grace period the old token stays unrevoked (and listed as active) but carries the
         // reason: the durable marker that refuses a second rotation.
@@ -1290,6 +1390,16 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return sessions?.claims(credential) ? 'session' : null
     },
     tokens,
+    users: {
+      revokeAll: async (userId, options = {}) => {
+        requireText(userId, 'userId')
+        const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
+        return cutOffUser(userId, {
+          revokeTokens: (id) => revokeUserTokens(id, reason),
+          endSessions,
+        })
+      },
+    },
     sessions: {
       issue: async (input) => sessionApi().issue(input),
       bump: async (userId) => sessionApi().bump(userId, clock.now()),

@@ -19,6 +19,7 @@ import {
   type TokenRow,
   toColumns,
 } from './store.js'
+import { tokenPageWhere } from './token-page-query.js'
 
 /** The store's tables (`keywardTables()` in `@keyward/core/drizzle/postgres` has the bookkeeping one too). */
 export function postgresTables(naming: StoreNaming) {
@@ -81,6 +82,7 @@ function fromRaw(raw: RawTokenRow): TokenRow {
     revokedAt: time(raw.revokedAt),
     revokedReason: raw.revokedReason === null ? null : String(raw.revokedReason),
     metadata: parseMetadata(raw.metadata === null ? null : String(raw.metadata)),
+    description: raw.description === null ? null : String(raw.description),
   }
 }
 
@@ -247,7 +249,7 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
   const tokensTable = q(`${naming.tablePrefix}tokens`)
   const findSql = `SELECT "id", "user_id" AS "userId", "name", "prefix", "secret_hash" AS "secretHash", "scopes",
     "expires_at" AS "expiresAt", "last_used_at" AS "lastUsedAt", "created_at" AS "createdAt",
-    "revoked_at" AS "revokedAt", "revoked_reason" AS "revokedReason", "metadata"
+    "revoked_at" AS "revokedAt", "revoked_reason" AS "revokedReason", "metadata", "description"
     FROM ${tokensTable} WHERE "id" = $1`
   const versionSql = `SELECT "version" FROM ${q(`${naming.tablePrefix}session_versions`)} WHERE "user_id" = $1`
 
@@ -358,6 +360,16 @@ export function postgresStore(options: PostgresStoreOptions): KeywardStore {
     async listTokens(userId) {
       open()
       return (await current.list.execute({ userId })).map(fromColumns)
+    },
+    async listTokenPage(userId, query) {
+      open()
+      const rows = await current.db
+        .select()
+        .from(tokens)
+        .where(tokenPageWhere(tokens, userId, query))
+        .orderBy(desc(tokens.createdAt), desc(tokens.id))
+        .limit(query.limit)
+      return rows.map(fromColumns)
     },
     async updateToken(id, patch, expected) {
       open()

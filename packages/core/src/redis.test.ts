@@ -206,7 +206,11 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
 
   it('a token verified on one process is a shared hit on another: no store read, no hash', async () => {
     const { a, b, prefix } = await pair()
-    const { token, record } = await a.tokens.create({ userId: 'u1', name: 'n', expiresIn: 1500 })
+    const { token, record } = await a.tokens.create({
+      userId: 'u1',
+      name: 'n',
+      expiresAt: new Date(Date.now() + 1500),
+    })
     expect((await a.authenticate(bearer(token))).ok).toBe(true)
     await a.flush()
     expect((await b.authenticate(bearer(token))).ok).toBe(true)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { CryptoKey, JWTVerifyGetKey, KeyObject } from 'jose'
 import type { Clock } from './clock.js'
-import { type Duration, toMilliseconds } from './duration.js'
+import { type Duration, type DurationString, toLifetime, toMilliseconds } from './duration.js'
 import { describeStoreError, KeywardError } from './errors.js'
 import { requireText } from './input.js'
 import { growingLru } from './lru.js'
@@ -51,8 +51,8 @@ export type SessionOptions = {
   verify?: (token: string) => SessionClaims | null | Promise<SessionClaims | null>
   issuer?: string
   audience?: string
-  /** Lifetime of `issue()`d tokens when none is given. Default `'1h'`. */
-  expiresIn?: Duration
+  /** Lifetime of `issue()`d tokens when none is given: a duration string of at least `'1m'`. Default `'1h'`. */
+  expiresIn?: DurationString
   /** The per-process cache of session versions. Default `{ ttl: '60s', max: 10000 }`. */
   versionCache?: { ttl?: Duration; max?: number }
   /** Longest session token accepted. Default 4096 characters. */
@@ -153,7 +153,7 @@ export function createSessions(
   }
   // Loading starts now so that the first session token does not wait for it; a failure surfaces there.
   if (options.verify === undefined) loadJose().catch(() => {})
-  const defaultLifetime = toMilliseconds(options.expiresIn ?? '1h', 'sessions.expiresIn')
+  const defaultLifetime = toLifetime(options.expiresIn ?? '1h', 'sessions.expiresIn', 'invalid_option')
   const maxTokenLength = options.maxTokenLength ?? 4096
   if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength < 256 || maxTokenLength > 16_384) {
     invalid('maxTokenLength must be an integer from 256 to 16384.')
@@ -343,7 +343,7 @@ export function createSessions(
     async issue(input: {
       userId: string
       scopes?: readonly string[]
-      expiresIn?: Duration
+      expiresIn?: DurationString
     }): Promise<IssuedSession> {
       if (signingKey === null) {
         throw new KeywardError(
@@ -357,8 +357,7 @@ export function createSessions(
       const lifetime =
         input.expiresIn === undefined
           ? defaultLifetime
-          : toMilliseconds(input.expiresIn, 'expiresIn', 'invalid_argument')
-      if (lifetime <= 0) throw new KeywardError('invalid_argument', 'expiresIn must be positive.')
+          : toLifetime(input.expiresIn, 'expiresIn', 'invalid_argument')
       // Fresh: a token minted with a version this process has not heard of would be refused elsewhere.
       const version = await freshVersion(userId)
       if (version === null) throw new KeywardError('store_error', 'Could not read the session version.')

@@ -15,6 +15,7 @@ import {
   resolveNaming,
   toColumns,
 } from './store.js'
+import { tokenPageWhere } from './token-page-query.js'
 
 /** The store's tables (`keywardTables()` in `@keyward/core/drizzle/sqlite` takes options). */
 export function sqliteTables(tablePrefix = 'keyward_') {
@@ -150,6 +151,17 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     async listTokens(userId) {
       open()
       return statements().list.all({ userId }).map(fromColumns)
+    },
+    async listTokenPage(userId, query) {
+      open()
+      return db
+        .select()
+        .from(tokens)
+        .where(tokenPageWhere(tokens, userId, query))
+        .orderBy(desc(tokens.createdAt), desc(tokens.id))
+        .limit(query.limit)
+        .all()
+        .map(fromColumns)
     },
     async updateToken(id, patch, expected) {
       open()

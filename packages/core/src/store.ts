@@ -19,10 +19,36 @@ export type TokenRow = {
   revokedAt: number | null
   revokedReason: string | null
   metadata: Readonly<Record<string, unknown>> | null
+  /** Free text the owner keeps about the token (what it is for); null when unset. */
+  description: string | null
+}
+
+export type TokenStatus = 'active' | 'expired' | 'revoked'
+
+/**
+ * One page of a user's tokens, newest first by (createdAt, id): `status` as of `now` (active: not
+ * revoked, no expiry or one after `now`; expired: not revoked, expiry at or before `now`; revoked),
+ * only rows after `after` in that order, at most `limit`.
+ */
+export type TokenPageQuery = {
+  status?: TokenStatus | undefined
+  now: number
+  limit: number
+  after?: { createdAt: number; id: string } | undefined
 }
 
 export type TokenPatch = Partial<
-  Pick<TokenRow, 'secretHash' | 'expiresAt' | 'scopes' | 'name' | 'metadata' | 'revokedAt' | 'revokedReason'>
+  Pick<
+    TokenRow,
+    | 'secretHash'
+    | 'expiresAt'
+    | 'scopes'
+    | 'name'
+    | 'description'
+    | 'metadata'
+    | 'revokedAt'
+    | 'revokedReason'
+  >
 >
 
 /**
@@ -57,6 +83,11 @@ export interface KeywardStore {
   findToken(id: string, signal?: AbortSignal): Promise<TokenRow | null>
   /** Newest first. */
   listTokens(userId: string): Promise<TokenRow[]>
+  /**
+   * A page of the user's tokens (see `TokenPageQuery`), by keyset on (created_at desc, id desc).
+   * Without it, `tokens.page()` reads the whole list and pages it in memory.
+   */
+  listTokenPage?(userId: string, query: TokenPageQuery): Promise<TokenRow[]>
   /**
    * Returns the updated row, or null when there is no such token or, with `expected`, when the row
    * no longer matches it (someone else changed it first).

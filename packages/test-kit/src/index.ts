@@ -194,8 +194,13 @@ function suite(harness: Harness, backend: Backend): void {
         sessions: { secret: SESSION_SECRET },
         ...options,
       })
-      const mint = async (scopes: string[] = ['repo:read'], expiresIn?: number) =>
-        kw.tokens.create({ userId: 'u1', name: 'n', scopes, ...(expiresIn ? { expiresIn } : {}) })
+      const mint = async (scopes: string[] = ['repo:read'], expiresInMs?: number) =>
+        kw.tokens.create({
+          userId: 'u1',
+          name: 'n',
+          scopes,
+          ...(expiresInMs ? { expiresAt: new Date(clock.now() + expiresInMs) } : {}),
+        })
       instances.push(kw)
       const app = harness.app(kw)
       apps.push(app)

@@ -107,7 +107,7 @@ describe.skipIf(!available)('Keyward tables for drizzle-kit on Postgres', () => 
     await again.migrate()
     expect(await again.getSessionVersion('u1')).toBe(0)
     await again.close()
-    expect(migrationSql({ after: 2 })).toEqual([
+    expect(migrationSql({ after: 3 })).toEqual([
       'CREATE TABLE IF NOT EXISTS "keyward_migrations" ("version" INTEGER PRIMARY KEY, "applied_at" BIGINT NOT NULL)',
     ])
     expect(() => migrationSql({ schemas: 'x' } as never)).toThrow(/no option "schemas"/)

@@ -38,6 +38,7 @@ export function postgresTablesFor({ schema, tablePrefix: p }: StoreNaming) {
       revokedAt: bigint('revoked_at', { mode: 'number' }),
       revokedReason: text('revoked_reason'),
       metadata: text('metadata'),
+      description: text('description'),
     },
     (t) => [index(`${p}tokens_user_created_idx`).on(t.userId, t.createdAt)],
   )
@@ -105,6 +106,7 @@ export function postgresMigrations({ schema, tablePrefix: p }: StoreNaming): str
         "value" TEXT NOT NULL
       )`,
     ],
+    [`ALTER TABLE ${q(`${p}tokens`)} ADD COLUMN IF NOT EXISTS "description" TEXT`],
   ]
 }
 

@@ -33,6 +33,7 @@ export function sqliteTablesFor(p: string) {
       revokedAt: integer('revoked_at'),
       revokedReason: text('revoked_reason'),
       metadata: text('metadata'),
+      description: text('description'),
     },
     (t) => [index(`${p}tokens_user_created_idx`).on(t.userId, t.createdAt)],
   )
@@ -121,6 +122,7 @@ export function sqliteMigrations(p: string): string[][] {
         "created_at" INTEGER NOT NULL
       )`,
     ],
+    [`ALTER TABLE "${p}tokens" ADD COLUMN "description" TEXT`],
   ]
 }
 

@@ -18,6 +18,7 @@ function row(overrides: Partial<TokenRow> = {}): TokenRow {
     revokedAt: null,
     revokedReason: null,
     metadata: null,
+    description: null,
     ...overrides,
   }
 }
@@ -39,6 +40,7 @@ export function storeContract(backend: Backend): void {
         lastUsedAt: 1_700_000_000_999,
         metadata: { team: 'infra', nested: { ok: true } },
         scopes: ['a:b', 'c'],
+        description: 'Deploys from CI; ask #infra before revoking.',
       })
       await store.insertToken(written)
       expect(await store.findToken(written.id)).toEqual(written)
@@ -48,7 +50,7 @@ export function storeContract(backend: Backend): void {
       const { store } = await backend.create()
       const signal = new AbortController().signal
       const full = row({ expiresAt: 4_102_444_800_123, lastUsedAt: 1, metadata: { a: [1] }, scopes: ['x'] })
-      const bare = row({ expiresAt: null, revokedAt: 5, revokedReason: 'why', scopes: [] })
+      const bare = row({ expiresAt: null, revokedAt: 5, revokedReason: 'why', scopes: [], description: 'd' })
       for (const written of [full, bare]) {
         await store.insertToken(written)
         expect(await store.findToken(written.id, signal)).toEqual(written)
@@ -84,6 +86,51 @@ export function storeContract(backend: Backend): void {
       expect(await store.listTokens('nobody')).toEqual([])
     })
 
+    it('pages a user’s tokens newest first by (created_at, id), ties included, with a status filter', async () => {
+      const { store } = await backend.create()
+      // Three share a creation time: the id breaks the tie, so no row is skipped or seen twice.
+      const rows = [
+        row({ createdAt: 100, id: 'a1' }),
+        row({ createdAt: 200, id: 'b1' }),
+        row({ createdAt: 200, id: 'b2' }),
+        row({ createdAt: 200, id: 'b3' }),
+        row({ createdAt: 300, id: 'c1', expiresAt: 1000 }),
+        row({ createdAt: 400, id: 'd1', revokedAt: 450, revokedReason: null }),
+        row({ createdAt: 500, id: 'e1', expiresAt: 2000 }),
+        row({ createdAt: 600, id: 'x1', userId: 'someone-else' }),
+      ]
+      for (const r of rows) await store.insertToken(r)
+      // Optional in KeywardStore (Keyward then pages in memory), expected of every store here.
+      if (store.listTokenPage === undefined) throw new Error('the store has no listTokenPage()')
+      const all: string[] = []
+      let after: { createdAt: number; id: string } | undefined
+      for (;;) {
+        const page = await store.listTokenPage('user-1', { now: 1000, limit: 3, ...(after ? { after } : {}) })
+        all.push(...page.map((r) => r.id))
+        const last = page.at(-1)
+        if (page.length < 3 || last === undefined) break
+        after = { createdAt: last.createdAt, id: last.id }
+      }
+      expect(all).toEqual(['e1', 'd1', 'c1', 'b3', 'b2', 'b1', 'a1'])
+      const ids = async (status: 'active' | 'expired' | 'revoked', now: number) =>
+        (await store.listTokenPage?.('user-1', { now, limit: 100, status }))?.map((r) => r.id)
+      expect(await ids('active', 1000)).toEqual(['e1', 'b3', 'b2', 'b1', 'a1'])
+      expect(await ids('expired', 1000)).toEqual(['c1'])
+      expect(await ids('revoked', 1000)).toEqual(['d1'])
+      expect(await ids('active', 999)).toEqual(['e1', 'c1', 'b3', 'b2', 'b1', 'a1'])
+      expect(
+        (
+          await store.listTokenPage('user-1', {
+            now: 1000,
+            limit: 2,
+            status: 'active',
+            after: { createdAt: 200, id: 'b2' },
+          })
+        ).map((r) => r.id),
+      ).toEqual(['b1', 'a1'])
+      expect(await store.listTokenPage('nobody', { now: 0, limit: 10 })).toEqual([])
+    })
+
     it('updates selected columns and returns the row; null for an unknown id', async () => {
       const { store } = await backend.create()
       const written = row()
@@ -95,6 +142,19 @@ export function storeContract(backend: Backend): void {
       })
       expect(updated).toEqual({ ...written, expiresAt: 123, scopes: ['x'], secretHash: '$new' })
       expect(await store.updateToken('missing', { expiresAt: 1 })).toBeNull()
+    })
+
+    it('renames and sets or clears the description, leaving the rest as it was', async () => {
+      const { store } = await backend.create()
+      const written = row({ expiresAt: 5000 })
+      await store.insertToken(written)
+      const described = await store.updateToken(written.id, { name: 'renamed', description: 'why' })
+      expect(described).toEqual({ ...written, name: 'renamed', description: 'why' })
+      expect(await store.updateToken(written.id, { description: null })).toEqual({
+        ...written,
+        name: 'renamed',
+      })
+      expect(await store.findToken(written.id)).toEqual({ ...written, name: 'renamed' })
     })
 
     it('updates only while the row matches an expectation (compare-and-set)', async () => {

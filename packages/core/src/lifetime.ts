@@ -1,0 +1,114 @@
+import { type DurationString, toLifetime } from './duration.js'
+import { KeywardError } from './errors.js'
+import { requireExpiry } from './input.js'
+
+/**
+ * The lifetime policy of personal access tokens (`tokenLifetime`), applied by `create` and
+ * `rotate`. By default tokens expire, as GitHub's and GitLab's do: in 90 days unless asked
+ * otherwise, at most a year ahead, never "never".
+ */
+export type TokenLifetimeOptions = {
+  /** A token created without `expiresIn`/`expiresAt` expires after this. Default `'90d'`; null: never (needs `allowNeverExpiring`). */
+  defaultExpiresIn?: DurationString | null
+  /** The longest lifetime a token may be given or keep through rotation. Default `'365d'`; null: no maximum (100 years). */
+  maxLifetime?: DurationString | null
+  /** Whether `expiresIn: null` (a token that never expires) is allowed. Default false. */
+  allowNeverExpiring?: boolean
+}
+
+export type LifetimePolicy = {
+  readonly defaultMs: number | null
+  readonly maxMs: number | null
+  readonly allowNeverExpiring: boolean
+}
+
+const KNOWN = new Set(['defaultExpiresIn', 'maxLifetime', 'allowNeverExpiring'])
+
+function invalid(message: string): never {
+  throw new KeywardError('invalid_option', `tokenLifetime: ${message}`)
+}
+
+const durationOrNull = (value: unknown, what: string): number | null =>
+  value === null ? null : toLifetime(value, `tokenLifetime.${what}`, 'invalid_option')
+
+/** The policy from the option, validated up front, rules across its options included. */
+export function lifetimePolicy(options: unknown = {}): LifetimePolicy {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    invalid('must be an object { defaultExpiresIn?, maxLifetime?, allowNeverExpiring? }.')
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) invalid(`unknown option ${JSON.stringify(key)} (known: ${[...KNOWN].join(', ')}).`)
+  }
+  const given = options as TokenLifetimeOptions
+  const allowNeverExpiring = given.allowNeverExpiring ?? false
+  if (typeof allowNeverExpiring !== 'boolean') invalid('allowNeverExpiring must be true or false.')
+  if (allowNeverExpiring && given.maxLifetime != null) {
+    invalid(
+      'allowNeverExpiring: true admits tokens beyond any maxLifetime: set maxLifetime: null, or leave it out.',
+    )
+  }
+  const maxMs = durationOrNull(
+    given.maxLifetime === undefined ? (allowNeverExpiring ? null : '365d') : given.maxLifetime,
+    'maxLifetime',
+  )
+  const defaultMs = durationOrNull(
+    given.defaultExpiresIn === undefined ? '90d' : given.defaultExpiresIn,
+    'defaultExpiresIn',
+  )
+  if (defaultMs === null && !allowNeverExpiring) {
+    invalid('defaultExpiresIn: null (never expire) needs allowNeverExpiring: true.')
+  }
+  if (defaultMs !== null && maxMs !== null && defaultMs > maxMs) {
+    invalid(
+      `defaultExpiresIn (${given.defaultExpiresIn ?? '90d'}) must be at most maxLifetime (${given.maxLifetime ?? '365d'}).`,
+    )
+  }
+  return Object.freeze({ defaultMs, maxMs, allowNeverExpiring })
+}
+
+function days(ms: number): string {
+  return `${Math.round((ms / 86_400_000) * 100) / 100}d`
+}
+
+/** A new token's expiry (epoch ms, null: never) from the caller's input under the policy. */
+export function expiryUnder(
+  policy: LifetimePolicy,
+  input: { expiresIn?: DurationString | null | undefined; expiresAt?: Date | undefined },
+  now: number,
+): number | null {
+  if (input.expiresIn === undefined && input.expiresAt === undefined) {
+    return policy.defaultMs === null ? null : now + policy.defaultMs
+  }
+  const expiresAt = requireExpiry(input as { expiresIn?: DurationString | null; expiresAt?: Date }, now)
+  if (expiresAt === null) {
+    if (policy.allowNeverExpiring) return null
+    throw new KeywardError(
+      'invalid_argument',
+      "A token that never expires is not allowed (tokenLifetime.allowNeverExpiring is false): pass expiresIn such as '90d', or leave it out for the default.",
+    )
+  }
+  if (policy.maxMs !== null && expiresAt - now > policy.maxMs) {
+    throw new KeywardError(
+      'invalid_argument',
+      `The token would live longer than tokenLifetime.maxLifetime (${days(policy.maxMs)}).`,
+    )
+  }
+  return expiresAt
+}
+
+/**
+ * A rotation's successor keeps its predecessor's lifetime, within the policy: clamped to the
+ * maximum, and a never-expiring one given the default lifetime when the policy no longer allows it.
+ */
+export function rotatedExpiry(
+  policy: LifetimePolicy,
+  old: { createdAt: number; expiresAt: number | null },
+  now: number,
+): number | null {
+  if (old.expiresAt === null) {
+    if (policy.allowNeverExpiring) return null
+    return now + (policy.defaultMs ?? policy.maxMs ?? 0)
+  }
+  const lifetime = old.expiresAt - old.createdAt
+  return now + (policy.maxMs === null ? lifetime : Math.min(lifetime, policy.maxMs))
+}

@@ -25,12 +25,13 @@ const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/
 
 /**
  * Parses a duration into whole milliseconds; throws a KeywardError naming `what` when it is not one
- * (`invalid_option`), or when it is longer than 100 years (`tooLong`, for a call's argument).
+ * or is longer than 100 years, with `code` (`invalid_option` for an option, `invalid_argument` for a
+ * call's argument).
  */
 export function toMilliseconds(
   value: Duration,
   what: string,
-  tooLong: KeywardErrorCode = 'invalid_option',
+  code: KeywardErrorCode = 'invalid_option',
 ): number {
   let ms: number
   if (typeof value === 'number') {
@@ -39,18 +40,18 @@ export function toMilliseconds(
     const match = typeof value === 'string' ? DURATION_PATTERN.exec(value.trim()) : null
     if (!match) {
       throw new KeywardError(
-        'invalid_option',
+        code,
         `${what} must be milliseconds or a duration such as '30s', '10m', '1h' or '90d'; got ${JSON.stringify(value)}.`,
       )
     }
     ms = Number(match[1]) * UNIT_MS[match[2] as DurationUnit]
   }
   if (!Number.isFinite(ms) || ms < 0) {
-    throw new KeywardError('invalid_option', `${what} must be a non-negative, finite duration; got ${value}.`)
+    throw new KeywardError(code, `${what} must be a non-negative, finite duration; got ${value}.`)
   }
   if (ms > MAX_DURATION_MS) {
     throw new KeywardError(
-      tooLong,
+      code,
       `${what} must be at most 100 years ('36525d'); got ${JSON.stringify(value)}.`,
     )
   }
@@ -74,6 +75,12 @@ export function toLifetime(
     throw new KeywardError(
       code,
       `${what} takes a duration such as '30d' or '1h', not a bare number (${value} would be milliseconds)${instead}.`,
+    )
+  }
+  if (typeof value !== 'string' || !DURATION_PATTERN.test(value.trim())) {
+    throw new KeywardError(
+      code,
+      `${what} takes a duration such as '90d', '12h' or '30m' (units ms, s, m for minutes, h, d, w: there is no month or year unit); got ${JSON.stringify(value)}.`,
     )
   }
   const ms = toMilliseconds(value as Duration, what, code)

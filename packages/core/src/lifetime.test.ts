@@ -48,6 +48,19 @@ for (const backend of await backends()) {
       expect(await kw.tokens.list('u1')).toEqual([])
     })
 
+    it('refuses a lifetime it cannot read as a caller error, naming the units', async () => {
+      const { kw } = await setup()
+      for (const expiresIn of ['30 days', '1y', '6mo', 'forever', ''] as const) {
+        await expect(
+          kw.tokens.create({ userId: 'u1', name: 'x', expiresIn: expiresIn as never }),
+        ).rejects.toMatchObject({
+          code: 'invalid_argument',
+          message: expect.stringMatching(/expiresIn takes a duration such as '90d'.*no month or year unit/),
+        })
+      }
+      expect(await kw.tokens.list('u1')).toEqual([])
+    })
+
     it('refuses a lifetime under one minute', async () => {
       const { kw } = await setup()
       for (const expiresIn of ['30s', '59999ms', '0s'] as const) {

@@ -3,13 +3,14 @@ import type { KeywardStore } from './store.js'
 
 /**
  * How a revocation reaches the other processes: Redis pub/sub, Postgres LISTEN/NOTIFY, the SQLite
- * invalidation table, a custom store's own bus, or nothing (then only the cache TTL bounds it).
+ * invalidation table, a custom store's own bus, no one to reach (`'local'`: a database no other
+ * process can open, SQLite in memory), or nothing (then only the cache TTL bounds it).
  */
-export type InvalidationChannel = 'redis' | 'postgres' | 'sqlite' | 'store' | 'none'
+export type InvalidationChannel = 'redis' | 'postgres' | 'sqlite' | 'store' | 'local' | 'none'
 
 export function invalidationChannel(shared: SharedCache | null, store: KeywardStore): InvalidationChannel {
   if (shared) return 'redis'
-  if (!store.bus) return 'none'
+  if (!store.bus) return store.isolated === true ? 'local' : 'none'
   return store.dialect === 'postgres' || store.dialect === 'sqlite' ? store.dialect : 'store'
 }
 

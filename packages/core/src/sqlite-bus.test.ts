@@ -56,6 +56,20 @@ describe('SQLite invalidations', () => {
     expect(warnings).toEqual([])
   })
 
+  it('an in-memory database, which no other process can open, needs no channel and gets no warning', async () => {
+    const warnings: string[] = []
+    const kw = await instance(':memory:', warnings)
+    expect(kw.stats().invalidations.channel).toBe('local')
+    expect(warnings).toEqual([])
+    // notify: false on a file is a real gap: warned.
+    const store = sqliteStore({ path: join(dir, `${++n}.db`), notify: false })
+    await store.migrate()
+    const off = createKeyward({ store, logger: { warn: (m) => warnings.push(m) } })
+    closers.push(() => off.close())
+    expect(off.stats().invalidations.channel).toBe('none')
+    expect(warnings).toEqual([expect.stringContaining('no invalidation channel')])
+  })
+
   it('another process revoking or bumping on the same file reaches a running instance within a second', async () => {
     const path = join(dir, `${++n}.db`)
     const kw = await instance(path)

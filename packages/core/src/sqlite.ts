@@ -115,7 +115,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
 
   return {
     dialect: 'sqlite',
-    ...(bus ? { bus } : {}),
+    ...(bus ? { bus } : options.notify === false ? {} : { isolated: true }),
     async migrate() {
       open()
       db.run(sql.raw(sqliteMigrationsTableSql(naming.tablePrefix)))

@@ -73,6 +73,11 @@ export interface KeywardStore {
   readonly dialect: string
   /** Instant invalidation across processes through the database itself (Postgres LISTEN/NOTIFY). */
   readonly bus?: InvalidationBus
+  /**
+   * True where no other process or connection can open this database (SQLite in memory): there is
+   * no one to tell, so a missing `bus` is no gap and Keyward does not warn about it.
+   */
+  readonly isolated?: boolean
   /** Creates or upgrades the tables. Idempotent, and safe to run from several processes at once. */
   migrate(): Promise<void>
   insertToken(row: TokenRow): Promise<void>

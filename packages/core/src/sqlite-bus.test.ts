@@ -56,6 +56,21 @@ describe('SQLite invalidations', () => {
     expect(warnings).toEqual([])
   })
 
+  it('stores with another table prefix on the same file hear nothing of this one', async () => {
+    const path = join(dir, `${++n}.db`)
+    const a = await instance(path)
+    const store = sqliteStore({ path, tablePrefix: 'other_', pollInterval: 100 })
+    await store.migrate()
+    const other = createKeyward({ store, tokenPrefix: 'myapp', logger: { warn: () => {} } })
+    closers.push(() => other.close())
+    await other.tokens.list('nobody') // opens the store, and with it the bus
+    await eventually(() => other.stats().invalidations.subscribed, 2000)
+    const { record } = await a.tokens.create({ userId: 'u1', name: 'ci' })
+    await a.tokens.revoke(record.id)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(other.stats().invalidations).toMatchObject({ received: 0, forged: 0 })
+  })
+
   it('an in-memory database, which no other process can open, needs no channel and gets no warning', async () => {
     const warnings: string[] = []
     const kw = await instance(':memory:', warnings)

@@ -16,7 +16,7 @@ type SyncSqlite = BaseSQLiteDatabase<'sync', any, any>
 
 /** Rows this process wrote were delivered in-process already: pollers skip them. */
 const PROCESS_ORIGIN = randomBytes(8).toString('hex')
-/** Subscribers in this process, by the real path of their database file. */
+/** Subscribers in this process, by the real path of their database file and their table prefix. */
 const inProcess = new Map<string, Set<(message: InvalidationMessage) => void>>()
 /** A poller further behind than this has missed rows (a gap). */
 const RETENTION_MS = 10 * 60_000
@@ -39,15 +39,17 @@ export function sqliteBus(
   db: SyncSqlite,
   options: { tablePrefix: string; pollInterval: number },
 ): InvalidationBus | null {
-  const file = databaseFile(db)
-  if (file === null) return null
+  const path = databaseFile(db)
+  if (path === null) return null
+  // Stores with other prefixes on the same file are other deployments: they hear nothing of this one.
+  const registryKey = `${path}\u0000${options.tablePrefix}`
   const table = sql.identifier(`${options.tablePrefix}invalidations`)
   const dataVersion = () => db.get<{ data_version: number }>(sql`PRAGMA data_version`)?.data_version ?? 0
   const subscriptions = new Set<{ deliver: (m: InvalidationMessage) => void; timer: NodeJS.Timeout }>()
 
   return {
     async publish(message) {
-      const listeners = inProcess.get(file)
+      const listeners = inProcess.get(registryKey)
       if (listeners) for (const deliver of [...listeners]) deliver(message)
       const now = Date.now()
       db.run(
@@ -57,8 +59,8 @@ export function sqliteBus(
     },
     async subscribe(onMessage, onGap) {
       const deliver = (m: InvalidationMessage) => onMessage(m)
-      const listeners = inProcess.get(file) ?? new Set()
-      inProcess.set(file, listeners)
+      const listeners = inProcess.get(registryKey) ?? new Set()
+      inProcess.set(registryKey, listeners)
       listeners.add(deliver)
       let cursor = db.get<{ seq: number | null }>(sql`SELECT max("seq") AS "seq" FROM ${table}`)?.seq ?? 0
       let version = dataVersion()
@@ -89,9 +91,9 @@ export function sqliteBus(
     async close() {
       for (const { deliver, timer } of subscriptions) {
         clearInterval(timer)
-        inProcess.get(file)?.delete(deliver)
+        inProcess.get(registryKey)?.delete(deliver)
       }
-      if (inProcess.get(file)?.size === 0) inProcess.delete(file)
+      if (inProcess.get(registryKey)?.size === 0) inProcess.delete(registryKey)
       subscriptions.clear()
     },
   }

@@ -19,6 +19,10 @@ describe('published tarballs', () => {
     it(`${workspace} carries no build leftovers, tests, fixtures or testing helpers`, () => {
       const files = packed(workspace)
       expect(files).toContain('package.json')
+      // `npm test` builds before the tests run (publint needs dist/), so under CI the built entry
+      // point must be there; a bare `vitest run` on a fresh clone has no dist/ to check.
+      if (process.env.CI === 'true' || files.some((f) => f.startsWith('dist/')))
+        expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts']))
       const leftovers = files.filter((f) =>
         /tsbuildinfo|\.test\.|(^|\/)testing\/|fixture|types-express4|(^|\/)bench\/|vitest\.config/.test(f),
       )

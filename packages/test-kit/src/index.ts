@@ -764,5 +764,5 @@ function suite(harness: Harness, backend: Backend): void {
 }
 
 export { exampleSmokeTest } from './example-smoke.js'
-export { type AppProcess, startAppProcess } from './processes.js'
+export { type AppProcess, type NodeProcess, startAppProcess, startNodeProcess } from './processes.js'
 export { demoToken, type RunningExample, startExample } from './smoke.js'

@@ -125,6 +125,11 @@ for (const backend of await backends()) {
       await expect(kw.tokens.create({ userId: 'u1', name: 'b', expiresIn: '31d' })).rejects.toMatchObject({
         code: 'invalid_argument',
       })
+      // A maximum under 90 days alone is also the default.
+      const short = await setup({ tokenLifetime: { maxLifetime: '30d' } })
+      expect((await short.kw.tokens.create({ userId: 'u1', name: 'e' })).record.expiresAt?.getTime()).toBe(
+        short.clock.now() + 30 * DAY,
+      )
       const legacy = await setup({ tokenLifetime: { allowNeverExpiring: true, defaultExpiresIn: null } })
       expect((await legacy.kw.tokens.create({ userId: 'u1', name: 'c' })).record.expiresAt).toBeNull()
       expect(

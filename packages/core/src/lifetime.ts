@@ -8,7 +8,10 @@ import { requireExpiry } from './input.js'
  * otherwise, at most a year ahead, never "never".
  */
 export type TokenLifetimeOptions = {
-  /** A token created without `expiresIn`/`expiresAt` expires after this. Default `'90d'`; null: never (needs `allowNeverExpiring`). */
+  /**
+   * A token created without `expiresIn`/`expiresAt` expires after this. Default `'90d'`, or
+   * `maxLifetime` when shorter; null: never (needs `allowNeverExpiring`).
+   */
   defaultExpiresIn?: DurationString | null
   /** The longest lifetime a token may be given or keep through rotation. Default `'365d'`; null: no maximum (100 years). */
   maxLifetime?: DurationString | null
@@ -51,10 +54,11 @@ export function lifetimePolicy(options: unknown = {}): LifetimePolicy {
     given.maxLifetime === undefined ? (allowNeverExpiring ? null : '365d') : given.maxLifetime,
     'maxLifetime',
   )
-  const defaultMs = durationOrNull(
-    given.defaultExpiresIn === undefined ? '90d' : given.defaultExpiresIn,
-    'defaultExpiresIn',
-  )
+  // Left out, the default is 90 days, or the maximum when that is shorter ({ maxLifetime: '30d' }).
+  const defaultMs =
+    given.defaultExpiresIn === undefined
+      ? Math.min(durationOrNull('90d', 'defaultExpiresIn') as number, maxMs ?? Number.POSITIVE_INFINITY)
+      : durationOrNull(given.defaultExpiresIn, 'defaultExpiresIn')
   if (defaultMs === null && !allowNeverExpiring) {
     invalid('defaultExpiresIn: null (never expire) needs allowNeverExpiring: true.')
   }

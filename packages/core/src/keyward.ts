@@ -17,6 +17,7 @@ import {
 } from './errors.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
+import { busHeartbeat, type Heartbeat, type HeartbeatOptions, heartbeatSettings } from './heartbeat.js'
 import { ownerOf, requireDescription, requireMetadata, requireText, requireTokenChanges } from './input.js'
 import { deregisterInstance, registerInstance } from './instances.js'
 import { type InvalidationChannel, invalidationChannel, noChannelWarning } from './invalidation-channel.js'
@@ -114,6 +115,12 @@ export type KeywardOptions = {
    * allowNeverExpiring: false }` by default; see `TokenLifetimeOptions`.
    */
   tokenLifetime?: TokenLifetimeOptions
+  /**
+   * A heartbeat on the invalidation channel (Postgres LISTEN, Redis pub/sub): each process sends
+   * one every `interval` (default `'15s'`) and expects its own back within `timeout` (default
+   * `'10s'`); else the channel is declared down (warned, caches dropped, reconnected). `false`: none.
+   */
+  heartbeat?: HeartbeatOptions | false
 }
 
 export type { TokenStatus } from './store.js'
@@ -430,6 +437,7 @@ const KNOWN_OPTIONS = new Set([
   'protection',
   'maxTokensPerUser',
   'tokenLifetime',
+  'heartbeat',
 ])
 
 export function createKeyward(options: KeywardOptions = {}): Keyward {
@@ -479,6 +487,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const storeTimeout = toMilliseconds(options.storeTimeout ?? '3s', 'storeTimeout')
   const flushInterval = toMilliseconds(options.lastUsed?.flushInterval ?? '1s', 'lastUsed.flushInterval')
   const retryAfter = options.retryAfter ?? 5
+  const heartbeatEvery = heartbeatSettings(options.heartbeat)
   if (!Number.isSafeInteger(retryAfter) || retryAfter < 1) {
     throw new KeywardError(
       'invalid_option',
@@ -685,7 +694,18 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   // The invalidation bus: the shared cache's (Redis pub/sub), else the store's (Postgres NOTIFY).
   let bus: InvalidationBus | null = null
   let busLive = false
+  let heartbeat: Heartbeat | null = null
+  /** Until the bus listens, in-process entries live at most this long (a missed message's bound). */
+  const UNSUBSCRIBED_TTL = 5000
   let staleWarnedAt = Number.NEGATIVE_INFINITY
+  // Messages may have been missed (a reconnection, a silent channel): nothing cached is trusted.
+  const dropEverything = () => {
+    stats.invalidations.gaps++
+    generation++
+    everythingInvalidatedAt = generation
+    cache.clear()
+    sessions?.forgetVersions()
+  }
   const startBus = (unsigned: InvalidationBus | undefined, keyed = true) => {
     if (bus !== null || unsigned === undefined) return
     // A store's own bus with no key to sign with (a custom store) is used as it is.
@@ -710,30 +730,45 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         })
       : unsigned
     bus = candidate
+    heartbeat = busHeartbeat(
+      candidate,
+      heartbeatEvery,
+      { clock, logger, unsubscribedTtl: UNSUBSCRIBED_TTL },
+      {
+        ready: () => !keyed || deploymentKey.current !== null,
+        down: () => {
+          busLive = false
+          stats.invalidations.subscribed = false
+          dropEverything()
+        },
+        up: () => {
+          busLive = true
+          stats.invalidations.subscribed = true
+        },
+      },
+    )
     candidate
       .subscribe(
         (message) => {
+          if (message.beat !== undefined) return heartbeat?.received(message.beat)
           stats.invalidations.received++
           if (message.tokens) invalidate(message.tokens)
           if (message.user) sessions?.noteVersion(message.user.id, message.user.version)
         },
-        () => {
-          // Back after a disconnection: messages may have been missed, so nothing cached is trusted.
-          stats.invalidations.gaps++
-          generation++
-          everythingInvalidatedAt = generation
-          cache.clear()
-          sessions?.forgetVersions()
-        },
+        // Back after a disconnection.
+        dropEverything,
       )
       .then(
         () => {
           busLive = true
           stats.invalidations.subscribed = true
+          if (!closed) heartbeat?.start()
         },
         (error) => {
           // A subscription still pending when close() ends it is no outage.
           if (closed) return
+          // The listener keeps trying in the background; the heartbeat says when it is back.
+          heartbeat?.start()
           stats.invalidations.errors++
           logger.warn(`could not subscribe to invalidations: ${describeStoreError(error)}`)
         },
@@ -749,8 +784,6 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     logger.warn(noChannelWarning(cacheTtl))
   }
   if (options.store !== undefined && !('then' in options.store)) reportChannel(options.store)
-  /** Until the bus listens, in-process entries live at most this long (a missed message's bound). */
-  const UNSUBSCRIBED_TTL = 5000
 
   /** Tells the shared level and every other process; returns what failed, or null. */
   const deliver = async (message: InvalidationMessage): Promise<unknown> => {
@@ -1422,6 +1455,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       if (closed) return
       closed = true
       deregisterInstance(instance)
+      heartbeat?.stop()
       // A store (and shared level) still opening must finish first, so that it is closed below.
       await storePromise?.catch(() => {})
       // New requests now answer 503; let those in flight and background work finish, then write.

@@ -14,6 +14,8 @@ import { withTimeout } from './timeout.js'
 export type Listener = {
   start(channel: string, onPayload: (payload: string) => void, onConnect: () => void): Promise<void>
   stop(): Promise<void>
+  /** Drops the connection, whatever its state, and listens on a new one (`onConnect` again). */
+  restart(): void
 }
 
 const UNLISTEN_TIMEOUT_MS = 1000
@@ -21,11 +23,28 @@ const UNLISTEN_TIMEOUT_MS = 1000
 /** LISTEN on a postgres.js client, which reconnects by itself and calls `onlisten` each time. */
 export function postgresJsListener(client: () => postgres.Sql | Promise<postgres.Sql>): Listener {
   let listening: { unlisten(): Promise<void> } | null = null
+  let stopped = false
   return {
     async start(channel, onPayload, onConnect) {
       listening = await (await client()).listen(channel, onPayload, onConnect)
     },
+    restart() {
+      if (stopped) return
+      Promise.resolve(client())
+        .then((sql) => {
+          // postgres.js keeps its LISTEN connection on `listen.sql` and, when that connection closes,
+          // listens again on every channel. A silent one never closes: forget it, so that the next
+          // LISTEN opens a new one, and end it (its close then moves every channel there).
+          const listen = sql.listen as unknown as { sql?: postgres.Sql | undefined }
+          const silent = listen.sql
+          if (silent === undefined || stopped) return
+          listen.sql = undefined
+          silent.end({ timeout: 0 }).catch(() => {})
+        })
+        .catch(() => {})
+    },
     async stop() {
+      stopped = true
       const unlistening = listening?.unlisten()
       listening = null
       // On a connection that silently stopped answering, UNLISTEN never returns: do not wait for it.
@@ -55,6 +74,7 @@ export function pgListener(open: () => PgClientLike): Listener {
   let current: PgClientLike | null = null
   let timer: NodeJS.Timeout | null = null
   let delay = RECONNECT_FIRST_MS
+  let reopen: (() => void) | null = null
   return {
     start(channel, onPayload, onConnect) {
       const connect = async () => {
@@ -86,6 +106,7 @@ export function pgListener(open: () => PgClientLike): Listener {
       }
       const retry = () => {
         if (stopped) return
+        if (timer) clearTimeout(timer)
         timer = setTimeout(() => {
           connect().catch(() => {
             delay = Math.min(delay * 2, RECONNECT_MAX_MS)
@@ -94,20 +115,41 @@ export function pgListener(open: () => PgClientLike): Listener {
         }, delay)
         timer.unref()
       }
+      reopen = () => {
+        const silent = current
+        if (silent === null) return
+        current = null
+        drop(silent)
+        delay = RECONNECT_FIRST_MS
+        retry()
+      }
       // A first connection that fails is reported, and tried again in the background all the same.
       return connect().catch((error: unknown) => {
         retry()
         throw error
       })
     },
+    restart() {
+      reopen?.()
+    },
     async stop() {
       stopped = true
       if (timer) clearTimeout(timer)
       const client = current
       current = null
-      if (client) await withTimeout(client.end(), UNLISTEN_TIMEOUT_MS).catch(() => {})
+      if (client) await withTimeout(client.end(), UNLISTEN_TIMEOUT_MS).catch(() => drop(client))
     },
   }
+}
+
+/**
+ * Ends a client whose connection may be silent: `end()` waits for the server's goodbye, which never
+ * comes on a dead connection, so past a bound its socket is destroyed.
+ */
+function drop(client: PgClientLike): void {
+  withTimeout(client.end(), UNLISTEN_TIMEOUT_MS).catch(() => {
+    ;(client as { connection?: { stream?: { destroy?(): void } } }).connection?.stream?.destroy?.()
+  })
 }
 
 /**
@@ -134,11 +176,14 @@ export function listenerFor(client: unknown): Listener | null {
   }
   if (typeof c.Client === 'function' && typeof c.options === 'object' && typeof c.connect === 'function') {
     const PoolClient = c.Client
-    return pgListener(() => new PoolClient(c.options))
+    // keepAlive: the kernel's probes keep NAT state alive on an idle LISTEN connection.
+    return pgListener(() => new PoolClient({ ...(c.options as object), keepAlive: true }))
   }
   if (typeof c.connectionParameters === 'object' && typeof c.query === 'function') {
     const SameClient = c.constructor as new (options: unknown) => PgClientLike
-    return pgListener(() => new SameClient(c.connectionParameters))
+    // The password is not enumerable on node-postgres's ConnectionParameters: copied by name.
+    const params = c.connectionParameters as { password?: unknown }
+    return pgListener(() => new SameClient({ ...params, password: params.password, keepAlive: true }))
   }
   return null
 }
@@ -175,6 +220,7 @@ export function urlListener(url: string): Listener {
       inner = await open()
       await inner.start(channel, onPayload, onConnect)
     },
+    restart: () => inner?.restart(),
     async stop() {
       await inner?.stop()
       await end?.().catch(() => {})
@@ -222,5 +268,6 @@ export function notifyBus(
       )
     },
     close: () => listener.stop(),
+    reconnect: () => listener.restart(),
   }
 }

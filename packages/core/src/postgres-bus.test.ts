@@ -5,7 +5,7 @@ import pg from 'pg'
 import postgres from 'postgres'
 import { afterEach, describe, expect, it } from 'vitest'
 import { argon2Hasher } from './hashing.js'
-import { createKeyward, type Keyward } from './keyward.js'
+import { createKeyward, type Keyward, type KeywardOptions } from './keyward.js'
 import { type PostgresStoreOptions, postgresStore } from './postgres.js'
 import { eventually, postgresBackend, TEST_DATABASE_URL } from './testing/backends.js'
 import { faultProxy } from './testing/services.js'
@@ -26,12 +26,17 @@ describe.skipIf(backend === null)('revocation across instances on every Postgres
     return created.location
   }
 
-  function instance(store: PostgresStoreOptions, warnings: string[] = []) {
+  function instance(
+    store: PostgresStoreOptions,
+    warnings: string[] = [],
+    extra: Partial<KeywardOptions> = {},
+  ) {
     const kw = createKeyward({
       store: postgresStore(store),
       tokenPrefix: 'myapp',
       hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
       logger: { warn: (m) => warnings.push(m) },
+      ...extra,
     })
     closers.push(() => kw.close())
     return kw
@@ -140,5 +145,83 @@ describe.skipIf(backend === null)('revocation across instances on every Postgres
     await off.tokens.list('nobody')
     expect(off.stats().invalidations.channel).toBe('none')
     expect(warnings.some((w) => w.includes('within 600000 ms'))).toBe(true)
+  })
+
+  /** A LISTEN that goes half-open (a NAT that lost its state) on B; A revokes: B must notice. */
+  async function halfOpenListen(
+    b: (url: string) => Keyward,
+    a: Keyward,
+    bWarnings: string[],
+    quiet: () => boolean = () => true,
+    closeWithin = 3000,
+  ) {
+    const url = new URL(TEST_DATABASE_URL)
+    const proxy = await faultProxy({ host: url.hostname, port: Number(url.port || 5432) })
+    closers.push(() => proxy.close())
+    url.port = String(proxy.port)
+    const kwB = b(url.toString())
+    await revokeReaches(a, kwB)
+    const { token, record } = await a.tokens.create({ userId: 'u2', name: 'nat' })
+    expect((await kwB.authenticate(bearer(token))).ok).toBe(true)
+    // Only the LISTEN connection is to freeze: wait for a moment with no other connection open.
+    await eventually(quiet, 3000)
+    proxy.set('half-open')
+    await a.tokens.revoke(record.id)
+    // Within the heartbeat's interval + timeout (300 ms + 700 ms here), and a reconnection.
+    await eventually(async () => {
+      const result = await kwB.authenticate(bearer(token))
+      return !result.ok && result.error.code === 'invalid_token'
+    }, 4000)
+    expect(bWarnings.some((w) => w.includes('invalidation channel'))).toBe(true)
+    await eventually(() => kwB.stats().invalidations.subscribed, 4000)
+    expect(kwB.stats().invalidations.gaps).toBeGreaterThan(0)
+    // Back: the next revoke reaches it as before.
+    await revokeReaches(a, kwB)
+    const started = Date.now()
+    await kwB.close()
+    expect(Date.now() - started).toBeLessThan(closeWithin)
+    return kwB
+  }
+
+  const beat = { heartbeat: { interval: 300, timeout: 700 } }
+
+  it('{ db } on node-postgres: a LISTEN gone half-open is noticed by the heartbeat and reopened', async () => {
+    const at = await tables()
+    const a = instance({ db: drizzlePg(pgPool()), ...at }, [], beat)
+    const warnings: string[] = []
+    let pool: pg.Pool | null = null
+    await halfOpenListen(
+      (url) => {
+        // Idle pool connections close at once, so that only the LISTEN connection is left to freeze.
+        pool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 20 })
+        pool.on('error', () => {})
+        return instance({ db: drizzlePg(pool), ...at }, warnings, beat)
+      },
+      a,
+      warnings,
+      () => pool?.totalCount === 0,
+    )
+    // The app's pool ends promptly after close().
+    const started = Date.now()
+    await (pool as pg.Pool | null)?.end()
+    expect(Date.now() - started).toBeLessThan(3000)
+  })
+
+  it('{ url } (postgres.js): a LISTEN gone half-open is noticed by the heartbeat and reopened', async () => {
+    const at = await tables()
+    const a = instance({ url: TEST_DATABASE_URL, ...at }, [], beat)
+    const warnings: string[] = []
+    let kw: Keyward | null = null
+    await halfOpenListen(
+      (url) => {
+        kw = instance({ url, ...at }, warnings, beat)
+        return kw
+      },
+      a,
+      warnings,
+      () => true,
+      // Keyward's own pool was frozen too: its end() waits 5 s for the frozen connections' goodbyes.
+      7000,
+    )
   })
 })

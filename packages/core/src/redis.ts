@@ -167,6 +167,12 @@ export function redisCache(
       subscriber?.disconnect()
       subscriber = null
     },
+    reconnect() {
+      // A subscriber sends nothing, so a silent connection stays 'ready'. Its socket is destroyed
+      // (an end() would wait for a goodbye that never comes); ioredis then reconnects and
+      // subscribes again ('ready', then onGap), as after any lost connection.
+      subscriber?.stream?.destroy()
+    },
   }
 
   return {

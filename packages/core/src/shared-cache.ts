@@ -34,6 +34,8 @@ export type InvalidationMessage = {
   tokens?: string[]
   /** A user's new session version. */
   user?: { id: string; version: number }
+  /** A heartbeat (see `Heartbeat`): invalidates nothing; tells its sender the channel works. */
+  beat?: string
   /** When it was signed (epoch ms), and its HMAC under the deployment key: see `signedBus`. */
   at?: number
   mac?: string
@@ -61,6 +63,11 @@ export interface InvalidationBus {
    */
   subscribe(onMessage: (message: InvalidationMessage) => void, onGap: () => void): Promise<void>
   close(): Promise<void>
+  /**
+   * Ends the listening connection and opens another (then `onGap`): for a connection that went
+   * silent without closing. A bus without it gets no heartbeat.
+   */
+  reconnect?(): void
 }
 
 export interface SharedCache {
@@ -100,7 +107,8 @@ export function parseInvalidation(payload: string): InvalidationMessage | null {
     const user = value.user
     if (user && typeof user.id === 'string' && Number.isSafeInteger(user.version))
       message.user = { id: user.id, version: user.version }
-    if (!message.tokens && !message.user) return null
+    if (typeof value.beat === 'string' && value.beat.length <= 64) message.beat = value.beat
+    if (!message.tokens && !message.user && !message.beat) return null
     if (Number.isSafeInteger(value.at)) message.at = value.at as number
     if (typeof value.mac === 'string') message.mac = value.mac
     return message

@@ -99,6 +99,25 @@ describe.skipIf(redis === null)('what someone who can write to Redis cannot do',
     expect(production.stats().sharedCache.hits).toBe(0)
   })
 
+  it('a message that arrives before the store is open does not stall its opening', async () => {
+    const prefix = redis?.prefix() ?? ''
+    const kw = await deployment(prefix)
+    await eventually(() => kw.stats().invalidations.subscribed, 2000)
+    // Waiting for the key, the message starts opening the store, which reads the key in turn.
+    const at = Date.now()
+    await redis?.admin.publish(
+      `${prefix}invalidate`,
+      JSON.stringify({ tokens: ['x'], at, mac: 'A'.repeat(43) }),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const opened = await Promise.race([
+      kw.tokens.list('nobody').then(() => true),
+      new Promise((resolve) => setTimeout(() => resolve(false), 3000)),
+    ])
+    expect(opened).toBe(true)
+    await eventually(() => kw.stats().invalidations.forged === 1, 2000)
+  })
+
   it('ignores a forged session version in Redis, and reads the store', async () => {
     const prefix = redis?.prefix() ?? ''
     const kw = await deployment(prefix)

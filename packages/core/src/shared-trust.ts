@@ -100,7 +100,9 @@ const versionParts = (userId: string, e: SharedVersionEntry) => [
   e.version,
   e.validUntil,
 ]
-const messageParts = (m: InvalidationMessage, at: number) => [
+const messageParts = (m: InvalidationMessage, at: number) =>
+  m.beat === undefined ? invalidationParts(m, at) : ['keyward/beat/1', m.beat, at]
+const invalidationParts = (m: InvalidationMessage, at: number) => [
   'keyward/message/1',
   m.tokens ?? null,
   m.user ? [m.user.id, m.user.version] : null,
@@ -122,20 +124,26 @@ export class DeploymentKey {
     return this.#key
   }
 
-  /** `read` replaces the constructor's reader for this call (a store already at hand, say). */
+  /**
+   * `read` replaces the constructor's reader for this call (a store already at hand, say), and reads
+   * even while a load by the constructor's reader is in flight: that one may be waiting for the
+   * store this call is opening (a message that arrived first), and joining it would never end.
+   */
   load(read = this.#read): Promise<Uint8Array> {
     if (this.#key !== null) return Promise.resolve(this.#key)
-    this.#loading ??= read().then(
+    if (this.#loading !== null && read === this.#read) return this.#loading
+    const loading = read().then(
       (key) => {
-        this.#key = key
-        return key
+        this.#key ??= key
+        return this.#key
       },
       (error: unknown) => {
-        this.#loading = null
+        if (this.#loading === loading) this.#loading = null
         throw error
       },
     )
-    return this.#loading
+    if (this.#loading === null) this.#loading = loading
+    return loading
   }
 
   /** Starts reading it without waiting. */
@@ -230,11 +238,15 @@ export function signedBus(
       const signed: InvalidationMessage = { at, mac: seal(k, messageParts(message, at)) }
       if (message.tokens) signed.tokens = message.tokens
       if (message.user) signed.user = message.user
+      if (message.beat !== undefined) signed.beat = message.beat
       await bus.publish(signed)
     },
     subscribe(onMessage, onGap) {
       const accept = (k: Uint8Array, m: InvalidationMessage) => {
         if (typeof m.at !== 'number' || !verifies(k, messageParts(m, m.at), m.mac)) return events.forged()
+        // A heartbeat changes nothing: its sender matches it against the one it waits for, so a
+        // replay proves nothing, and it is not remembered (it would crowd out invalidations).
+        if (m.beat !== undefined) return onMessage({ beat: m.beat })
         const mac = m.mac as string
         if (delivered.has(mac)) return events.replayed()
         delivered.set(mac, true)
@@ -249,5 +261,6 @@ export function signedBus(
       }, onGap)
     },
     close: () => bus.close(),
+    ...(bus.reconnect ? { reconnect: () => bus.reconnect?.() } : {}),
   }
 }

@@ -399,8 +399,10 @@ describe.skipIf(redis === null)('redisCache on the real Redis', () => {
       const kw = createKeyward()
       closers.push(() => kw.close())
       const { token, record } = await kw.tokens.create({ userId: 'u1', name: 'env' })
-      // The default prefix is shared with whatever else uses this Redis: remove this token's entry only.
-      closers.push(() => redis?.admin.del(`keyward:t:${record.id}`) ?? Promise.resolve())
+      // The default prefix is shared with whatever else uses this Redis: remove this token's keys only.
+      closers.push(
+        () => redis?.admin.del(`keyward:t:${record.id}`, `keyward:g:${record.id}`) ?? Promise.resolve(),
+      )
       expect((await kw.authenticate(bearer(token))).ok).toBe(true)
       await kw.flush()
       expect(kw.stats().sharedCache).toMatchObject({ misses: 1, writes: 1, errors: 0 })

@@ -3,14 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { authError, insufficientScopeError, unavailableError } from './errors.js'
-import {
-  authorizationFromRawHeaders,
-  createGuard,
-  defaultKeyward,
-  failureFor,
-  realmOf,
-  rememberRealm,
-} from './http.js'
+import { authorizationFromRawHeaders, createGuard, defaultKeyward, failureFor } from './http.js'
+import { realmOf, rememberRealm } from './request-slots.js'
 
 describe('failureFor', () => {
   it('builds the RFC 6750 challenge, quoting and escaping the realm', () => {

@@ -365,22 +365,3 @@ export function assertRequiredScopes(scopes: readonly string[], what: string): v
   if (scopes.length === 0) throw new TypeError(`${what}() needs at least one scope.`)
   for (const scope of scopes) assertScopeSyntax(scope)
 }
-
-/**
- * Remembers the realm patAuth used for a request, so a later scope failure can name it. `request` is
- * any object that lives exactly as long as the request (Hono's context, Koa's, Express's
- * `res.locals`). The realm is kept on it under a symbol: a WeakMap entry per request costs the
- * garbage collector an ephemeron each, measured at 2.6% of Express's throughput. A frozen or
- * sealed object falls back to the WeakMap.
- */
-const REALM_SLOT = Symbol.for('keyward.realm')
-type RealmSlot = { [REALM_SLOT]?: string }
-const realmsOffRequest = new WeakMap<object, string>()
-export function rememberRealm(request: object, realm: string): void {
-  if (realm === 'api') return
-  if (Object.isExtensible(request)) (request as RealmSlot)[REALM_SLOT] = realm
-  else realmsOffRequest.set(request, realm)
-}
-export function realmOf(request: object): string {
-  return (request as RealmSlot)[REALM_SLOT] ?? realmsOffRequest.get(request) ?? 'api'
-}

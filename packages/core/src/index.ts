@@ -38,8 +38,6 @@ export {
   type GuardResult,
   type HttpFailure,
   type RequestReaders,
-  realmOf,
-  rememberRealm,
   scopeFailure,
 } from './http.js'
 export {
@@ -61,6 +59,7 @@ export {
 } from './keyward.js'
 export type { TokenLifetimeOptions } from './lifetime.js'
 export type { Principal } from './principal.js'
+export { definePrincipalAccessor, realmOf, rememberRealm, storePrincipal } from './request-slots.js'
 export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './scopes.js'
 export {
   type IssuedSession,

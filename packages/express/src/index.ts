@@ -3,6 +3,7 @@ import {
   assertRequiredScopes,
   authorizationFromRawHeaders,
   createGuard,
+  definePrincipalAccessor,
   type GuardOptions,
   type GuardResult,
   type HttpFailure,
@@ -12,6 +13,7 @@ import {
   realmOf,
   rememberRealm,
   scopeFailure,
+  storePrincipal,
 } from '@keyward/core'
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 
@@ -46,40 +48,18 @@ function respond(res: Response, failure: HttpFailure): void {
 }
 
 /**
- * `req.principal` is an accessor on Express's base request prototype. Its value lives in the
- * request's `res.locals` (a dictionary Express creates for each request) under a symbol, or on the
- * request itself for one Express has not set up. Express moves each request onto its app's
- * prototype, after which V8 builds a hidden class of its own for every property added to that
- * request: 1 to 4 µs a request, more than a cache hit costs. Side by side (see docs/benchmarks.md),
- * a WeakMap behind this accessor cost 4.8% of Express's throughput, a symbol in `res.locals` 0.3%,
- * and 1.5% more when defined non-enumerable. Reading and assigning `req.principal` work as on a
- * plain property; assigning `undefined` removes it (`delete` cannot reach an inherited accessor).
- * The symbol is a registered one: with two copies of this package in a process, the accessor the
- * first one defines reads what the second one stores.
+ * `req.principal` is an accessor on Express's base request prototype (core's
+ * `definePrincipalAccessor`). Its value lives in the request's `res.locals`, a dictionary Express
+ * creates for each request, or on the request itself for one Express has not set up: a property
+ * added to the request itself would cost it a hidden class of its own (see docs/benchmarks.md).
  */
-const PRINCIPAL = Symbol.for('keyward.principal')
 type Slots = Record<symbol, unknown>
 /** Where a request's principal and realm are kept: its `res.locals`, else the request itself. */
 const slotsOf = (request: object): Slots => {
   const locals: unknown = (request as { res?: { locals?: unknown } }).res?.locals
   return typeof locals === 'object' && locals !== null ? (locals as Slots) : (request as Slots)
 }
-function storePrincipal(slots: Slots, value: unknown): void {
-  if (value === undefined) delete slots[PRINCIPAL]
-  else slots[PRINCIPAL] = value
-}
-function defineAccessor(base: object): void {
-  if (Object.getOwnPropertyDescriptor(base, 'principal') !== undefined) return
-  Object.defineProperty(base, 'principal', {
-    configurable: true,
-    get(this: object) {
-      return slotsOf(this)[PRINCIPAL]
-    },
-    set(this: object, value: unknown) {
-      storePrincipal(slotsOf(this), value)
-    },
-  })
-}
+const defineAccessor = (base: object) => definePrincipalAccessor(base, slotsOf)
 /**
  * The accessor also goes on the base request of whichever Express built a request (the prototype
  * with Express's methods just above Node's IncomingMessage): the app's Express can be another copy
@@ -118,7 +98,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
       refuse(result.failure, req, res).catch(next)
       return
     }
-    // The realm beside the principal, not on the request, for the reason given above PRINCIPAL.
+    // The realm beside the principal, not on the request, for the reason given above slotsOf.
     const slots = slotsOf(req)
     rememberRealm(slots, guard.realm)
     // The accessor's setter, called directly rather than looked up through the request's prototypes.

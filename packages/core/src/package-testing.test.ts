@@ -33,6 +33,10 @@ describe('@keyward/core/testing in the tarball', () => {
     if (process.env.CI === 'true' || files.some((f) => f.startsWith('dist/'))) {
       for (const target of [testing.types, testing.default])
         expect(files).toContain(target?.replace('./', ''))
+      // and the modules the suite imports.
+      for (const part of ['store-contract-kit', 'store-contract-rows', 'store-contract-state']) {
+        expect(files).toEqual(expect.arrayContaining([`dist/${part}.js`, `dist/${part}.d.ts`]))
+      }
     }
     // The helpers of the internal export stay out: resolved from source in this repository only.
     expect(manifest.exports['./internal/testing']).toEqual({ 'keyward-source': './src/testing/internal.ts' })

@@ -1,10 +1,30 @@
 /**
- * Keyward's tables on Postgres as drizzle definitions, and the SQL `migrate()` runs. Imports only
- * drizzle-orm, so an app's drizzle-kit schema file can re-export them without loading a driver.
+ * Keyward's tables on Postgres as drizzle definitions, and the SQL `migrate()` runs, both derived
+ * from the shared description in store-schema.ts. Imports only drizzle-orm, so an app's drizzle-kit
+ * schema file can re-export them without loading a driver.
  */
-import { bigint, index, integer, pgSchema, pgTable, text } from 'drizzle-orm/pg-core'
-import { KeywardError } from '../errors.js'
+import type { IsPrimaryKey, NotNull } from 'drizzle-orm'
+import {
+  bigint,
+  index,
+  integer,
+  type PgBigInt53BuilderInitial,
+  type PgIntegerBuilderInitial,
+  type PgTextBuilderInitial,
+  pgSchema,
+  pgTable,
+  text,
+} from 'drizzle-orm/pg-core'
 import type { StoreNaming } from '../store.js'
+import {
+  type ColumnSpec,
+  migrationsTableSql,
+  plannedMigrations,
+  TABLES,
+  type TableSpec,
+  tableName,
+  versionsUpTo,
+} from '../store-schema.js'
 import { namingOptions } from './naming.js'
 
 export type PostgresTableOptions = {
@@ -19,44 +39,49 @@ export type PostgresMigrationSqlOptions = PostgresTableOptions & {
   after?: number
 }
 
+type BaseBuilder<C extends ColumnSpec> = C['type'] extends 'text'
+  ? PgTextBuilderInitial<C['name'], [string, ...string[]]>
+  : C['type'] extends 'bigint'
+    ? PgBigInt53BuilderInitial<C['name']>
+    : PgIntegerBuilderInitial<C['name']>
+type Builder<C extends ColumnSpec> = C extends { primaryKey: true }
+  ? IsPrimaryKey<NotNull<BaseBuilder<C>>>
+  : C extends { notNull: true }
+    ? NotNull<BaseBuilder<C>>
+    : BaseBuilder<C>
+type Builders<T extends TableSpec> = { -readonly [K in keyof T['columns']]: Builder<T['columns'][K]> }
+
+/** The drizzle column builders of a described table (a primary key is NOT NULL on Postgres). */
+function builders<T extends TableSpec>(spec: T): Builders<T> {
+  const built: Record<string, unknown> = {}
+  for (const [key, column] of Object.entries(spec.columns)) {
+    const base =
+      column.type === 'text'
+        ? text(column.name)
+        : column.type === 'bigint'
+          ? bigint(column.name, { mode: 'number' })
+          : integer(column.name)
+    built[key] = column.primaryKey ? base.primaryKey() : column.notNull ? base.notNull() : base
+  }
+  return built as Builders<T>
+}
+
 /** The tables for resolved naming (the stores call this; options are validated already). */
 export function postgresTablesFor({ schema, tablePrefix: p }: StoreNaming) {
   // Only the schema name differs at run time; the column types are the same either way.
   const table = (schema === null ? pgTable : pgSchema(schema).table) as typeof pgTable
-  const tokens = table(
-    `${p}tokens`,
-    {
-      id: text('id').primaryKey(),
-      userId: text('user_id').notNull(),
-      name: text('name').notNull(),
-      prefix: text('prefix').notNull(),
-      secretHash: text('secret_hash').notNull(),
-      scopes: text('scopes').notNull(),
-      expiresAt: bigint('expires_at', { mode: 'number' }),
-      lastUsedAt: bigint('last_used_at', { mode: 'number' }),
-      createdAt: bigint('created_at', { mode: 'number' }).notNull(),
-      revokedAt: bigint('revoked_at', { mode: 'number' }),
-      revokedReason: text('revoked_reason'),
-      metadata: text('metadata'),
-      description: text('description'),
-    },
-    (t) => [index(`${p}tokens_user_created_idx`).on(t.userId, t.createdAt)],
-  )
-  const sessionVersions = table(`${p}session_versions`, {
-    userId: text('user_id').primaryKey(),
-    version: bigint('version', { mode: 'number' }).notNull(),
-    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
-  })
-  const meta = table(`${p}meta`, {
-    name: text('name').primaryKey(),
-    value: text('value').notNull(),
-  })
-  /** Which of the migrations below have run; `migrate()` keeps it. */
-  const migrations = table(`${p}migrations`, {
-    version: integer('version').primaryKey(),
-    appliedAt: bigint('applied_at', { mode: 'number' }).notNull(),
-  })
-  return { tokens, sessionVersions, meta, migrations }
+  const { tokens, sessionVersions, meta, migrations } = TABLES
+  const [byUser] = tokens.indexes
+  const [first, ...rest] = byUser.columns
+  return {
+    tokens: table(`${p}${tokens.name}`, builders(tokens), (t) => [
+      index(`${p}${byUser.name}`).on(t[first], ...rest.map((key) => t[key])),
+    ]),
+    sessionVersions: table(`${p}${sessionVersions.name}`, builders(sessionVersions)),
+    meta: table(`${p}${meta.name}`, builders(meta)),
+    /** Which of the migrations have run; `migrate()` keeps it. */
+    migrations: table(`${p}${migrations.name}`, builders(migrations)),
+  }
 }
 
 /**
@@ -75,47 +100,15 @@ export const keywardMeta = defaults.meta
 export const keywardMigrations = defaults.migrations
 
 /** Each entry runs once, in order, recorded in `<prefix>migrations`. Never edit one that shipped. */
-export function postgresMigrations({ schema, tablePrefix: p }: StoreNaming): string[][] {
-  const q = (name: string) => (schema ? `"${schema}"."${name}"` : `"${name}"`)
-  return [
-    [
-      `CREATE TABLE IF NOT EXISTS ${q(`${p}tokens`)} (
-        "id" TEXT PRIMARY KEY NOT NULL,
-        "user_id" TEXT NOT NULL,
-        "name" TEXT NOT NULL,
-        "prefix" TEXT NOT NULL,
-        "secret_hash" TEXT NOT NULL,
-        "scopes" TEXT NOT NULL,
-        "expires_at" BIGINT,
-        "last_used_at" BIGINT,
-        "created_at" BIGINT NOT NULL,
-        "revoked_at" BIGINT,
-        "revoked_reason" TEXT,
-        "metadata" TEXT
-      )`,
-      `CREATE INDEX IF NOT EXISTS "${p}tokens_user_created_idx" ON ${q(`${p}tokens`)} ("user_id", "created_at")`,
-      `CREATE TABLE IF NOT EXISTS ${q(`${p}session_versions`)} (
-        "user_id" TEXT PRIMARY KEY NOT NULL,
-        "version" BIGINT NOT NULL,
-        "updated_at" BIGINT NOT NULL
-      )`,
-    ],
-    [
-      `CREATE TABLE IF NOT EXISTS ${q(`${p}meta`)} (
-        "name" TEXT PRIMARY KEY NOT NULL,
-        "value" TEXT NOT NULL
-      )`,
-    ],
-    [`ALTER TABLE ${q(`${p}tokens`)} ADD COLUMN IF NOT EXISTS "description" TEXT`],
-  ]
+export function postgresMigrations(naming: StoreNaming): string[][] {
+  return plannedMigrations('postgres', naming, new Set()).map(({ statements }) => statements)
 }
 
 /** What `migrate()` runs before the migrations, in the same transaction. */
-export function postgresMigrationsTableSql({ schema, tablePrefix: p }: StoreNaming): string[] {
-  const table = schema ? `"${schema}"."${p}migrations"` : `"${p}migrations"`
+export function postgresMigrationsTableSql(naming: StoreNaming): string[] {
   return [
-    ...(schema ? [`CREATE SCHEMA IF NOT EXISTS "${schema}"`] : []),
-    `CREATE TABLE IF NOT EXISTS ${table} ("version" INTEGER PRIMARY KEY, "applied_at" BIGINT NOT NULL)`,
+    ...(naming.schema ? [`CREATE SCHEMA IF NOT EXISTS "${naming.schema}"`] : []),
+    migrationsTableSql('postgres', naming),
   ]
 }
 
@@ -127,23 +120,13 @@ export function postgresMigrationsTableSql({ schema, tablePrefix: p }: StoreNami
  */
 export function migrationSql(options: PostgresMigrationSqlOptions = {}): string[] {
   const { after = 0, ...naming } = options
-  const { schema, tablePrefix: p } = namingOptions(naming, ['schema', 'tablePrefix'], 'migrationSql()')
-  if (!Number.isSafeInteger(after) || after < 0) {
-    throw new KeywardError(
-      'invalid_option',
-      `migrationSql() after must be a version (0 or more); got ${after}.`,
-    )
-  }
-  const table = schema ? `"${schema}"."${p}migrations"` : `"${p}migrations"`
+  const resolved = namingOptions(naming, ['schema', 'tablePrefix'], 'migrationSql()')
+  const bookkeeping = tableName('postgres', resolved, TABLES.migrations.name)
   return [
-    ...postgresMigrationsTableSql({ schema, tablePrefix: p }),
-    ...postgresMigrations({ schema, tablePrefix: p }).flatMap((statements, index) =>
-      index + 1 <= after
-        ? []
-        : [
-            ...statements,
-            `INSERT INTO ${table} ("version", "applied_at") VALUES (${index + 1}, (extract(epoch from now()) * 1000)::bigint) ON CONFLICT DO NOTHING`,
-          ],
-    ),
+    ...postgresMigrationsTableSql(resolved),
+    ...plannedMigrations('postgres', resolved, versionsUpTo(after)).flatMap(({ version, statements }) => [
+      ...statements,
+      `INSERT INTO ${bookkeeping} ("version", "applied_at") VALUES (${version}, (extract(epoch from now()) * 1000)::bigint) ON CONFLICT DO NOTHING`,
+    ]),
   ]
 }

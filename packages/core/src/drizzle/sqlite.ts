@@ -1,9 +1,26 @@
 /**
- * Keyward's tables on SQLite as drizzle definitions, and the SQL `migrate()` runs. Imports only
- * drizzle-orm, so an app's drizzle-kit schema file can re-export them without loading a driver.
+ * Keyward's tables on SQLite as drizzle definitions, and the SQL `migrate()` runs, both derived from
+ * the shared description in store-schema.ts. Imports only drizzle-orm, so an app's drizzle-kit
+ * schema file can re-export them without loading a driver.
  */
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
-import { KeywardError } from '../errors.js'
+import type { HasDefault, IsPrimaryKey, NotNull } from 'drizzle-orm'
+import {
+  index,
+  integer,
+  primaryKey,
+  type SQLiteIntegerBuilderInitial,
+  type SQLiteTextBuilderInitial,
+  sqliteTable,
+  text,
+} from 'drizzle-orm/sqlite-core'
+import {
+  type ColumnSpec,
+  migrationsTableSql,
+  plannedMigrations,
+  TABLES,
+  type TableSpec,
+  versionsUpTo,
+} from '../store-schema.js'
 import { namingOptions } from './naming.js'
 
 export type SqliteTableOptions = {
@@ -16,55 +33,58 @@ export type SqliteMigrationSqlOptions = SqliteTableOptions & {
   after?: number
 }
 
+type BaseBuilder<C extends ColumnSpec> = C['type'] extends 'text'
+  ? SQLiteTextBuilderInitial<C['name'], [string, ...string[]], number | undefined>
+  : SQLiteIntegerBuilderInitial<C['name']>
+// An integer primary key has a default on SQLite (the rowid); a key without NOT NULL is declared
+// on the table instead (see `builders`), so its column stays as it is.
+type Builder<C extends ColumnSpec> = C extends { primaryKey: true; notNull: true }
+  ? C['type'] extends 'text'
+    ? IsPrimaryKey<NotNull<BaseBuilder<C>>>
+    : IsPrimaryKey<HasDefault<NotNull<BaseBuilder<C>>>>
+  : C extends { notNull: true }
+    ? NotNull<BaseBuilder<C>>
+    : BaseBuilder<C>
+type Builders<T extends TableSpec> = { -readonly [K in keyof T['columns']]: Builder<T['columns'][K]> }
+
+/** The drizzle column builders of a described table. */
+function builders<T extends TableSpec>(spec: T): Builders<T> {
+  const built: Record<string, unknown> = {}
+  for (const [key, column] of Object.entries(spec.columns)) {
+    const base = column.type === 'text' ? text(column.name) : integer(column.name)
+    built[key] =
+      column.primaryKey && column.notNull
+        ? column.autoIncrement
+          ? integer(column.name).primaryKey({ autoIncrement: true })
+          : base.primaryKey()
+        : column.notNull
+          ? base.notNull()
+          : base
+  }
+  return built as Builders<T>
+}
+
 /** The tables for a validated prefix (the store calls this). */
 export function sqliteTablesFor(p: string) {
-  const tokens = sqliteTable(
-    `${p}tokens`,
-    {
-      id: text('id').primaryKey(),
-      userId: text('user_id').notNull(),
-      name: text('name').notNull(),
-      prefix: text('prefix').notNull(),
-      secretHash: text('secret_hash').notNull(),
-      scopes: text('scopes').notNull(),
-      expiresAt: integer('expires_at'),
-      lastUsedAt: integer('last_used_at'),
-      createdAt: integer('created_at').notNull(),
-      revokedAt: integer('revoked_at'),
-      revokedReason: text('revoked_reason'),
-      metadata: text('metadata'),
-      description: text('description'),
-    },
-    (t) => [index(`${p}tokens_user_created_idx`).on(t.userId, t.createdAt)],
-  )
-  const sessionVersions = sqliteTable(`${p}session_versions`, {
-    userId: text('user_id').primaryKey(),
-    version: integer('version').notNull(),
-    updatedAt: integer('updated_at').notNull(),
-  })
-  const meta = sqliteTable(`${p}meta`, {
-    name: text('name').primaryKey(),
-    value: text('value').notNull(),
-  })
-  /** Which of the migrations below have run; `migrate()` keeps it. */
-  // `"version" INTEGER PRIMARY KEY` without NOT NULL, as `migrate()` has always created it (a
-  // column primary key would add NOT NULL, and drizzle-kit would then rebuild the table).
-  const migrations = sqliteTable(
-    `${p}migrations`,
-    {
-      version: integer('version'),
-      appliedAt: integer('applied_at').notNull(),
-    },
-    (t) => [primaryKey({ columns: [t.version] })],
-  )
-  /** Invalidations for other processes on the same file (see the store's `notify`); pruned as it goes. */
-  const invalidations = sqliteTable(`${p}invalidations`, {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
-    origin: text('origin').notNull(),
-    message: text('message').notNull(),
-    createdAt: integer('created_at').notNull(),
-  })
-  return { tokens, sessionVersions, meta, migrations, invalidations }
+  const { tokens, sessionVersions, meta, migrations, invalidations } = TABLES
+  const [byUser] = tokens.indexes
+  const [first, ...rest] = byUser.columns
+  return {
+    tokens: sqliteTable(`${p}${tokens.name}`, builders(tokens), (t) => [
+      index(`${p}${byUser.name}`).on(t[first], ...rest.map((key) => t[key])),
+    ]),
+    sessionVersions: sqliteTable(`${p}${sessionVersions.name}`, builders(sessionVersions)),
+    meta: sqliteTable(`${p}${meta.name}`, builders(meta)),
+    /**
+     * Which of the migrations have run; `migrate()` keeps it. Its key is declared on the table: a
+     * column primary key would add NOT NULL, and drizzle-kit would then rebuild the table.
+     */
+    migrations: sqliteTable(`${p}${migrations.name}`, builders(migrations), (t) => [
+      primaryKey({ columns: [t.version] }),
+    ]),
+    /** Invalidations for other processes on the same file (see the store's `notify`); pruned as it goes. */
+    invalidations: sqliteTable(`${p}${invalidations.name}`, builders(invalidations)),
+  }
 }
 
 /**
@@ -85,50 +105,14 @@ export const keywardInvalidations = defaults.invalidations
 
 /** Each entry runs once, in order, recorded in `<prefix>migrations`. Never edit one that shipped. */
 export function sqliteMigrations(p: string): string[][] {
-  return [
-    [
-      `CREATE TABLE IF NOT EXISTS "${p}tokens" (
-        "id" TEXT PRIMARY KEY NOT NULL,
-        "user_id" TEXT NOT NULL,
-        "name" TEXT NOT NULL,
-        "prefix" TEXT NOT NULL,
-        "secret_hash" TEXT NOT NULL,
-        "scopes" TEXT NOT NULL,
-        "expires_at" INTEGER,
-        "last_used_at" INTEGER,
-        "created_at" INTEGER NOT NULL,
-        "revoked_at" INTEGER,
-        "revoked_reason" TEXT,
-        "metadata" TEXT
-      )`,
-      `CREATE INDEX IF NOT EXISTS "${p}tokens_user_created_idx" ON "${p}tokens" ("user_id", "created_at")`,
-      `CREATE TABLE IF NOT EXISTS "${p}session_versions" (
-        "user_id" TEXT PRIMARY KEY NOT NULL,
-        "version" INTEGER NOT NULL,
-        "updated_at" INTEGER NOT NULL
-      )`,
-    ],
-    [
-      `CREATE TABLE IF NOT EXISTS "${p}meta" (
-        "name" TEXT PRIMARY KEY NOT NULL,
-        "value" TEXT NOT NULL
-      )`,
-    ],
-    [
-      `CREATE TABLE IF NOT EXISTS "${p}invalidations" (
-        "seq" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
-        "origin" TEXT NOT NULL,
-        "message" TEXT NOT NULL,
-        "created_at" INTEGER NOT NULL
-      )`,
-    ],
-    [`ALTER TABLE "${p}tokens" ADD COLUMN "description" TEXT`],
-  ]
+  return plannedMigrations('sqlite', { schema: null, tablePrefix: p }, new Set()).map(
+    ({ statements }) => statements,
+  )
 }
 
 /** What `migrate()` runs before the migrations. */
 export function sqliteMigrationsTableSql(p: string): string {
-  return `CREATE TABLE IF NOT EXISTS "${p}migrations" ("version" INTEGER PRIMARY KEY, "applied_at" INTEGER NOT NULL)`
+  return migrationsTableSql('sqlite', { schema: null, tablePrefix: p })
 }
 
 /**
@@ -140,21 +124,12 @@ export function sqliteMigrationsTableSql(p: string): string {
 export function migrationSql(options: SqliteMigrationSqlOptions = {}): string[] {
   const { after = 0, ...naming } = options
   const p = namingOptions(naming, ['tablePrefix'], 'migrationSql()').tablePrefix
-  if (!Number.isSafeInteger(after) || after < 0) {
-    throw new KeywardError(
-      'invalid_option',
-      `migrationSql() after must be a version (0 or more); got ${after}.`,
-    )
-  }
+  const pending = plannedMigrations('sqlite', { schema: null, tablePrefix: p }, versionsUpTo(after))
   return [
     sqliteMigrationsTableSql(p),
-    ...sqliteMigrations(p).flatMap((statements, index) =>
-      index + 1 <= after
-        ? []
-        : [
-            ...statements,
-            `INSERT OR IGNORE INTO "${p}migrations" ("version", "applied_at") VALUES (${index + 1}, CAST(strftime('%s', 'now') AS INTEGER) * 1000)`,
-          ],
-    ),
+    ...pending.flatMap(({ version, statements }) => [
+      ...statements,
+      `INSERT OR IGNORE INTO "${p}${TABLES.migrations.name}" ("version", "applied_at") VALUES (${version}, CAST(strftime('%s', 'now') AS INTEGER) * 1000)`,
+    ]),
   ]
 }

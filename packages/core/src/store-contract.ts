@@ -1,0 +1,56 @@
+/**
+ * The contract every `KeywardStore` must pass, as a vitest suite: `@keyward/core/testing` for
+ * authors of their own store, and what Keyward's SQLite and Postgres stores run against.
+ */
+import { afterAll, describe } from 'vitest'
+import type { KeywardStore } from './store.js'
+import type { ContractStore, OptionalMethod, StoreContractOptions } from './store-contract-kit.js'
+import { tokenRowCases } from './store-contract-rows.js'
+import { storeStateCases } from './store-contract-state.js'
+
+export type { ContractStore, StoreContractOptions } from './store-contract-kit.js'
+
+/**
+ * Defines the contract's cases (in a `describe` named `store contract: <name>`). `create` gives a
+ * fresh store on tables no other case uses, each time it is called; the suite runs `migrate()` on
+ * it and closes every store it got after the file.
+ */
+export function storeContract(
+  name: string,
+  create: () => KeywardStore | ContractStore | Promise<KeywardStore | ContractStore>,
+  options: StoreContractOptions = {},
+): void {
+  const opened: KeywardStore[] = []
+  afterAll(async () => {
+    await Promise.allSettled(opened.map((store) => store.close()))
+  })
+  const created = async (): Promise<ContractStore> => {
+    const made = await create()
+    const fresh: ContractStore =
+      'store' in made && typeof made.store === 'object' ? made : { store: made as KeywardStore }
+    opened.push(fresh.store)
+    await fresh.store.migrate()
+    const reopen = fresh.reopen
+    if (reopen === undefined) return fresh
+    return {
+      store: fresh.store,
+      reopen: async () => {
+        const again = await reopen()
+        opened.push(again)
+        return again
+      },
+    }
+  }
+  const lacks = (store: KeywardStore, method: OptionalMethod, context: { skip(): void }) => {
+    if (typeof store[method] === 'function') return false
+    if (options.requireOptional) throw new Error(`the store has no ${method}()`)
+    context.skip()
+    return true
+  }
+
+  describe(`store contract: ${name}`, () => {
+    const context = { created, lacks, requireOptional: options.requireOptional === true }
+    tokenRowCases(context)
+    storeStateCases(context)
+  })
+}

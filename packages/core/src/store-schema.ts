@@ -1,0 +1,248 @@
+/**
+ * Keyward's tables, described once: columns, indexes and the migrations that created them. Each
+ * dialect derives its DDL (here) and its drizzle tables (drizzle/postgres.ts, drizzle/sqlite.ts) from
+ * this; neither spells a column out again. Pure data and string building: no driver, no drizzle.
+ */
+import { KeywardError } from './errors.js'
+import type { StoreNaming, TokenExpectation } from './store.js'
+
+export type Dialect = 'postgres' | 'sqlite'
+
+/** `bigint` holds epoch milliseconds and counters (BIGINT on Postgres); `integer` small numbers. */
+export type LogicalType = 'text' | 'bigint' | 'integer'
+
+export type ColumnSpec = {
+  readonly name: string
+  readonly type: LogicalType
+  readonly notNull?: true
+  readonly primaryKey?: true
+  readonly autoIncrement?: true
+}
+
+export type TableSpec = {
+  /** After the table prefix: `tokens` is `keyward_tokens` by default. */
+  readonly name: string
+  readonly columns: Readonly<Record<string, ColumnSpec>>
+  readonly indexes?: ReadonlyArray<{ readonly name: string; readonly columns: readonly string[] }>
+}
+
+export const TABLES = {
+  tokens: {
+    name: 'tokens',
+    columns: {
+      id: { name: 'id', type: 'text', primaryKey: true, notNull: true },
+      userId: { name: 'user_id', type: 'text', notNull: true },
+      name: { name: 'name', type: 'text', notNull: true },
+      prefix: { name: 'prefix', type: 'text', notNull: true },
+      secretHash: { name: 'secret_hash', type: 'text', notNull: true },
+      scopes: { name: 'scopes', type: 'text', notNull: true },
+      expiresAt: { name: 'expires_at', type: 'bigint' },
+      lastUsedAt: { name: 'last_used_at', type: 'bigint' },
+      createdAt: { name: 'created_at', type: 'bigint', notNull: true },
+      revokedAt: { name: 'revoked_at', type: 'bigint' },
+      revokedReason: { name: 'revoked_reason', type: 'text' },
+      metadata: { name: 'metadata', type: 'text' },
+      description: { name: 'description', type: 'text' },
+    },
+    indexes: [{ name: 'tokens_user_created_idx', columns: ['userId', 'createdAt'] }],
+  },
+  sessionVersions: {
+    name: 'session_versions',
+    columns: {
+      userId: { name: 'user_id', type: 'text', primaryKey: true, notNull: true },
+      version: { name: 'version', type: 'bigint', notNull: true },
+      updatedAt: { name: 'updated_at', type: 'bigint', notNull: true },
+    },
+  },
+  meta: {
+    name: 'meta',
+    columns: {
+      name: { name: 'name', type: 'text', primaryKey: true, notNull: true },
+      value: { name: 'value', type: 'text', notNull: true },
+    },
+  },
+  /** Which migrations have run. The key has no NOT NULL: `migrate()` has always created it so. */
+  migrations: {
+    name: 'migrations',
+    columns: {
+      version: { name: 'version', type: 'integer', primaryKey: true },
+      appliedAt: { name: 'applied_at', type: 'bigint', notNull: true },
+    },
+  },
+  /** SQLite only: invalidations for other processes on the same file, pruned as it goes. */
+  invalidations: {
+    name: 'invalidations',
+    columns: {
+      seq: { name: 'seq', type: 'integer', primaryKey: true, autoIncrement: true, notNull: true },
+      origin: { name: 'origin', type: 'text', notNull: true },
+      message: { name: 'message', type: 'text', notNull: true },
+      createdAt: { name: 'created_at', type: 'bigint', notNull: true },
+    },
+  },
+} as const satisfies Record<string, TableSpec>
+
+export type TableKey = keyof typeof TABLES
+
+/** `createTable` creates a table with the columns no later step adds, then its indexes. */
+export type MigrationStep =
+  | { readonly createTable: TableKey }
+  | { readonly addColumn: { readonly table: TableKey; readonly column: string } }
+
+/**
+ * Every migration, in the order each dialect shipped it, with its version there (absent: not on that
+ * dialect). Append only: never edit or renumber one that shipped.
+ */
+const MIGRATIONS: ReadonlyArray<{
+  readonly version: Readonly<Partial<Record<Dialect, number>>>
+  readonly steps: readonly MigrationStep[]
+}> = [
+  {
+    version: { postgres: 1, sqlite: 1 },
+    steps: [{ createTable: 'tokens' }, { createTable: 'sessionVersions' }],
+  },
+  { version: { postgres: 2, sqlite: 2 }, steps: [{ createTable: 'meta' }] },
+  { version: { sqlite: 3 }, steps: [{ createTable: 'invalidations' }] },
+  {
+    version: { postgres: 3, sqlite: 4 },
+    steps: [{ addColumn: { table: 'tokens', column: 'description' } }],
+  },
+]
+
+export type Migration = { version: number; steps: readonly MigrationStep[] }
+
+/** The dialect's migrations, in version order. */
+export function migrationsOf(dialect: Dialect): Migration[] {
+  return MIGRATIONS.flatMap(({ version, steps }) =>
+    version[dialect] === undefined ? [] : [{ version: version[dialect], steps }],
+  ).sort((a, b) => a.version - b.version)
+}
+
+/** The migrations still to run, given the versions recorded in `<prefix>migrations`. */
+export function pendingMigrations<M extends { version: number }>(
+  migrations: readonly M[],
+  applied: ReadonlySet<number>,
+): M[] {
+  return migrations.filter((migration) => !applied.has(migration.version))
+}
+
+/** The versions at or below `after`, for `migrationSql({ after })`; refuses what is not a version. */
+export function versionsUpTo(after: number): ReadonlySet<number> {
+  if (!Number.isSafeInteger(after) || after < 0) {
+    throw new KeywardError(
+      'invalid_option',
+      `migrationSql() after must be a version (0 or more); got ${after}.`,
+    )
+  }
+  return new Set(Array.from({ length: after }, (_, index) => index + 1))
+}
+
+/** What differs between dialects in the DDL. */
+type DdlDialect = {
+  /** A table's name as written in a statement (schema-qualified on Postgres when there is one). */
+  table(name: string): string
+  types: Readonly<Record<LogicalType, string>>
+  addColumn: string
+}
+
+function ddlOf(dialect: Dialect, schema: string | null): DdlDialect {
+  return dialect === 'postgres'
+    ? {
+        table: (name) => (schema ? `"${schema}"."${name}"` : `"${name}"`),
+        types: { text: 'TEXT', bigint: 'BIGINT', integer: 'INTEGER' },
+        addColumn: 'ADD COLUMN IF NOT EXISTS',
+      }
+    : {
+        table: (name) => `"${name}"`,
+        types: { text: 'TEXT', bigint: 'INTEGER', integer: 'INTEGER' },
+        addColumn: 'ADD COLUMN',
+      }
+}
+
+/** A table's name as written in a statement: `table` is the name after the prefix (`tokens`). */
+export function tableName(dialect: Dialect, naming: StoreNaming, table: string): string {
+  return ddlOf(dialect, naming.schema).table(naming.tablePrefix + table)
+}
+
+function columnSql(column: ColumnSpec, types: DdlDialect['types']): string {
+  return [
+    `"${column.name}" ${types[column.type]}`,
+    column.primaryKey ? ' PRIMARY KEY' : '',
+    column.autoIncrement ? ' AUTOINCREMENT' : '',
+    column.notNull ? ' NOT NULL' : '',
+  ].join('')
+}
+
+/** The columns of `table` added by a later `addColumn` step, not by its `createTable`. */
+function addedLater(table: TableKey): Set<string> {
+  return new Set(
+    MIGRATIONS.flatMap(({ steps }) =>
+      steps.flatMap((step) =>
+        'addColumn' in step && step.addColumn.table === table ? [step.addColumn.column] : [],
+      ),
+    ),
+  )
+}
+
+/** `CREATE TABLE IF NOT EXISTS` for the bookkeeping table, on one line, as it has always been run. */
+export function migrationsTableSql(dialect: Dialect, { schema, tablePrefix }: StoreNaming): string {
+  const ddl = ddlOf(dialect, schema)
+  const { name, columns } = TABLES.migrations
+  const body = Object.values(columns as Record<string, ColumnSpec>).map((column) =>
+    columnSql(column, ddl.types),
+  )
+  return `CREATE TABLE IF NOT EXISTS ${ddl.table(tablePrefix + name)} (${body.join(', ')})`
+}
+
+function stepSql(step: MigrationStep, ddl: DdlDialect, p: string): string[] {
+  if ('addColumn' in step) {
+    const { table, column } = step.addColumn
+    const spec = (TABLES[table].columns as Record<string, ColumnSpec>)[column] as ColumnSpec
+    return [`ALTER TABLE ${ddl.table(p + TABLES[table].name)} ${ddl.addColumn} ${columnSql(spec, ddl.types)}`]
+  }
+  const spec: TableSpec = TABLES[step.createTable]
+  const later = addedLater(step.createTable)
+  const body = Object.entries(spec.columns)
+    .filter(([key]) => !later.has(key))
+    .map(([, column]) => columnSql(column, ddl.types))
+  const table = ddl.table(p + spec.name)
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (\n        ${body.join(',\n        ')}\n      )`,
+    ...(spec.indexes ?? []).map(
+      (index) =>
+        `CREATE INDEX IF NOT EXISTS "${p}${index.name}" ON ${table} (${index.columns
+          .map((key) => `"${(spec.columns[key] as ColumnSpec).name}"`)
+          .join(', ')})`,
+    ),
+  ]
+}
+
+/** The migrations not in `applied`, in version order, each with its statements. */
+export function plannedMigrations(
+  dialect: Dialect,
+  { schema, tablePrefix }: StoreNaming,
+  applied: ReadonlySet<number>,
+): Array<{ version: number; statements: string[] }> {
+  const ddl = ddlOf(dialect, schema)
+  return pendingMigrations(migrationsOf(dialect), applied).map(({ version, steps }) => ({
+    version,
+    statements: steps.flatMap((step) => stepSql(step, ddl, tablePrefix)),
+  }))
+}
+
+/** One condition of a compare-and-set: the column holds this value (`null`: IS NULL). */
+export type ColumnCondition = {
+  column: 'revokedAt' | 'expiresAt' | 'revokedReason'
+  equals: number | null
+}
+
+/**
+ * The compare-and-set of `updateToken`: the row is still unrevoked, with the expiry it was read with
+ * and, when asked, without a revocation reason (a token rotated with a grace period has one).
+ */
+export function expectationConditions(expected: TokenExpectation): ColumnCondition[] {
+  return [
+    { column: 'revokedAt', equals: null },
+    { column: 'expiresAt', equals: expected.expiresAt },
+    ...(expected.revokedReason === null ? [{ column: 'revokedReason' as const, equals: null }] : []),
+  ]
+}

@@ -44,9 +44,9 @@ describe('referenceAt', () => {
   })
 
   it('counts a drift of exactly the limit as no drift', () => {
-    expect(referenceAt(round({}, { ref: [sample(0, 1000), sample(10, 1100)] }), 'ref', 10 - 1e-9)).toBeCloseTo(
-      1100,
-    )
+    expect(
+      referenceAt(round({}, { ref: [sample(0, 1000), sample(10, 1100)] }), 'ref', 10 - 1e-9),
+    ).toBeCloseTo(1100)
   })
 
   it('is NaN when a neighbouring run was not saturated', () => {
@@ -112,13 +112,21 @@ describe('judgePair', () => {
   it('does not count a core kept busy less than the floor, or shared unfairly', () => {
     const idle = { reqs: { reference: 1000, variant: 990 }, cpuMs: { reference: 1000, variant: 1000 }, loads }
     expect(judgePair(idle, true).counts).toBe(false)
-    const unfair = { reqs: { reference: 1000, variant: 990 }, cpuMs: { reference: 1900, variant: 1100 }, loads }
+    const unfair = {
+      reqs: { reference: 1000, variant: 990 },
+      cpuMs: { reference: 1900, variant: 1100 },
+      loads,
+    }
     expect(judgePair(unfair, true).referenceShare).toBeCloseTo(1900 / 3000)
     expect(judgePair(unfair, true).counts).toBe(false)
   })
 
   it('counts every pair when unpinned or when /proc tells no CPU time, unless the ratio is not a number', () => {
-    const unknown = { reqs: { reference: 1000, variant: 990 }, cpuMs: { reference: null, variant: 10 }, loads }
+    const unknown = {
+      reqs: { reference: 1000, variant: 990 },
+      cpuMs: { reference: null, variant: 10 },
+      loads,
+    }
     expect(judgePair(unknown, true)).toMatchObject({ busy: null, referenceShare: null, counts: true })
     const idle = { reqs: { reference: 1000, variant: 990 }, cpuMs: { reference: 1, variant: 1 }, loads }
     expect(judgePair(idle, false).counts).toBe(true)

@@ -72,7 +72,9 @@ export function roundRatios(
   return rounds
     .map((round) => {
       const sample = round.samples.get(variant)
-      return sample?.saturated ? sample.reqs / referenceAt(round, reference, sample.at, driftLimit) : Number.NaN
+      return sample?.saturated
+        ? sample.reqs / referenceAt(round, reference, sample.at, driftLimit)
+        : Number.NaN
     })
     .filter((ratio) => Number.isFinite(ratio))
 }

@@ -4,11 +4,9 @@
  * docs/benchmark-findings.md, which the report links to.
  */
 import { cpus, totalmem } from 'node:os'
-import type { Attempts } from './attempts.js'
-import { ATTEMPTS } from './attempts.js'
+import { ATTEMPTS, type Attempts } from './attempts.js'
 import { counts } from './format.js'
-import type { HotPath } from './hot-path.js'
-import { HOT_PATH_BATCHES, HOT_PATH_CALLS } from './hot-path.js'
+import { HOT_PATH_BATCHES, HOT_PATH_CALLS, type HotPath } from './hot-path.js'
 import { CONNECTIONS, LOAD_CORE, PINNED, PIPELINING, SERVER_CORE } from './processes.js'
 import { BUSY_FLOOR, DRIFT_LIMIT, FAIR_SHARE_TOLERANCE, type Round } from './ratios.js'
 import { honoBareNote, renderTable, renderVerdicts } from './report-verdicts.js'

@@ -1,11 +1,9 @@
 /**
  * Runs repeated until they measure the server. A run in which the server was on its core less than
  * BUSY_FLOOR of the time did not (the load generator fell behind, or the machine took the core
- * away): it is run again, up to ATTEMPTS times in all; a last attempt still short is kept for the
- * rows but left out of every ratio.
+ * away): it is run again, up to `limit` times in all (BENCH_ATTEMPTS); a last attempt still short
+ * is kept for the rows but left out of every ratio.
  */
-
-export const ATTEMPTS = 3
 
 export type Attempt<T> = { value: T; saturated: boolean; line: string }
 
@@ -18,6 +16,8 @@ export class Attempts {
   readonly repeated = new Map<string, number>()
   readonly unsaturated = new Map<string, number>()
 
+  constructor(readonly limit: number) {}
+
   async untilSaturated<T>(
     name: string,
     shortfall: string,
@@ -25,7 +25,7 @@ export class Attempts {
   ): Promise<Attempt<T>> {
     for (let n = 1; ; n++) {
       const outcome = await attempt()
-      const retry = !outcome.saturated && n < ATTEMPTS
+      const retry = !outcome.saturated && n < this.limit
       console.info(outcome.line + (outcome.saturated ? '' : `  (${shortfall}${retry ? ': run again' : ''})`))
       if (!retry) {
         if (!outcome.saturated) increment(this.unsaturated, name)

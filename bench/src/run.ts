@@ -39,7 +39,7 @@ try {
     settings,
     fixtures: fixtures.server,
     tokens: fixtures.tokens,
-    attempts: new Attempts(),
+    attempts: new Attempts(settings.attempts),
   }
   const { rounds, pairedRatios } = await measureAll(active, context)
   const rows = summarise(active, rounds, pairedRatios)

@@ -23,6 +23,8 @@ export type Settings = {
   /** Rounds of the verdict's pairs (Keyward beside the floor), and of the pairs shown as information. */
   pairedRounds: number
   informationPairedRounds: number
+  /** How many times in all a run is tried while it does not keep its server busy (see attempts.ts). */
+  attempts: number
   /** Variant ids or framework names to run; empty runs them all. */
   only: string[]
   /** Extra Node flags for every server process, to look inside one (BENCH_NODE_FLAGS="--cpu-prof"). */
@@ -44,6 +46,7 @@ export function readSettings(): Settings {
     warmUpSeconds: numberFrom('BENCH_WARMUP_SECONDS', 8),
     pairedRounds: numberFrom('BENCH_PAIRED_ROUNDS', 8),
     informationPairedRounds: numberFrom('BENCH_INFO_PAIRED_ROUNDS', 4),
+    attempts: Math.max(1, Math.floor(numberFrom('BENCH_ATTEMPTS', 3))),
     only: listFrom('BENCH_ONLY', ','),
     serverFlags: listFrom('BENCH_NODE_FLAGS', ' '),
     skipAbuse: process.env.BENCH_SKIP_ABUSE === '1',

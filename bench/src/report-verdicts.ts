@@ -44,7 +44,7 @@ function peerLines(rows: readonly Row[], rounds: readonly Round[], settings: Set
     const ratios = roundRatios(rounds, 'hono-keyward-sqlite', 'hono-better-auth')
     const verdict = verdictOf(ratios, BETTER_AUTH_TARGET)
     lines.push(
-      `Keyward hit vs better-auth api-key: ${verdict.value.toFixed(1)}x, median of ${kept(ratios)} (target ≥ ${BETTER_AUTH_TARGET}x): ${verdictWord(verdict)}`,
+      `Keyward hit vs better-auth api-key: ${Number.isFinite(verdict.value) ? `${verdict.value.toFixed(1)}x` : 'n/a'}, median of ${kept(ratios)} (target ≥ ${BETTER_AUTH_TARGET}x): ${verdictWord(verdict)}`,
     )
   }
   return lines

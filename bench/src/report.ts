@@ -71,7 +71,7 @@ function method(input: ReportInput): string {
   side-by-side ones (see [the findings](benchmark-findings.md#method)).
 - A run in which the server (side by side: the two servers) was on its core less than ${BUSY_FLOOR * 100}% of
   the time did not measure the server (autocannon fell behind, or the machine took the core away)
-  and was run again, at most ${s.attempts} times in all. A last attempt still short of that counts in its row
+  and ${s.attempts === 1 ? 'was not run again (BENCH_ATTEMPTS=1)' : `was run again, at most ${s.attempts} times in all`}. A last attempt still short of that counts in its row
   but in no ratio, neither as a variant nor as a reference. Runs repeated: ${counts(attempts.repeated)}.
   Last attempts still short: ${counts(attempts.unsaturated)}.
 - The reference is the bare route for Express and Koa, and for Hono a route behind a trivial

@@ -5,6 +5,7 @@ import type { TestProjectConfiguration } from 'vitest/config'
 export const projects: TestProjectConfiguration[] = [
   'packages/*/vitest.config.ts',
   'examples/*/vitest.config.ts',
+  'bench/vitest.config.ts',
   // The Express adapter's suite once more with `express` itself resolved to Express 4, the peer
   // range's other half: the adapter then imports Express 4, as in an app that installed only it.
   {

@@ -5,6 +5,7 @@ import type { AuthError, AuthErrorStatus } from './errors.js'
 import { authError, KeywardError } from './errors.js'
 import type { AuthorizationInput } from './header.js'
 import { markFromEnvironment, openInstances } from './instances.js'
+import { assertKnownKeys } from './option-checks.js'
 import { createKeyward, type Keyward } from './keyward.js'
 import type { Principal } from './principal.js'
 import { assertScopeSyntax, authorize } from './scopes.js'
@@ -150,44 +151,42 @@ export function createGuard<Req = unknown>(
 ): Guard {
   const options: GuardOptions<Req> & { onError?: unknown } = isKeyward(arg) ? { keyward: arg } : (arg ?? {})
   if (typeof options !== 'object')
-    throw new TypeError('patAuth() takes a Keyward instance or an options object.')
-  for (const key of Object.keys(options)) {
-    if (!GUARD_OPTIONS.has(key)) throw new TypeError(`patAuth(): unknown option ${JSON.stringify(key)}.`)
-  }
+    throw new KeywardError('invalid_option', 'patAuth() takes a Keyward instance or an options object.')
+  assertKnownKeys(options, GUARD_OPTIONS, (key) => `patAuth(): unknown option ${JSON.stringify(key)}`)
   if (options.keyward !== undefined && !isKeyward(options.keyward)) {
-    throw new TypeError('patAuth(): `keyward` must be an instance from createKeyward().')
+    throw new KeywardError('invalid_option', 'patAuth(): `keyward` must be an instance from createKeyward().')
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw new TypeError('patAuth(): `onError` must be a function.')
+    throw new KeywardError('invalid_option', 'patAuth(): `onError` must be a function.')
   }
   const realm = options.realm ?? 'api'
   if (typeof realm !== 'string' || !REALM.test(realm)) {
-    throw new TypeError('patAuth(): `realm` must be 1 to 100 printable ASCII characters.')
+    throw new KeywardError('invalid_option', 'patAuth(): `realm` must be 1 to 100 printable ASCII characters.')
   }
   const optional = options.optional ?? false
-  if (typeof optional !== 'boolean') throw new TypeError('patAuth(): `optional` must be a boolean.')
+  if (typeof optional !== 'boolean') throw new KeywardError('invalid_option', 'patAuth(): `optional` must be a boolean.')
   const accept = options.accept ?? 'any'
   if (accept !== 'any' && accept !== 'pat' && accept !== 'session') {
-    throw new TypeError("patAuth(): `accept` must be 'any', 'pat' or 'session'.")
+    throw new KeywardError('invalid_option', "patAuth(): `accept` must be 'any', 'pat' or 'session'.")
   }
   const sessionCookie = options.sessionCookie
   if (
     sessionCookie !== undefined &&
     (typeof sessionCookie !== 'string' || !COOKIE_NAME.test(sessionCookie))
   ) {
-    throw new TypeError('patAuth(): `sessionCookie` must be a cookie name.')
+    throw new KeywardError('invalid_option', 'patAuth(): `sessionCookie` must be a cookie name.')
   }
   const appSession = options.appSession as AppSession<unknown> | undefined
   if (appSession !== undefined && typeof appSession !== 'function') {
-    throw new TypeError('patAuth(): `appSession` must be a function of the request.')
+    throw new KeywardError('invalid_option', 'patAuth(): `appSession` must be a function of the request.')
   }
   if (appSession !== undefined && accept === 'pat') {
-    throw new TypeError(
+    throw new KeywardError('invalid_option', 
       "patAuth(): `appSession` makes session principals, which `accept: 'pat'` refuses: drop one of them.",
     )
   }
   if (options.csrf !== undefined && sessionCookie === undefined && appSession === undefined) {
-    throw new TypeError('patAuth(): `csrf` concerns cookie logins: set `sessionCookie` too, or `appSession`.')
+    throw new KeywardError('invalid_option', 'patAuth(): `csrf` concerns cookie logins: set `sessionCookie` too, or `appSession`.')
   }
   const crossSite = createCrossSiteCheck(options.csrf)
   // Resolved now when the choice is already made (one open instance; several throw at start-up),
@@ -362,6 +361,6 @@ export function scopeFailure(
 
 /** Validates the scopes given to `requireScope(...)` when the guard is built. */
 export function assertRequiredScopes(scopes: readonly string[], what: string): void {
-  if (scopes.length === 0) throw new TypeError(`${what}() needs at least one scope.`)
+  if (scopes.length === 0) throw new KeywardError('invalid_argument', `${what}() needs at least one scope.`)
   for (const scope of scopes) assertScopeSyntax(scope)
 }

@@ -3,6 +3,7 @@ import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
 import { growingLru } from './lru.js'
+import { assertKnownKeys, integerOption } from './option-checks.js'
 import { digestEquals } from './token-cache.js'
 
 export type ProtectionOptions = {
@@ -45,12 +46,7 @@ const OPTIONS = new Set([
   'failuresPerTokenAllClients',
 ])
 
-function positive(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new KeywardError('invalid_option', `protection.${what} must be a positive integer; got ${value}.`)
-  }
-  return value
-}
+const positive = (value: number, what: string): number => integerOption(value, `protection.${what}`)
 
 const nothingToRelease = () => {}
 
@@ -61,10 +57,7 @@ const nothingToRelease = () => {}
  * spares the digest that verified before.
  */
 export function createProtection(options: ProtectionOptions = {}, clock: Clock) {
-  for (const key of Object.keys(options)) {
-    if (!OPTIONS.has(key))
-      throw new KeywardError('invalid_option', `protection: unknown option ${JSON.stringify(key)}.`)
-  }
+  assertKnownKeys(options, OPTIONS, (key) => `protection: unknown option ${JSON.stringify(key)}`)
   const concurrency = positive(
     options.verifyConcurrency ?? (Number(process.env.UV_THREADPOOL_SIZE) || 4),
     'verifyConcurrency',

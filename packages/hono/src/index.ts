@@ -4,6 +4,7 @@ import {
   createGuard,
   type GuardOptions,
   type HttpFailure,
+  KeywardError,
   type Keyward,
   type Principal,
   type RequestReaders,
@@ -62,7 +63,7 @@ function guardOptions(options?: Keyward | PatAuthOptions): {
     return { guard: options }
   const { clientAddress, ...rest } = options
   if (clientAddress !== undefined && typeof clientAddress !== 'function')
-    throw new TypeError('patAuth(): `clientAddress` must be a function.')
+    throw new KeywardError('invalid_option', 'patAuth(): `clientAddress` must be a function.')
   return { guard: rest, clientAddress }
 }
 

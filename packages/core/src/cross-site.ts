@@ -40,7 +40,8 @@ function assertOrigin(value: unknown): string {
     url = typeof value === 'string' ? new URL(value) : null
   } catch {}
   if (url === null || url.origin === 'null' || url.origin !== value) {
-    throw new KeywardError('invalid_option', 
+    throw new KeywardError(
+      'invalid_option',
       `patAuth(): \`csrf.trustedOrigins\` takes origins such as "https://app.example.com" (scheme and host, a port if not the default, no path or trailing slash); got ${JSON.stringify(value)}.`,
     )
   }

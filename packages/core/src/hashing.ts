@@ -70,7 +70,6 @@ function canonicalArgon2id(stored: string): string {
   return stored.replace(/^(\$argon2id\$v=19\$)[^$]*/, `$1m=${m},t=${t},p=${p}`)
 }
 
-
 /** argon2id (the default), with parameters pinned by configuration. */
 export function argon2Hasher(options: Argon2HasherOptions = {}): TokenHasher {
   const params: Argon2Parameters = {
@@ -84,11 +83,7 @@ export function argon2Hasher(options: Argon2HasherOptions = {}): TokenHasher {
       'maxParameters.memoryCost',
       1,
     ),
-    timeCost: integerOption(
-      options.maxParameters?.timeCost ?? params.timeCost,
-      'maxParameters.timeCost',
-      1,
-    ),
+    timeCost: integerOption(options.maxParameters?.timeCost ?? params.timeCost, 'maxParameters.timeCost', 1),
     parallelism: integerOption(
       options.maxParameters?.parallelism ?? params.parallelism,
       'maxParameters.parallelism',

@@ -5,8 +5,8 @@ import type { AuthError, AuthErrorStatus } from './errors.js'
 import { authError, KeywardError } from './errors.js'
 import type { AuthorizationInput } from './header.js'
 import { markFromEnvironment, openInstances } from './instances.js'
-import { assertKnownKeys } from './option-checks.js'
 import { createKeyward, type Keyward } from './keyward.js'
+import { assertKnownKeys } from './option-checks.js'
 import type { Principal } from './principal.js'
 import { assertScopeSyntax, authorize } from './scopes.js'
 
@@ -161,10 +161,14 @@ export function createGuard<Req = unknown>(
   }
   const realm = options.realm ?? 'api'
   if (typeof realm !== 'string' || !REALM.test(realm)) {
-    throw new KeywardError('invalid_option', 'patAuth(): `realm` must be 1 to 100 printable ASCII characters.')
+    throw new KeywardError(
+      'invalid_option',
+      'patAuth(): `realm` must be 1 to 100 printable ASCII characters.',
+    )
   }
   const optional = options.optional ?? false
-  if (typeof optional !== 'boolean') throw new KeywardError('invalid_option', 'patAuth(): `optional` must be a boolean.')
+  if (typeof optional !== 'boolean')
+    throw new KeywardError('invalid_option', 'patAuth(): `optional` must be a boolean.')
   const accept = options.accept ?? 'any'
   if (accept !== 'any' && accept !== 'pat' && accept !== 'session') {
     throw new KeywardError('invalid_option', "patAuth(): `accept` must be 'any', 'pat' or 'session'.")
@@ -181,12 +185,16 @@ export function createGuard<Req = unknown>(
     throw new KeywardError('invalid_option', 'patAuth(): `appSession` must be a function of the request.')
   }
   if (appSession !== undefined && accept === 'pat') {
-    throw new KeywardError('invalid_option', 
+    throw new KeywardError(
+      'invalid_option',
       "patAuth(): `appSession` makes session principals, which `accept: 'pat'` refuses: drop one of them.",
     )
   }
   if (options.csrf !== undefined && sessionCookie === undefined && appSession === undefined) {
-    throw new KeywardError('invalid_option', 'patAuth(): `csrf` concerns cookie logins: set `sessionCookie` too, or `appSession`.')
+    throw new KeywardError(
+      'invalid_option',
+      'patAuth(): `csrf` concerns cookie logins: set `sessionCookie` too, or `appSession`.',
+    )
   }
   const crossSite = createCrossSiteCheck(options.csrf)
   // Resolved now when the choice is already made (one open instance; several throw at start-up),
@@ -256,7 +264,7 @@ export function createGuard<Req = unknown>(
             return optional ? NO_PRINCIPAL : crossSiteRefused
           }
           const kind = accept === 'pat' ? 'pat' : 'session'
-          const result = keyward.check(`Bearer ${fromCookie}`, kind, request, readClient)
+          const result = keyward.checkCredential(fromCookie, kind, request, readClient)
           return result instanceof Promise ? result.then(settleCookie) : settleCookie(result)
         }
       }

@@ -87,7 +87,7 @@ export type KeywardOptions = {
   heartbeat?: HeartbeatOptions | false
 }
 
-export type { TokenStatus, TokenPageOptions }
+export type { TokenPageOptions, TokenStatus }
 
 /** One page of `tokens.page()`: `nextCursor` continues it, null on the last page. */
 export type TokenPage = { readonly tokens: readonly TokenRecord[]; readonly nextCursor: string | null }

@@ -199,3 +199,5 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
     },
   }
 }
+
+export type Protection = ReturnType<typeof createProtection>

@@ -130,7 +130,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     entryLimit: (limit) => invalidations.entryLimit(limit),
     invalidate: caches.invalidate,
   })
-  caches.refreshDue.on((due) => lifecycle.track(resolver.refresh(due)))
+  caches.refreshDue.on((due) => lifecycle.runInBackground(resolver.refresh(due)))
   const authentication = createAuthentication({
     ...settings,
     counters,

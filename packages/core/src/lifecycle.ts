@@ -7,7 +7,7 @@ export class Lifecycle {
   readonly #background = new Set<Promise<unknown>>()
 
   /** Runs `work` in the background: its failure is its own to report; `settle()` waits for it. */
-  track(work: Promise<unknown>): void {
+  runInBackground(work: Promise<unknown>): void {
     const settled = work.catch(() => {}).finally(() => this.#background.delete(settled))
     this.#background.add(settled)
   }

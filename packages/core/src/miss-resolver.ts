@@ -62,7 +62,7 @@ export function createMissResolver(context: ResolverContext) {
   const rehash = (store: KeywardStore, id: string, secret: string) => {
     if (rehashing.has(id)) return
     rehashing.add(id)
-    context.lifecycle.track(
+    context.lifecycle.runInBackground(
       Promise.resolve()
         .then(() => hasher.hash(secret))
         .then((secretHash) => store.updateToken(id, { secretHash }))
@@ -108,7 +108,7 @@ export function createMissResolver(context: ResolverContext) {
       }
       return level.writeToken(id, entry, generation, validUntil - now)
     }
-    context.lifecycle.track(
+    context.lifecycle.runInBackground(
       write().then((written) => {
         shared.worked()
         if (written) shared.stats.writes++

@@ -84,7 +84,7 @@ async function fail(c: Context, failure: HttpFailure, onError: PatAuthOptions['o
   return answer(c, (await onError?.(failure, c)) ?? respond(failure))
 }
 
-/** Authenticates `Authorization: Bearer …` (a PAT) and sets `c.get('principal')`. */
+/** Authenticates `Authorization: Bearer …` (a personal access token or a session token; a session cookie with `sessionCookie`) and sets `c.get('principal')`. */
 export function patAuth(
   options: PatAuthOptions & { optional: true | boolean },
 ): MiddlewareHandler<OptionalKeywardEnv>

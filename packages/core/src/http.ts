@@ -1,27 +1,21 @@
 import { type AppSession, appSessionPrincipal } from './app-session.js'
 import type { ClientReader } from './client-address.js'
 import { type CrossSiteOptions, type CrossSiteReaders, createCrossSiteCheck } from './cross-site.js'
-import type { AuthError, AuthErrorStatus } from './errors.js'
 import { authError, KeywardError } from './errors.js'
 import type { AuthorizationInput } from './header.js'
+import { failureFor, type HttpFailure } from './http-answers.js'
 import { markFromEnvironment, openInstances } from './instances.js'
 import { createKeyward, type Keyward } from './keyward.js'
 import { assertKnownKeys } from './option-checks.js'
 import type { Principal } from './principal.js'
-import { assertScopeSyntax, authorize } from './scopes.js'
 
-/**
- * What adapters share: everything an HTTP answer is made of, decided here once so that Hono,
- * Express and Koa send the same bytes. An adapter reads the request, calls `guard.authenticate`,
- * attaches the principal, and on failure copies `status`, `headers` and `body` into its response.
- */
-export type HttpFailure = {
-  readonly status: AuthErrorStatus
-  readonly headers: Readonly<Record<string, string>>
-  /** JSON `{ "error", "error_description" }`; never contains the token. */
-  readonly body: string
-  readonly error: AuthError
-}
+export {
+  assertRequiredScopes,
+  authorizationFromRawHeaders,
+  failureFor,
+  type HttpFailure,
+  scopeFailure,
+} from './http-answers.js'
 
 export type GuardOptions<Req = unknown> = {
   /**
@@ -101,27 +95,6 @@ export type Guard = {
   ): GuardResult | Promise<GuardResult>
 }
 
-/**
- * The instance `patAuth()` uses when given none: the only Keyward instance open in this process
- * (whichever copy of the core created it); with none open, a new one from the environment
- * (`KEYWARD_DATABASE_URL`), registered so that the next call finds it. With several open it throws:
- * there is no right guess, and a wrong one is a second cache that misses revocations.
- */
-export function defaultKeyward(): Keyward {
-  const open = openInstances()
-  if (open.length === 1) return open[0] as Keyward
-  if (open.length > 1) {
-    throw new KeywardError(
-      'invalid_option',
-      `${open.length} Keyward instances in this process: pass the one to use, patAuth(kw). ` +
-        'patAuth() with no argument uses the only open instance, or one from the environment when none is open.',
-    )
-  }
-  const created = createKeyward()
-  markFromEnvironment(created)
-  return created
-}
-
 const REALM = /^[\x20-\x7e]{1,100}$/
 const GUARD_OPTIONS = new Set([
   'keyward',
@@ -143,6 +116,49 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 function isKeyward(value: unknown): value is Keyward {
   return typeof value === 'object' && value !== null && typeof (value as Keyward).check === 'function'
+}
+
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+const NO_PRINCIPAL: GuardResult = Object.freeze({ ok: true, principal: null })
+
+function hasQueryToken(url: string): boolean {
+  const query = url.indexOf('?')
+  // The cheap test first; a percent sign may hide an encoded name (access%5Ftoken).
+  if (query === -1 || !(url.includes('access', query) || url.includes('%', query))) return false
+  return new URLSearchParams(url.slice(query + 1)).has('access_token')
+}
+
+function readCookie(header: string | null | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  for (const pair of header.split(';')) {
+    const at = pair.indexOf('=')
+    if (at !== -1 && pair.slice(0, at).trim() === name) {
+      const value = pair.slice(at + 1).trim()
+      return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
+    }
+  }
+  return undefined
+}
+
+/**
+ * The instance `patAuth()` uses when given none: the only Keyward instance open in this process
+ * (whichever copy of the core created it); with none open, a new one from the environment
+ * (`KEYWARD_DATABASE_URL`), registered so that the next call finds it. With several open it throws:
+ * there is no right guess, and a wrong one is a second cache that misses revocations.
+ */
+export function defaultKeyward(): Keyward {
+  const open = openInstances()
+  if (open.length === 1) return open[0] as Keyward
+  if (open.length > 1) {
+    throw new KeywardError(
+      'invalid_option',
+      `${open.length} Keyward instances in this process: pass the one to use, patAuth(kw). ` +
+        'patAuth() with no argument uses the only open instance, or one from the environment when none is open.',
+    )
+  }
+  const created = createKeyward()
+  markFromEnvironment(created)
+  return created
 }
 
 /** Validates adapter options once, when the middleware factory is called. */
@@ -279,96 +295,4 @@ export function createGuard<Req = unknown>(
       return result instanceof Promise ? result.then(settle) : settle(result)
     },
   }
-}
-
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
-const NO_PRINCIPAL: GuardResult = Object.freeze({ ok: true, principal: null })
-
-function hasQueryToken(url: string): boolean {
-  const query = url.indexOf('?')
-  // The cheap test first; a percent sign may hide an encoded name (access%5Ftoken).
-  if (query === -1 || !(url.includes('access', query) || url.includes('%', query))) return false
-  return new URLSearchParams(url.slice(query + 1)).has('access_token')
-}
-
-function readCookie(header: string | null | undefined, name: string): string | undefined {
-  if (!header) return undefined
-  for (const pair of header.split(';')) {
-    const at = pair.indexOf('=')
-    if (at !== -1 && pair.slice(0, at).trim() === name) {
-      const value = pair.slice(at + 1).trim()
-      return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
-    }
-  }
-  return undefined
-}
-
-function quote(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&')}"`
-}
-
-const failureCache = new Map<string, HttpFailure>()
-
-/** The response for an error, identical in every adapter. */
-export function failureFor(error: AuthError, realm: string): HttpFailure {
-  const cacheable = error.code !== 'insufficient_scope' && error.code !== 'unavailable'
-  const key = `${realm}\u0000${error.description}`
-  if (cacheable) {
-    const cached = failureCache.get(key)
-    if (cached) return cached
-  }
-  const headers: Record<string, string> = {
-    'Cache-Control': 'no-store',
-    'Content-Type': 'application/json; charset=utf-8',
-  }
-  if (error.code === 'unavailable') {
-    headers['Retry-After'] = String(error.retryAfter ?? 5)
-  } else if (error.code === 'cross_site_request') {
-    // Not a problem with a token, so no Bearer challenge: the credential was fine but ambient.
-  } else if (error.code === 'missing_token') {
-    headers['WWW-Authenticate'] = `Bearer realm=${quote(realm)}`
-  } else {
-    let challenge = `Bearer realm=${quote(realm)}, error="${error.code}"`
-    if (error.scope) challenge += `, scope=${quote(error.scope.join(' '))}`
-    headers['WWW-Authenticate'] = challenge
-  }
-  const failure: HttpFailure = Object.freeze({
-    status: error.status,
-    headers: Object.freeze(headers),
-    body: JSON.stringify({ error: error.code, error_description: error.description }),
-    error,
-  })
-  if (cacheable && failureCache.size < 256) failureCache.set(key, failure)
-  return failure
-}
-
-/** Every `Authorization` value in Node's `rawHeaders` (`req.headers` keeps only the first). */
-export function authorizationFromRawHeaders(rawHeaders: readonly string[]): AuthorizationInput {
-  let found: string | string[] | undefined
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]
-    if (name?.length === 13 && name.toLowerCase() === 'authorization') {
-      const value = rawHeaders[i + 1] ?? ''
-      if (found === undefined) found = value
-      else found = Array.isArray(found) ? [...found, value] : [found, value]
-    }
-  }
-  return found
-}
-
-/** The scope check behind `requireScope` / `requireAnyScope`: null when allowed. */
-export function scopeFailure(
-  principal: Principal | null | undefined,
-  required: readonly string[],
-  mode: 'all' | 'any',
-  realm: string,
-): HttpFailure | null {
-  const error = authorize(principal, required, mode)
-  return error ? failureFor(error, realm) : null
-}
-
-/** Validates the scopes given to `requireScope(...)` when the guard is built. */
-export function assertRequiredScopes(scopes: readonly string[], what: string): void {
-  if (scopes.length === 0) throw new KeywardError('invalid_argument', `${what}() needs at least one scope.`)
-  for (const scope of scopes) assertScopeSyntax(scope)
 }

@@ -58,7 +58,7 @@ export function requireUserId(value: unknown, what = 'userId'): string {
  */
 export function ownerOf(options: object): string | undefined {
   if (!Object.hasOwn(options, 'userId')) return undefined
-  return requireText((options as { userId?: unknown }).userId, 'userId')
+  return requireUserId((options as { userId?: unknown }).userId)
 }
 
 /** Longest description of a token. */

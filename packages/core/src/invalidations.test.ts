@@ -129,7 +129,7 @@ describe('Invalidations, on an in-memory channel', () => {
     await vi.advanceTimersByTimeAsync(1_000)
     expect(a.invalidations.redeliveryStats).toMatchObject({ undelivered: 0, redelivered: 1 })
     expect(b.dropped).toEqual([['t1']])
-    await a.invalidations.close()
+    await a.invalidations.stopRedelivery()
   })
 
   it('a session bump that cannot be delivered is bounded by the version cache TTL', async () => {
@@ -141,7 +141,7 @@ describe('Invalidations, on an in-memory channel', () => {
       .propagate({ user: { id: 'u1', version: 1 } }, 'The bump')
       .catch((e) => e)
     expect(String(error.message)).toMatch(/within 60000 ms/)
-    await a.invalidations.close()
+    await a.invalidations.stopRedelivery()
     expect(a.warnings.some((w) => /not delivered to other processes/.test(w))).toBe(true)
   })
 

@@ -207,8 +207,8 @@ export class Invalidations {
     this.#heartbeat?.stop()
   }
 
-  /** Ends redelivery (warning about what stays undelivered) and the bus. */
-  async close(): Promise<void> {
+  /** Ends redelivery, warning about what stays undelivered. */
+  async stopRedelivery(): Promise<void> {
     await this.#redeliveries.stop()
     const { undelivered } = this.#redeliveries.stats
     if (undelivered > 0) {

@@ -1,7 +1,6 @@
 import { createAuthentication } from './authentication.js'
 import { assertAuthenticateOptions, clientOfOptions } from './client-address.js'
 import { assembleStats, engineCounters } from './engine-stats.js'
-import { describeStoreError } from './errors.js'
 import { deregisterInstance, registerInstance } from './instances.js'
 import { Invalidations } from './invalidations.js'
 import type { Keyward, KeywardOptions } from './keyward-types.js'
@@ -11,31 +10,14 @@ import { createProtection } from './protection.js'
 import { createSessions } from './sessions.js'
 import { resolveSettings } from './settings.js'
 import { SharedLevel } from './shared-level.js'
+import { storeFailures } from './store-failures.js'
 import { StoreOpening } from './store-opening.js'
-import { isReadRefusal, StoreReads } from './store-reads.js'
 import { createAdministration } from './token-admin.js'
 import { createTokenCaches } from './token-caches.js'
 import { displayPrefix } from './token-format.js'
 import { createVerdicts } from './verdicts.js'
-import { RateLimitedWarning } from './warnings.js'
 
-export type {
-  AcceptedCredentials,
-  AuthResult,
-  CreatedToken,
-  CreateTokenInput,
-  CredentialKind,
-  CredentialShape,
-  Keyward,
-  KeywardOptions,
-  KeywardStats,
-  Logger,
-  RejectionReason,
-  TokenPage,
-  TokenPageOptions,
-  TokenRecord,
-  TokenStatus,
-} from './keyward-types.js'
+export type * from './keyward-types.js'
 export { storeFromEnv } from './store-opening.js'
 
 /** The wiring: every part built once, in dependency order, then the facade over them. */
@@ -56,19 +38,12 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const getStore = opening.get
   const shared = new SharedLevel({ deploymentKey: opening.deploymentKey, clock, logger })
   if (options.sharedCache) shared.attach(options.sharedCache)
-  // An outage fails every miss: one line for the first failure, then a summary every 10 s.
-  const storeWarnings = new RateLimitedWarning({ logger, clock, subject: 'store', interval: 10_000 })
-  const storeReads = new StoreReads(options.storeReads, {
-    clock,
-    timeout: settings.storeTimeout,
-    onSuccess: () => storeWarnings.recovered(),
+  const { storeReads, report: reportStoreError } = storeFailures(options.storeReads, {
+    ...settings,
+    errors: counters.errors,
   })
-  const reportStoreError = (error: unknown, during: string) => {
-    // A read the gate refused never reached the store: counted in stats.storeGate, not logged.
-    if (isReadRefusal(error)) return
-    counters.errors.store++
-    storeWarnings.failure(`${during}: ${describeStoreError(error)}`)
-  }
+  // The last option checks: nothing below may throw, since the bus is started there.
+  const protection = createProtection(options.protection, clock)
 
   // This process's caches, then how invalidations reach them and every other process.
   const caches = createTokenCaches({ ...settings, store: getStore, reportStoreError, lifecycle, counters })
@@ -111,7 +86,6 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   }
 
   // The request path: verdicts, the miss resolver, authentication.
-  const protection = createProtection(options.protection, clock)
   const verdicts = createVerdicts(counters.rejections, settings.retryAfter, protection)
   const resolver = createMissResolver({
     ...settings,
@@ -195,7 +169,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           `closing with ${caches.lastUsed.stats.pending} last-used time(s) unwritten: the store did not accept them`,
         )
       }
-      await invalidations.close()
+      await invalidations.stopRedelivery()
       caches.cache.clear()
       await invalidations.closeBus()
       await shared.cache?.close()

@@ -29,7 +29,12 @@ export function assertKnownKeys(
 /** A safe integer of at least `min` (default 1: a positive integer), else `invalid_option` naming `name`. */
 export function integerOption(value: unknown, name: string, min = 1): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    const wanted = min === 1 ? 'a positive integer' : `an integer of at least ${min}`
+    const wanted =
+      min === 1
+        ? 'a positive integer'
+        : min === 0
+          ? 'a non-negative integer'
+          : `an integer of at least ${min}`
     invalidOption(`${name} must be ${wanted}; got ${String(value)}.`)
   }
   return value

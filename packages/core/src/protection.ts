@@ -1,7 +1,6 @@
 import { clientKey } from './client-address.js'
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
-import { KeywardError } from './errors.js'
 import { growingLru } from './lru.js'
 import { assertKnownKeys, integerOption } from './option-checks.js'
 import { digestEquals } from './token-cache.js'
@@ -63,12 +62,7 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
     'verifyConcurrency',
   )
   const queueLimit = options.verifyQueue ?? 256
-  if (!Number.isSafeInteger(queueLimit) || queueLimit < 0) {
-    throw new KeywardError(
-      'invalid_option',
-      `protection.verifyQueue must be a non-negative integer; got ${queueLimit}.`,
-    )
-  }
+  integerOption(queueLimit, 'protection.verifyQueue', 0)
   const negativeTtl = toMilliseconds(options.negativeCache?.ttl ?? '1m', 'protection.negativeCache.ttl')
   const negativeMax = positive(options.negativeCache?.max ?? 10_000, 'negativeCache.max')
   const failuresAllowed = positive(options.failuresPerToken ?? 5, 'failuresPerToken')

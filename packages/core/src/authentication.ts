@@ -47,7 +47,7 @@ export type AuthenticationContext = {
  */
 export function createAuthentication(context: AuthenticationContext) {
   const { tokenPrefix, clock, cache, protection, sessions } = context
-  const { headerFailures: HEADER_FAILURES, rejected: reject } = context.verdicts
+  const { headerRejected, rejected } = context.verdicts
   const { resolveMiss } = context.resolver
   const stats = context.counters
   const maxTokenLength = sessions?.maxTokenLength ?? MAX_TOKEN_LENGTH
@@ -67,18 +67,16 @@ export function createAuthentication(context: AuthenticationContext) {
     const isSession =
       sessions !== null && !credential.startsWith(patStart) && sessions.isSessionShaped(credential)
     // The wrong kind for this route is refused by its shape, before any I/O.
-    if (accept === (isSession ? 'pat' : 'session')) return reject('wrong_kind')
+    if (accept === (isSession ? 'pat' : 'session')) return rejected('wrong_kind')
     if (isSession && sessions !== null) {
-      if (closed) return reject('unavailable')
-      return sessions.verify(credential).then((verdict) => (verdict.ok ? verdict : reject(verdict.reason)))
+      if (closed) return rejected('unavailable')
+      return sessions.verify(credential).then((verdict) => (verdict.ok ? verdict : rejected(verdict.reason)))
     }
     const parsed = parseToken(credential, tokenPrefix)
     if (!parsed.ok) {
-      if (parsed.reason !== 'too_long') return reject(parsed.reason)
-      stats.rejections.token_too_long++
-      return HEADER_FAILURES.token_too_long
+      return parsed.reason === 'too_long' ? headerRejected('token_too_long') : rejected(parsed.reason)
     }
-    if (closed) return reject('unavailable')
+    if (closed) return rejected('unavailable')
     const digest = hashed ?? tokenDigest(credential)
     const hit = cache.get(digest, clock.now())
     if (hit !== undefined) {
@@ -86,7 +84,7 @@ export function createAuthentication(context: AuthenticationContext) {
       return hit
     }
     stats.cache.misses++
-    if (protection.isRefused(digest)) return reject('negative_cache')
+    if (protection.isRefused(digest)) return rejected('negative_cache')
     const key = `${parsed.token.id}:${digest}`
     const pending = inFlight.get(key)
     if (pending) {
@@ -107,10 +105,7 @@ export function createAuthentication(context: AuthenticationContext) {
     hashed: string | undefined,
   ): AuthResult | Promise<AuthResult> => {
     const header = parseAuthorization(authorization, maxTokenLength)
-    if (!header.ok) {
-      stats.rejections[header.error]++
-      return HEADER_FAILURES[header.error]
-    }
+    if (!header.ok) return headerRejected(header.error)
     // The hot path hashed the header; when it is `Bearer <credential>` exactly, that is the token's key.
     const canonical = hashed !== undefined && (authorization as string).startsWith('Bearer ')
     return checkCredentialAs(header.credential, accept, request, readClient, canonical ? hashed : undefined)
@@ -153,14 +148,8 @@ export function createAuthentication(context: AuthenticationContext) {
       request?: Req,
       readClient?: ClientReader<Req>,
     ): AuthResult | Promise<AuthResult> => {
-      if (typeof credential !== 'string' || credential.length === 0) {
-        stats.rejections.missing_token++
-        return HEADER_FAILURES.missing_token
-      }
-      if (credential.length > maxTokenLength) {
-        stats.rejections.token_too_long++
-        return HEADER_FAILURES.token_too_long
-      }
+      if (typeof credential !== 'string' || credential.length === 0) return headerRejected('missing_token')
+      if (credential.length > maxTokenLength) return headerRejected('token_too_long')
       return checkCredentialAs(credential, accept, request, readClient, undefined)
     },
     credentialKind: (credential: string): CredentialShape => {

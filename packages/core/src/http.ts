@@ -280,7 +280,11 @@ export function createGuard<Req = unknown>(
             return optional ? NO_PRINCIPAL : crossSiteRefused
           }
           const kind = accept === 'pat' ? 'pat' : 'session'
-          const result = keyward.checkCredential(fromCookie, kind, request, readClient)
+          // An instance made by an older copy of the core (see defaultKeyward) takes only headers.
+          const result =
+            typeof keyward.checkCredential === 'function'
+              ? keyward.checkCredential(fromCookie, kind, request, readClient)
+              : keyward.check(`Bearer ${fromCookie}`, kind, request, readClient)
           return result instanceof Promise ? result.then(settleCookie) : settleCookie(result)
         }
       }

@@ -31,8 +31,12 @@ export function createVerdicts(
     return reason === 'unavailable' || reason === 'overloaded' ? failures.unavailable : failures.invalid
   }
   return {
-    headerFailures: failures.header,
     rejected,
+    /** A request refused for its header (or a credential's length): a 400/401 of its own, counted. */
+    headerRejected(reason: keyof typeof failures.header): AuthResult {
+      rejections[reason]++
+      return failures.header[reason]
+    },
     rejectedForGood(digest: string, reason: RejectionReason): AuthResult {
       negativeCache.refuse(digest)
       return rejected(reason)

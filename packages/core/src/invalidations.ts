@@ -49,6 +49,71 @@ export class Invalidations {
   #staleWarnedAt = Number.NEGATIVE_INFINITY
   #channelWarned = false
 
+  #setLive(live: boolean): void {
+    this.#live = live
+    this.stats.subscribed = live
+  }
+
+  #dropEverything(): void {
+    this.stats.gaps++
+    this.everythingDropped.emit()
+  }
+
+  #signingEvents() {
+    const { clock, logger } = this.#context
+    return {
+      forged: () => {
+        this.stats.forged++
+      },
+      replayed: () => {
+        this.stats.replayed++
+      },
+      stale: (skew: number) => {
+        this.stats.stale++
+        const now = clock.now()
+        if (now - this.#staleWarnedAt < STALE_WARNING_INTERVAL) return
+        this.#staleWarnedAt = now
+        logger.warn(
+          `an invalidation message was stamped ${Math.round(skew / 1000)} s from this process's clock: keep the clocks of every process in sync (NTP)`,
+        )
+      },
+    }
+  }
+
+  /** Tells the shared level and every other process; returns what failed, or null. */
+  async deliver(message: InvalidationMessage): Promise<unknown> {
+    const { shared, clock, bounds } = this.#context
+    let failure: unknown = null
+    const level = shared.cache
+    if (level) {
+      try {
+        if (message.tokens?.length) await level.invalidateTokens(message.tokens)
+        if (message.user) {
+          const { id, version } = message.user
+          await level.writeVersion(
+            id,
+            { version, validUntil: clock.now() + bounds.sharedTtl },
+            bounds.sharedTtl,
+          )
+        }
+        shared.worked()
+      } catch (error) {
+        shared.failed(error)
+        failure = error
+      }
+    }
+    if (this.#bus !== null) {
+      try {
+        await this.#bus.publish(message)
+        this.stats.published++
+      } catch (error) {
+        this.stats.errors++
+        failure ??= error
+      }
+    }
+    return failure
+  }
+
   constructor(context: InvalidationContext) {
     this.#context = context
     this.stats = {
@@ -139,40 +204,6 @@ export class Invalidations {
     this.#context.logger.warn(noChannelWarning(this.#context.bounds.cacheTtl))
   }
 
-  /** Tells the shared level and every other process; returns what failed, or null. */
-  async deliver(message: InvalidationMessage): Promise<unknown> {
-    const { shared, clock, bounds } = this.#context
-    let failure: unknown = null
-    const level = shared.cache
-    if (level) {
-      try {
-        if (message.tokens?.length) await level.invalidateTokens(message.tokens)
-        if (message.user) {
-          const { id, version } = message.user
-          await level.writeVersion(
-            id,
-            { version, validUntil: clock.now() + bounds.sharedTtl },
-            bounds.sharedTtl,
-          )
-        }
-        shared.worked()
-      } catch (error) {
-        shared.failed(error)
-        failure = error
-      }
-    }
-    if (this.#bus !== null) {
-      try {
-        await this.#bus.publish(message)
-        this.stats.published++
-      } catch (error) {
-        this.stats.errors++
-        failure ??= error
-      }
-    }
-    return failure
-  }
-
   /**
    * After the store is written: drop the entries here, at the shared level and on every process.
    * Throws `invalidation_unconfirmed` when the others could not be told, naming the bound, and
@@ -220,36 +251,5 @@ export class Invalidations {
 
   async closeBus(): Promise<void> {
     await this.#bus?.close()
-  }
-
-  #setLive(live: boolean): void {
-    this.#live = live
-    this.stats.subscribed = live
-  }
-
-  #dropEverything(): void {
-    this.stats.gaps++
-    this.everythingDropped.emit()
-  }
-
-  #signingEvents() {
-    const { clock, logger } = this.#context
-    return {
-      forged: () => {
-        this.stats.forged++
-      },
-      replayed: () => {
-        this.stats.replayed++
-      },
-      stale: (skew: number) => {
-        this.stats.stale++
-        const now = clock.now()
-        if (now - this.#staleWarnedAt < STALE_WARNING_INTERVAL) return
-        this.#staleWarnedAt = now
-        logger.warn(
-          `an invalidation message was stamped ${Math.round(skew / 1000)} s from this process's clock: keep the clocks of every process in sync (NTP)`,
-        )
-      },
-    }
   }
 }

@@ -39,6 +39,19 @@ export class SessionVersions {
   readonly #freshReads = new Map<string, Promise<number>>()
   readonly #sources: VersionSources
 
+  async #readStore(userId: string): Promise<number> {
+    const { store: openStore, storeReads, shared, clock, sharedTtl } = this.#sources
+    const store = await openStore()
+    const version = await storeReads.read((signal) => {
+      this.stats.versionReads++
+      return store.getSessionVersion(userId, signal)
+    })
+    shared.cache
+      ?.writeVersion(userId, { version, validUntil: clock.now() + sharedTtl }, sharedTtl)
+      .then(shared.worked, shared.failed)
+    return version
+  }
+
   constructor(sources: VersionSources, cache: { ttl: number; max: number }) {
     this.#sources = sources
     const { clock } = sources
@@ -67,19 +80,6 @@ export class SessionVersions {
       perf: clock,
       ttlResolution: 0,
     })
-  }
-
-  async #readStore(userId: string): Promise<number> {
-    const { store: openStore, storeReads, shared, clock, sharedTtl } = this.#sources
-    const store = await openStore()
-    const version = await storeReads.read((signal) => {
-      this.stats.versionReads++
-      return store.getSessionVersion(userId, signal)
-    })
-    shared.cache
-      ?.writeVersion(userId, { version, validUntil: clock.now() + sharedTtl }, sharedTtl)
-      .then(shared.worked, shared.failed)
-    return version
   }
 
   /** A version learnt from a bump here or from another process. */

@@ -65,6 +65,28 @@ export class StoreOpening {
   readonly #logger: Logger
   readonly #lifecycle: Lifecycle
 
+  #openRedis(): Promise<void> {
+    const url = this.#redisUrl
+    if (url === null || this.#lifecycle.closed) return Promise.resolve()
+    if (this.#redisAttached) return Promise.resolve()
+    this.#redis ??= importDriver(() => import('./redis.js'), 'ioredis', 'KEYWARD_REDIS_URL').then(
+      ({ redisCache }) => {
+        if (this.#lifecycle.closed || this.#redisAttached) return
+        this.#redisAttached = true
+        this.sharedOpened.emit(redisCache({ url }))
+      },
+      (error: unknown) => {
+        this.#redis = null
+        throw error
+      },
+    )
+    return this.#redis
+  }
+
+  #keyOf(store: KeywardStore): Promise<Uint8Array> {
+    return deploymentKeyOf(this.#sharedCache, store)
+  }
+
   constructor(context: {
     store: KeywardStore | Promise<KeywardStore> | undefined
     sharedCache: SharedCache | undefined
@@ -117,27 +139,5 @@ export class StoreOpening {
   /** Waits for an open under way to end, however it ends. */
   async settled(): Promise<void> {
     await this.#opening?.catch(() => {})
-  }
-
-  #openRedis(): Promise<void> {
-    const url = this.#redisUrl
-    if (url === null || this.#lifecycle.closed) return Promise.resolve()
-    if (this.#redisAttached) return Promise.resolve()
-    this.#redis ??= importDriver(() => import('./redis.js'), 'ioredis', 'KEYWARD_REDIS_URL').then(
-      ({ redisCache }) => {
-        if (this.#lifecycle.closed || this.#redisAttached) return
-        this.#redisAttached = true
-        this.sharedOpened.emit(redisCache({ url }))
-      },
-      (error: unknown) => {
-        this.#redis = null
-        throw error
-      },
-    )
-    return this.#redis
-  }
-
-  #keyOf(store: KeywardStore): Promise<Uint8Array> {
-    return deploymentKeyOf(this.#sharedCache, store)
   }
 }

@@ -1,5 +1,5 @@
 import { isKeywardError, KeywardError, type KeywardErrorCode } from './errors.js'
-import { requireText } from './input.js'
+import { requireUserId } from './input.js'
 import type { Principal } from './principal.js'
 import { normalizeScopes } from './scopes.js'
 
@@ -46,7 +46,7 @@ export function appSessionPrincipal(value: unknown): Principal | null {
     }
   }
   const { userId, scopes } = value as { userId?: unknown; scopes?: unknown }
-  requireText(userId, 'patAuth(): the userId appSession returned')
+  requireUserId(userId, 'patAuth(): the userId appSession returned')
   if (!Array.isArray(scopes)) {
     throw misuse('must return scopes as an array of scope strings (an empty array grants none).')
   }

@@ -1,5 +1,8 @@
 import { isIPv4, isIPv6 } from 'node:net'
 import { KeywardError } from './errors.js'
+import { assertKnownKeys } from './option-checks.js'
+
+const AUTHENTICATE_OPTIONS: ReadonlySet<string> = new Set(['client'])
 
 /**
  * Reads the address of the client that sent a request: what the wrong-secret throttle keys on, so
@@ -19,10 +22,12 @@ export type AuthenticateOptions = {
 export function assertAuthenticateOptions(options: unknown): asserts options is AuthenticateOptions {
   if (typeof options !== 'object' || options === null)
     throw new KeywardError('invalid_argument', 'authenticate(): options must be an object.')
-  for (const key of Object.keys(options)) {
-    if (key !== 'client')
-      throw new KeywardError('invalid_argument', `authenticate(): unknown option ${JSON.stringify(key)}.`)
-  }
+  assertKnownKeys(
+    options,
+    AUTHENTICATE_OPTIONS,
+    (key) => `authenticate(): unknown option ${JSON.stringify(key)}`,
+    'invalid_argument',
+  )
   const { client } = options as AuthenticateOptions
   if (client !== undefined && typeof client !== 'string')
     throw new KeywardError('invalid_argument', 'authenticate(): `client` must be a string (an address).')

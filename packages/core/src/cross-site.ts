@@ -1,3 +1,6 @@
+import { KeywardError } from './errors.js'
+import { assertKnownKeys } from './option-checks.js'
+
 /**
  * The cross-site request defence of session cookies. A cookie is sent by the browser whatever page
  * made the request, so a form on another site could act with the user's session: requests with
@@ -37,7 +40,8 @@ function assertOrigin(value: unknown): string {
     url = typeof value === 'string' ? new URL(value) : null
   } catch {}
   if (url === null || url.origin === 'null' || url.origin !== value) {
-    throw new TypeError(
+    throw new KeywardError(
+      'invalid_option',
       `patAuth(): \`csrf.trustedOrigins\` takes origins such as "https://app.example.com" (scheme and host, a port if not the default, no path or trailing slash); got ${JSON.stringify(value)}.`,
     )
   }
@@ -48,17 +52,15 @@ function assertOrigin(value: unknown): string {
 export function createCrossSiteCheck(options: CrossSiteOptions | false | undefined): CrossSiteCheck | null {
   if (options === false) return null
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    throw new TypeError('patAuth(): `csrf` must be false or an object.')
+    throw new KeywardError('invalid_option', 'patAuth(): `csrf` must be false or an object.')
   }
-  for (const key of Object.keys(options ?? {})) {
-    if (!OPTIONS.has(key)) throw new TypeError(`patAuth(): unknown option csrf.${key}.`)
-  }
+  assertKnownKeys(options ?? {}, OPTIONS, (key) => `patAuth(): unknown option csrf.${key}`)
   const allowSameSite = options?.allowSameSite ?? false
   if (typeof allowSameSite !== 'boolean')
-    throw new TypeError('patAuth(): `csrf.allowSameSite` must be a boolean.')
+    throw new KeywardError('invalid_option', 'patAuth(): `csrf.allowSameSite` must be a boolean.')
   const listed = options?.trustedOrigins ?? []
   if (!Array.isArray(listed))
-    throw new TypeError('patAuth(): `csrf.trustedOrigins` must be an array of origins.')
+    throw new KeywardError('invalid_option', 'patAuth(): `csrf.trustedOrigins` must be an array of origins.')
   const trusted = new Set(listed.map(assertOrigin))
 
   return (request, { method, header, host }) => {

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import argon2 from 'argon2'
 import { KeywardError } from './errors.js'
+import { integerOption } from './option-checks.js'
 
 /**
  * How token secrets are kept at rest. `verify` must return false (never throw) for a wrong secret
@@ -69,32 +70,21 @@ function canonicalArgon2id(stored: string): string {
   return stored.replace(/^(\$argon2id\$v=19\$)[^$]*/, `$1m=${m},t=${t},p=${p}`)
 }
 
-function positiveInteger(value: number, what: string, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new KeywardError('invalid_option', `${what} must be an integer of at least ${min}; got ${value}.`)
-  }
-  return value
-}
-
 /** argon2id (the default), with parameters pinned by configuration. */
 export function argon2Hasher(options: Argon2HasherOptions = {}): TokenHasher {
   const params: Argon2Parameters = {
-    memoryCost: positiveInteger(options.memoryCost ?? OWASP_ARGON2ID.memoryCost, 'memoryCost', 1024),
-    timeCost: positiveInteger(options.timeCost ?? OWASP_ARGON2ID.timeCost, 'timeCost', 1),
-    parallelism: positiveInteger(options.parallelism ?? OWASP_ARGON2ID.parallelism, 'parallelism', 1),
+    memoryCost: integerOption(options.memoryCost ?? OWASP_ARGON2ID.memoryCost, 'memoryCost', 1024),
+    timeCost: integerOption(options.timeCost ?? OWASP_ARGON2ID.timeCost, 'timeCost', 1),
+    parallelism: integerOption(options.parallelism ?? OWASP_ARGON2ID.parallelism, 'parallelism', 1),
   }
   const max: Argon2Parameters = {
-    memoryCost: positiveInteger(
+    memoryCost: integerOption(
       options.maxParameters?.memoryCost ?? params.memoryCost,
       'maxParameters.memoryCost',
       1,
     ),
-    timeCost: positiveInteger(
-      options.maxParameters?.timeCost ?? params.timeCost,
-      'maxParameters.timeCost',
-      1,
-    ),
-    parallelism: positiveInteger(
+    timeCost: integerOption(options.maxParameters?.timeCost ?? params.timeCost, 'maxParameters.timeCost', 1),
+    parallelism: integerOption(
       options.maxParameters?.parallelism ?? params.parallelism,
       'maxParameters.parallelism',
       1,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
+import { assertKnownKeys } from './option-checks.js'
 import type { InvalidationBus } from './shared-cache.js'
 import { RateLimitedWarning } from './warnings.js'
 
@@ -29,14 +30,7 @@ export function heartbeatSettings(
   if (value !== undefined && (typeof value !== 'object' || value === null)) {
     throw new KeywardError('invalid_option', 'heartbeat must be { interval, timeout } or false.')
   }
-  for (const key of Object.keys(value ?? {})) {
-    if (!HEARTBEAT_OPTIONS.has(key)) {
-      throw new KeywardError(
-        'invalid_option',
-        `Unknown heartbeat option ${JSON.stringify(key)} (known: interval, timeout).`,
-      )
-    }
-  }
+  assertKnownKeys(value ?? {}, HEARTBEAT_OPTIONS, (key) => `Unknown heartbeat option ${JSON.stringify(key)}`)
   const interval = toMilliseconds(value?.interval ?? '15s', 'heartbeat.interval')
   const timeout = toMilliseconds(value?.timeout ?? '10s', 'heartbeat.timeout')
   if (interval <= 0 || timeout <= 0) {

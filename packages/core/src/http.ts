@@ -1,26 +1,21 @@
 import { type AppSession, appSessionPrincipal } from './app-session.js'
 import type { ClientReader } from './client-address.js'
 import { type CrossSiteOptions, type CrossSiteReaders, createCrossSiteCheck } from './cross-site.js'
-import type { AuthError, AuthErrorStatus } from './errors.js'
 import { authError, KeywardError } from './errors.js'
 import type { AuthorizationInput } from './header.js'
+import { failureFor, type HttpFailure } from './http-answers.js'
 import { markFromEnvironment, openInstances } from './instances.js'
 import { createKeyward, type Keyward } from './keyward.js'
+import { assertKnownKeys } from './option-checks.js'
 import type { Principal } from './principal.js'
-import { assertScopeSyntax, authorize } from './scopes.js'
 
-/**
- * What adapters share: everything an HTTP answer is made of, decided here once so that Hono,
- * Express and Koa send the same bytes. An adapter reads the request, calls `guard.authenticate`,
- * attaches the principal, and on failure copies `status`, `headers` and `body` into its response.
- */
-export type HttpFailure = {
-  readonly status: AuthErrorStatus
-  readonly headers: Readonly<Record<string, string>>
-  /** JSON `{ "error", "error_description" }`; never contains the token. */
-  readonly body: string
-  readonly error: AuthError
-}
+export {
+  assertRequiredScopes,
+  authorizationFromRawHeaders,
+  failureFor,
+  type HttpFailure,
+  scopeFailure,
+} from './http-answers.js'
 
 export type GuardOptions<Req = unknown> = {
   /**
@@ -100,27 +95,6 @@ export type Guard = {
   ): GuardResult | Promise<GuardResult>
 }
 
-/**
- * The instance `patAuth()` uses when given none: the only Keyward instance open in this process
- * (whichever copy of the core created it); with none open, a new one from the environment
- * (`KEYWARD_DATABASE_URL`), registered so that the next call finds it. With several open it throws:
- * there is no right guess, and a wrong one is a second cache that misses revocations.
- */
-export function defaultKeyward(): Keyward {
-  const open = openInstances()
-  if (open.length === 1) return open[0] as Keyward
-  if (open.length > 1) {
-    throw new KeywardError(
-      'invalid_option',
-      `${open.length} Keyward instances in this process: pass the one to use, patAuth(kw). ` +
-        'patAuth() with no argument uses the only open instance, or one from the environment when none is open.',
-    )
-  }
-  const created = createKeyward()
-  markFromEnvironment(created)
-  return created
-}
-
 const REALM = /^[\x20-\x7e]{1,100}$/
 const GUARD_OPTIONS = new Set([
   'keyward',
@@ -144,50 +118,99 @@ function isKeyward(value: unknown): value is Keyward {
   return typeof value === 'object' && value !== null && typeof (value as Keyward).check === 'function'
 }
 
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+const NO_PRINCIPAL: GuardResult = Object.freeze({ ok: true, principal: null })
+
+function hasQueryToken(url: string): boolean {
+  const query = url.indexOf('?')
+  // The cheap test first; a percent sign may hide an encoded name (access%5Ftoken).
+  if (query === -1 || !(url.includes('access', query) || url.includes('%', query))) return false
+  return new URLSearchParams(url.slice(query + 1)).has('access_token')
+}
+
+function readCookie(header: string | null | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  for (const pair of header.split(';')) {
+    const at = pair.indexOf('=')
+    if (at !== -1 && pair.slice(0, at).trim() === name) {
+      const value = pair.slice(at + 1).trim()
+      return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
+    }
+  }
+  return undefined
+}
+
+/**
+ * The instance `patAuth()` uses when given none: the only Keyward instance open in this process
+ * (whichever copy of the core created it); with none open, a new one from the environment
+ * (`KEYWARD_DATABASE_URL`), registered so that the next call finds it. With several open it throws:
+ * there is no right guess, and a wrong one is a second cache that misses revocations.
+ */
+export function defaultKeyward(): Keyward {
+  const open = openInstances()
+  if (open.length === 1) return open[0] as Keyward
+  if (open.length > 1) {
+    throw new KeywardError(
+      'invalid_option',
+      `${open.length} Keyward instances in this process: pass the one to use, patAuth(kw). ` +
+        'patAuth() with no argument uses the only open instance, or one from the environment when none is open.',
+    )
+  }
+  const created = createKeyward()
+  markFromEnvironment(created)
+  return created
+}
+
 /** Validates adapter options once, when the middleware factory is called. */
 export function createGuard<Req = unknown>(
   arg?: Keyward | (GuardOptions<Req> & { onError?: unknown }),
 ): Guard {
   const options: GuardOptions<Req> & { onError?: unknown } = isKeyward(arg) ? { keyward: arg } : (arg ?? {})
   if (typeof options !== 'object')
-    throw new TypeError('patAuth() takes a Keyward instance or an options object.')
-  for (const key of Object.keys(options)) {
-    if (!GUARD_OPTIONS.has(key)) throw new TypeError(`patAuth(): unknown option ${JSON.stringify(key)}.`)
-  }
+    throw new KeywardError('invalid_option', 'patAuth() takes a Keyward instance or an options object.')
+  assertKnownKeys(options, GUARD_OPTIONS, (key) => `patAuth(): unknown option ${JSON.stringify(key)}`)
   if (options.keyward !== undefined && !isKeyward(options.keyward)) {
-    throw new TypeError('patAuth(): `keyward` must be an instance from createKeyward().')
+    throw new KeywardError('invalid_option', 'patAuth(): `keyward` must be an instance from createKeyward().')
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw new TypeError('patAuth(): `onError` must be a function.')
+    throw new KeywardError('invalid_option', 'patAuth(): `onError` must be a function.')
   }
   const realm = options.realm ?? 'api'
   if (typeof realm !== 'string' || !REALM.test(realm)) {
-    throw new TypeError('patAuth(): `realm` must be 1 to 100 printable ASCII characters.')
+    throw new KeywardError(
+      'invalid_option',
+      'patAuth(): `realm` must be 1 to 100 printable ASCII characters.',
+    )
   }
   const optional = options.optional ?? false
-  if (typeof optional !== 'boolean') throw new TypeError('patAuth(): `optional` must be a boolean.')
+  if (typeof optional !== 'boolean')
+    throw new KeywardError('invalid_option', 'patAuth(): `optional` must be a boolean.')
   const accept = options.accept ?? 'any'
   if (accept !== 'any' && accept !== 'pat' && accept !== 'session') {
-    throw new TypeError("patAuth(): `accept` must be 'any', 'pat' or 'session'.")
+    throw new KeywardError('invalid_option', "patAuth(): `accept` must be 'any', 'pat' or 'session'.")
   }
   const sessionCookie = options.sessionCookie
   if (
     sessionCookie !== undefined &&
     (typeof sessionCookie !== 'string' || !COOKIE_NAME.test(sessionCookie))
   ) {
-    throw new TypeError('patAuth(): `sessionCookie` must be a cookie name.')
+    throw new KeywardError('invalid_option', 'patAuth(): `sessionCookie` must be a cookie name.')
   }
   const appSession = options.appSession as AppSession<unknown> | undefined
   if (appSession !== undefined && typeof appSession !== 'function') {
-    throw new TypeError('patAuth(): `appSession` must be a function of the request.')
+    throw new KeywardError('invalid_option', 'patAuth(): `appSession` must be a function of the request.')
   }
   if (appSession !== undefined && accept === 'pat') {
-    throw new TypeError(
+    throw new KeywardError(
+      'invalid_option',
       "patAuth(): `appSession` makes session principals, which `accept: 'pat'` refuses: drop one of them.",
     )
   }
   if (options.csrf !== undefined && sessionCookie === undefined && appSession === undefined) {
-    throw new TypeError('patAuth(): `csrf` concerns cookie logins: set `sessionCookie` too, or `appSession`.')
+    throw new KeywardError(
+      'invalid_option',
+      'patAuth(): `csrf` concerns cookie logins: set `sessionCookie` too, or `appSession`.',
+    )
   }
   const crossSite = createCrossSiteCheck(options.csrf)
   // Resolved now when the choice is already made (one open instance; several throw at start-up),
@@ -257,7 +280,11 @@ export function createGuard<Req = unknown>(
             return optional ? NO_PRINCIPAL : crossSiteRefused
           }
           const kind = accept === 'pat' ? 'pat' : 'session'
-          const result = keyward.check(`Bearer ${fromCookie}`, kind, request, readClient)
+          // An instance made by an older copy of the core (see defaultKeyward) takes only headers.
+          const result =
+            typeof keyward.checkCredential === 'function'
+              ? keyward.checkCredential(fromCookie, kind, request, readClient)
+              : keyward.check(`Bearer ${fromCookie}`, kind, request, readClient)
           return result instanceof Promise ? result.then(settleCookie) : settleCookie(result)
         }
       }
@@ -272,96 +299,4 @@ export function createGuard<Req = unknown>(
       return result instanceof Promise ? result.then(settle) : settle(result)
     },
   }
-}
-
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
-const NO_PRINCIPAL: GuardResult = Object.freeze({ ok: true, principal: null })
-
-function hasQueryToken(url: string): boolean {
-  const query = url.indexOf('?')
-  // The cheap test first; a percent sign may hide an encoded name (access%5Ftoken).
-  if (query === -1 || !(url.includes('access', query) || url.includes('%', query))) return false
-  return new URLSearchParams(url.slice(query + 1)).has('access_token')
-}
-
-function readCookie(header: string | null | undefined, name: string): string | undefined {
-  if (!header) return undefined
-  for (const pair of header.split(';')) {
-    const at = pair.indexOf('=')
-    if (at !== -1 && pair.slice(0, at).trim() === name) {
-      const value = pair.slice(at + 1).trim()
-      return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
-    }
-  }
-  return undefined
-}
-
-function quote(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&')}"`
-}
-
-const failureCache = new Map<string, HttpFailure>()
-
-/** The response for an error, identical in every adapter. */
-export function failureFor(error: AuthError, realm: string): HttpFailure {
-  const cacheable = error.code !== 'insufficient_scope' && error.code !== 'unavailable'
-  const key = `${realm}\u0000${error.description}`
-  if (cacheable) {
-    const cached = failureCache.get(key)
-    if (cached) return cached
-  }
-  const headers: Record<string, string> = {
-    'Cache-Control': 'no-store',
-    'Content-Type': 'application/json; charset=utf-8',
-  }
-  if (error.code === 'unavailable') {
-    headers['Retry-After'] = String(error.retryAfter ?? 5)
-  } else if (error.code === 'cross_site_request') {
-    // Not a problem with a token, so no Bearer challenge: the credential was fine but ambient.
-  } else if (error.code === 'missing_token') {
-    headers['WWW-Authenticate'] = `Bearer realm=${quote(realm)}`
-  } else {
-    let challenge = `Bearer realm=${quote(realm)}, error="${error.code}"`
-    if (error.scope) challenge += `, scope=${quote(error.scope.join(' '))}`
-    headers['WWW-Authenticate'] = challenge
-  }
-  const failure: HttpFailure = Object.freeze({
-    status: error.status,
-    headers: Object.freeze(headers),
-    body: JSON.stringify({ error: error.code, error_description: error.description }),
-    error,
-  })
-  if (cacheable && failureCache.size < 256) failureCache.set(key, failure)
-  return failure
-}
-
-/** Every `Authorization` value in Node's `rawHeaders` (`req.headers` keeps only the first). */
-export function authorizationFromRawHeaders(rawHeaders: readonly string[]): AuthorizationInput {
-  let found: string | string[] | undefined
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]
-    if (name?.length === 13 && name.toLowerCase() === 'authorization') {
-      const value = rawHeaders[i + 1] ?? ''
-      if (found === undefined) found = value
-      else found = Array.isArray(found) ? [...found, value] : [found, value]
-    }
-  }
-  return found
-}
-
-/** The scope check behind `requireScope` / `requireAnyScope`: null when allowed. */
-export function scopeFailure(
-  principal: Principal | null | undefined,
-  required: readonly string[],
-  mode: 'all' | 'any',
-  realm: string,
-): HttpFailure | null {
-  const error = authorize(principal, required, mode)
-  return error ? failureFor(error, realm) : null
-}
-
-/** Validates the scopes given to `requireScope(...)` when the guard is built. */
-export function assertRequiredScopes(scopes: readonly string[], what: string): void {
-  if (scopes.length === 0) throw new TypeError(`${what}() needs at least one scope.`)
-  for (const scope of scopes) assertScopeSyntax(scope)
 }

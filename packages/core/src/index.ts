@@ -41,10 +41,12 @@ export {
   scopeFailure,
 } from './http.js'
 export {
+  type AcceptedCredentials,
   type AuthResult,
   type CreatedToken,
   type CreateTokenInput,
   type CredentialKind,
+  type CredentialShape,
   createKeyward,
   type Keyward,
   type KeywardOptions,

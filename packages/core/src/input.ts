@@ -33,13 +33,32 @@ export function requireText(value: unknown, what: string): string {
 }
 
 /**
+ * The one rule for a user id, as a verdict (a claim in a session token): what `requireUserId`
+ * takes, so that no user id is accepted that a store could not hold.
+ */
+export function isUserId(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_TEXT &&
+    (value as string & { isWellFormed(): boolean }).isWellFormed() &&
+    !value.includes('\u0000')
+  )
+}
+
+/** The one rule for a user id, as a check of an argument: see `requireText`. */
+export function requireUserId(value: unknown, what = 'userId'): string {
+  return requireText(value, what)
+}
+
+/**
  * The owner an admin-or-owner call is restricted to. No `userId` key at all is an admin call
  * (undefined: no owner check); a key that is there must name a user, so that passing
  * `req.principal?.userId` for a signed-out request cannot turn into an admin call.
  */
 export function ownerOf(options: object): string | undefined {
   if (!Object.hasOwn(options, 'userId')) return undefined
-  return requireText((options as { userId?: unknown }).userId, 'userId')
+  return requireUserId((options as { userId?: unknown }).userId)
 }
 
 /** Longest description of a token. */

@@ -1,6 +1,7 @@
 import { type DurationString, toLifetime } from './duration.js'
 import { KeywardError } from './errors.js'
 import { requireExpiry } from './input.js'
+import { assertKnownKeys } from './option-checks.js'
 
 /**
  * The lifetime policy of personal access tokens (`tokenLifetime`), applied by `create` and
@@ -39,9 +40,7 @@ export function lifetimePolicy(options: unknown = {}): LifetimePolicy {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     invalid('must be an object { defaultExpiresIn?, maxLifetime?, allowNeverExpiring? }.')
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) invalid(`unknown option ${JSON.stringify(key)} (known: ${[...KNOWN].join(', ')}).`)
-  }
+  assertKnownKeys(options, KNOWN, (key) => `tokenLifetime: unknown option ${JSON.stringify(key)}`)
   const given = options as TokenLifetimeOptions
   const allowNeverExpiring = given.allowNeverExpiring ?? false
   if (typeof allowNeverExpiring !== 'boolean') invalid('allowNeverExpiring must be true or false.')

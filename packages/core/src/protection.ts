@@ -1,8 +1,8 @@
 import { clientKey } from './client-address.js'
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
-import { KeywardError } from './errors.js'
 import { growingLru } from './lru.js'
+import { assertKnownKeys, integerOption } from './option-checks.js'
 import { digestEquals } from './token-cache.js'
 
 export type ProtectionOptions = {
@@ -45,12 +45,7 @@ const OPTIONS = new Set([
   'failuresPerTokenAllClients',
 ])
 
-function positive(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new KeywardError('invalid_option', `protection.${what} must be a positive integer; got ${value}.`)
-  }
-  return value
-}
+const positive = (value: number, what: string): number => integerOption(value, `protection.${what}`)
 
 const nothingToRelease = () => {}
 
@@ -61,21 +56,13 @@ const nothingToRelease = () => {}
  * spares the digest that verified before.
  */
 export function createProtection(options: ProtectionOptions = {}, clock: Clock) {
-  for (const key of Object.keys(options)) {
-    if (!OPTIONS.has(key))
-      throw new KeywardError('invalid_option', `protection: unknown option ${JSON.stringify(key)}.`)
-  }
+  assertKnownKeys(options, OPTIONS, (key) => `protection: unknown option ${JSON.stringify(key)}`)
   const concurrency = positive(
     options.verifyConcurrency ?? (Number(process.env.UV_THREADPOOL_SIZE) || 4),
     'verifyConcurrency',
   )
   const queueLimit = options.verifyQueue ?? 256
-  if (!Number.isSafeInteger(queueLimit) || queueLimit < 0) {
-    throw new KeywardError(
-      'invalid_option',
-      `protection.verifyQueue must be a non-negative integer; got ${queueLimit}.`,
-    )
-  }
+  integerOption(queueLimit, 'protection.verifyQueue', 0)
   const negativeTtl = toMilliseconds(options.negativeCache?.ttl ?? '1m', 'protection.negativeCache.ttl')
   const negativeMax = positive(options.negativeCache?.max ?? 10_000, 'negativeCache.max')
   const failuresAllowed = positive(options.failuresPerToken ?? 5, 'failuresPerToken')
@@ -206,3 +193,5 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
     },
   }
 }
+
+export type Protection = ReturnType<typeof createProtection>

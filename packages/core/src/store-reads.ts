@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
+import { assertKnownKeys, integerOption } from './option-checks.js'
 import { TIMEOUT } from './timeout.js'
 
 export type StoreReadOptions = {
@@ -42,12 +43,7 @@ export function isReadRefusal(error: unknown): error is ReadRefusal {
 
 const OPTIONS = new Set(['maxInFlight', 'failureThreshold', 'coolDown'])
 
-function positive(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new KeywardError('invalid_option', `storeReads.${what} must be a positive integer; got ${value}.`)
-  }
-  return value
-}
+const positive = (value: unknown, what: string): number => integerOption(value, `storeReads.${what}`)
 
 function refusal(reason: ReadRefusal['reason']): ReadRefusal {
   const error = new Error(
@@ -94,14 +90,7 @@ export class StoreReads {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new KeywardError('invalid_option', 'storeReads must be an object.')
     }
-    for (const key of Object.keys(options ?? {})) {
-      if (!OPTIONS.has(key)) {
-        throw new KeywardError(
-          'invalid_option',
-          `storeReads: unknown option ${JSON.stringify(key)} (known: ${[...OPTIONS].join(', ')}).`,
-        )
-      }
-    }
+    assertKnownKeys(options ?? {}, OPTIONS, (key) => `storeReads: unknown option ${JSON.stringify(key)}`)
     this.max = positive(options?.maxInFlight ?? 64, 'maxInFlight')
     this.threshold = positive(options?.failureThreshold ?? 5, 'failureThreshold')
     this.coolDown = toMilliseconds(options?.coolDown ?? '1s', 'storeReads.coolDown')

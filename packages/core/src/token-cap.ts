@@ -1,4 +1,5 @@
 import { KeywardError } from './errors.js'
+import { integerOption } from './option-checks.js'
 import type { KeywardStore } from './store.js'
 
 /** Active tokens a user may hold unless `maxTokensPerUser` says otherwise. */
@@ -7,13 +8,7 @@ export const DEFAULT_MAX_TOKENS_PER_USER = 1000
 /** Validates the `maxTokensPerUser` option. */
 export function maxTokensOption(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_TOKENS_PER_USER
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new KeywardError(
-      'invalid_option',
-      `maxTokensPerUser must be a positive integer; got ${String(value)}.`,
-    )
-  }
-  return value
+  return integerOption(value, 'maxTokensPerUser')
 }
 
 /**

@@ -82,7 +82,7 @@ function reachAccessor(request: object): void {
   prototypesSeen.add(prototype)
 }
 
-/** Authenticates `Authorization: Bearer …` (a PAT) and sets `req.principal`. */
+/** Authenticates `Authorization: Bearer …` (a personal access token or a session token; a session cookie with `sessionCookie`) and sets `req.principal`. */
 export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHandler {
   const guard = createGuard(keywardOrOptions)
   if (express.request !== undefined) defineAccessor(express.request)

@@ -5,6 +5,7 @@ import {
   type GuardOptions,
   type HttpFailure,
   type Keyward,
+  KeywardError,
   type Principal,
   type RequestReaders,
   realmOf,
@@ -62,7 +63,7 @@ function guardOptions(options?: Keyward | PatAuthOptions): {
     return { guard: options }
   const { clientAddress, ...rest } = options
   if (clientAddress !== undefined && typeof clientAddress !== 'function')
-    throw new TypeError('patAuth(): `clientAddress` must be a function.')
+    throw new KeywardError('invalid_option', 'patAuth(): `clientAddress` must be a function.')
   return { guard: rest, clientAddress }
 }
 
@@ -83,7 +84,7 @@ async function fail(c: Context, failure: HttpFailure, onError: PatAuthOptions['o
   return answer(c, (await onError?.(failure, c)) ?? respond(failure))
 }
 
-/** Authenticates `Authorization: Bearer …` (a PAT) and sets `c.get('principal')`. */
+/** Authenticates `Authorization: Bearer …` (a personal access token or a session token; a session cookie with `sessionCookie`) and sets `c.get('principal')`. */
 export function patAuth(
   options: PatAuthOptions & { optional: true | boolean },
 ): MiddlewareHandler<OptionalKeywardEnv>

@@ -50,7 +50,7 @@ function respond(ctx: Context, failure: HttpFailure): void {
   ctx.type = 'application/json; charset=utf-8'
 }
 
-/** Authenticates `Authorization: Bearer …` (a PAT) and sets `ctx.state.principal`. */
+/** Authenticates `Authorization: Bearer …` (a personal access token or a session token; a session cookie with `sessionCookie`) and sets `ctx.state.principal`. */
 export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware {
   const guard = createGuard(keywardOrOptions)
   const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError

@@ -1,0 +1,308 @@
+import type { AuthenticateOptions, ClientReader } from './client-address.js'
+import type { Clock } from './clock.js'
+import type { Duration, DurationString } from './duration.js'
+import type { AuthError } from './errors.js'
+import type { TokenHasher } from './hashing.js'
+import type { AuthorizationInput } from './header.js'
+import type { HeartbeatOptions } from './heartbeat.js'
+import type { InvalidationChannel } from './invalidation-channel.js'
+import type { LastUsedStats } from './last-used.js'
+import type { TokenLifetimeOptions } from './lifetime.js'
+import type { Principal } from './principal.js'
+import type { ProtectionOptions, ProtectionStats } from './protection.js'
+import type { IssuedSession, SessionOptions } from './sessions.js'
+import type { SharedCache } from './shared-cache.js'
+import type { KeywardStore, TokenStatus } from './store.js'
+import type { StoreReadOptions, StoreReadStats } from './store-reads.js'
+import type { TokenPageOptions } from './token-pages.js'
+import type { UserCutOff } from './users.js'
+
+/** The public types of a Keyward instance, re-exported by `keyward.ts` (and the package index). */
+
+export type AuthResult =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly error: AuthError }
+
+export type Logger = { warn(message: string): void }
+
+/** Which credentials a route takes: a personal access token, a session token, or either. */
+export type AcceptedCredentials = 'any' | 'pat' | 'session'
+
+/** @deprecated The same type as `AcceptedCredentials` (what a route accepts), under its old name. */
+export type CredentialKind = AcceptedCredentials
+
+/** What a credential is by its shape alone: a PAT, a session token, or neither (see `credentialKind`). */
+export type CredentialShape = 'pat' | 'session' | null
+
+export type KeywardOptions = {
+  /** Where tokens live. Default: from `KEYWARD_DATABASE_URL` (see `storeFromEnv`), migrated on first use. */
+  store?: KeywardStore | Promise<KeywardStore>
+  /** Tokens read `<prefix>_<id>_<secret><checksum>`. Default `kw`. */
+  tokenPrefix?: string
+  /** An allow-list checked when a token is created. */
+  scopes?: readonly string[]
+  /** Default: argon2id at OWASP's minimum (m=19456 KiB, t=2, p=1). */
+  hasher?: TokenHasher
+  /**
+   * The in-process cache of verified tokens; `ttl` is clamped to each token's expiry. Default
+   * `'10m'`, or `'5s'` with a shared cache, so that it never outlives an invalidation by much.
+   * `sharedTtl` (default `'10m'`) is the TTL of the shared level.
+   */
+  cache?: { ttl?: Duration; max?: number; sharedTtl?: Duration }
+  /** A second cache level and invalidation bus shared by every process: `redisCache()`. */
+  sharedCache?: SharedCache
+  /** How often pending `last_used_at` writes are flushed (default 1 s). Each token is written at most once per cache TTL. */
+  lastUsed?: { flushInterval?: Duration }
+  /** Seconds for `Retry-After` when the store cannot answer. Default 5. */
+  retryAfter?: number
+  /** How long a store read on a cache miss may take before the answer is 503. Default `'3s'`. */
+  storeTimeout?: Duration
+  /**
+   * The gate in front of store reads on the request path (misses, refreshes, session versions): a
+   * bound on reads in flight and a circuit breaker; see `StoreReadOptions`.
+   */
+  storeReads?: StoreReadOptions
+  /** Defences of the miss path against floods of bad tokens; see `ProtectionOptions`. */
+  protection?: ProtectionOptions
+  clock?: Clock
+  /** Receives operational warnings (store outages); never a token. Default: console. */
+  logger?: Logger
+  /** Session tokens with a session-version (`sv`) claim; see `SessionOptions`. */
+  sessions?: SessionOptions
+  /**
+   * Active tokens one user may hold (default 1000): `tokens.create()` beyond it throws
+   * `too_many_tokens`. It bounds what one `revokeAll()` must tell every process.
+   */
+  maxTokensPerUser?: number
+  /**
+   * The lifetime policy of tokens: `{ defaultExpiresIn: '90d', maxLifetime: '365d',
+   * allowNeverExpiring: false }` by default; see `TokenLifetimeOptions`.
+   */
+  tokenLifetime?: TokenLifetimeOptions
+  /**
+   * A heartbeat on the invalidation channel (Postgres LISTEN, Redis pub/sub): each process sends
+   * one every `interval` (default `'15s'`) and expects its own back within `timeout` (default
+   * `'10s'`); else the channel is declared down (warned, caches dropped, reconnected). `false`: none.
+   */
+  heartbeat?: HeartbeatOptions | false
+}
+
+export type { TokenPageOptions, TokenStatus }
+
+/** One page of `tokens.page()`: `nextCursor` continues it, null on the last page. */
+export type TokenPage = { readonly tokens: readonly TokenRecord[]; readonly nextCursor: string | null }
+
+/** A token as users and admins see it: never the secret, never its hash. */
+export type TokenRecord = {
+  readonly id: string
+  readonly userId: string
+  readonly name: string
+  /** e.g. `myapp_3fK9x2…`, for telling tokens apart in a list. */
+  readonly prefix: string
+  readonly scopes: readonly string[]
+  readonly status: TokenStatus
+  readonly createdAt: Date
+  readonly expiresAt: Date | null
+  readonly lastUsedAt: Date | null
+  readonly revokedAt: Date | null
+  readonly revokedReason: string | null
+  readonly metadata: Readonly<Record<string, unknown>> | null
+  /** What the owner wrote about the token; null when unset. */
+  readonly description: string | null
+}
+
+export type CreateTokenInput = {
+  userId: string
+  name: string
+  scopes?: readonly string[]
+  /**
+   * A duration string of at least `'1m'`, such as `'90d'` (a bare number is refused), or null for a
+   * token that never expires (only with `tokenLifetime.allowNeverExpiring`). Default:
+   * `tokenLifetime.defaultExpiresIn` (90 days); at most `tokenLifetime.maxLifetime` (a year).
+   */
+  expiresIn?: DurationString | null
+  /** An absolute expiry instead of `expiresIn`. */
+  expiresAt?: Date
+  metadata?: Record<string, unknown>
+  /** What the token is for, up to 1024 characters. */
+  description?: string | null
+}
+
+export type CreatedToken = {
+  /** The plaintext token: shown to the user now, never retrievable again. */
+  readonly token: string
+  readonly record: TokenRecord
+}
+
+export type RejectionReason =
+  | 'missing_token'
+  | 'malformed_header'
+  | 'multiple_credentials'
+  | 'token_too_long'
+  | 'malformed'
+  | 'wrong_prefix'
+  | 'bad_checksum'
+  | 'unknown'
+  | 'wrong_secret'
+  | 'expired'
+  | 'revoked'
+  | 'bad_hash'
+  | 'bad_session'
+  | 'stale_session'
+  | 'negative_cache'
+  | 'throttled'
+  | 'overloaded'
+  | 'wrong_kind'
+  | 'unavailable'
+
+export type KeywardStats = {
+  /**
+   * `refreshes`: entries confirmed again because a hit came near the end of their TTL; `renewed`:
+   * those that the shared level or the store confirmed, and so live on for another TTL.
+   */
+  cache: { hits: number; misses: number; size: number; refreshes: number; renewed: number }
+  storeReads: number
+  hashVerifications: number
+  rehashes: number
+  /** Misses that joined a verification already in flight for the same token. */
+  coalesced: number
+  rejections: Record<RejectionReason, number>
+  lastUsed: LastUsedStats
+  /** Session versions read from the store, sessions issued, bumps. */
+  sessions: { versionReads: number; issued: number; bumps: number }
+  /**
+   * The shared level: hits, misses, entries written, failed commands, and whether it is failing now;
+   * `forged`: entries read back whose MAC did not verify under the deployment key (each a miss).
+   */
+  sharedCache: { hits: number; misses: number; writes: number; errors: number; down: boolean; forged: number }
+  /**
+   * Messages published and received on the bus; `gaps`: reconnections after which caches were
+   * dropped. An invalidation that could not reach the other processes is sent again until it does
+   * (`redelivered`) or until every cache it concerns has expired (`abandoned`); `undelivered`: those
+   * still being retried. Each failed attempt also counts in `errors` (and `sharedCache.errors`).
+   * `forged`: messages dropped as unsigned or wrongly signed; `replayed`: authentic messages dropped
+   * because this process had delivered them before; `stale`: authentic messages stamped more than
+   * `MAX_MESSAGE_AGE` (60 s) from this process's clock (clocks apart), delivered all the same.
+   * `channel`: how revocations reach other processes (known once the store is open; `'none'`: only
+   * by cache expiry, warned at start-up); `fallbackBound`: that expiry, the L1 TTL in ms, which is
+   * also the bound while a channel is down.
+   */
+  invalidations: {
+    channel: InvalidationChannel
+    fallbackBound: number
+    subscribed: boolean
+    published: number
+    received: number
+    errors: number
+    gaps: number
+    redelivered: number
+    undelivered: number
+    abandoned: number
+    forged: number
+    replayed: number
+    stale: number
+  }
+  /** The defences of the miss path (see `protection`). */
+  protection: ProtectionStats
+  /** Store failures, and hash verifications that failed (threw) rather than answered. */
+  errors: { store: number; hasher: number }
+  /** The gate in front of store reads (see `storeReads`): reads in flight, refusals, the breaker. */
+  storeGate: StoreReadStats
+}
+
+export type Keyward = {
+  readonly tokenPrefix: string
+  /**
+   * `client`: the address of the client that sent the request (honouring your proxy setup), so that
+   * wrong secrets sent by one client for a token id do not throttle another (see `protection`).
+   */
+  authenticate(authorization: AuthorizationInput, options?: AuthenticateOptions): Promise<AuthResult>
+  /**
+   * The same decision as `authenticate`, answered synchronously on a cache hit or a rejection that
+   * needs no I/O, and as a promise otherwise. For adapters that want to skip a microtask per request.
+   * `readClient(request)` gives the client's address; it is called only on a cache miss.
+   */
+  check<Req = unknown>(
+    authorization: AuthorizationInput,
+    accept?: AcceptedCredentials,
+    request?: Req,
+    readClient?: ClientReader<Req>,
+  ): AuthResult | Promise<AuthResult>
+  /**
+   * `check` for a credential already taken out of its carrier (a session cookie's value): the same
+   * decision as `check('Bearer ' + credential)`, without building a header to parse again.
+   */
+  checkCredential<Req = unknown>(
+    credential: string,
+    accept?: AcceptedCredentials,
+    request?: Req,
+    readClient?: ClientReader<Req>,
+  ): AuthResult | Promise<AuthResult>
+  /** What a credential is by its shape alone (no verification): a PAT, a session token, or neither. */
+  credentialKind(credential: string): CredentialShape
+  tokens: {
+    create(input: CreateTokenInput): Promise<CreatedToken>
+    /** Newest first, revoked and expired ones included (see `status`). */
+    list(userId: string): Promise<TokenRecord[]>
+    /** Null when there is no such token, or it belongs to another user than `userId` (as `revoke`). */
+    get(id: string, options?: { userId?: string }): Promise<TokenRecord | null>
+    /**
+     * One page of the user's tokens, newest first, optionally of one `status` (as of now): at most
+     * `limit` (default 50, at most 100), after `cursor` (the previous page's `nextCursor`, opaque).
+     * A bad cursor or option is `invalid_argument`.
+     */
+    page(userId: string, options?: TokenPageOptions): Promise<TokenPage>
+    /**
+     * Null when there is no such token, or it belongs to another user than `userId`. Without the
+     * `userId` key, an admin call; with it, it must name a user (undefined, null or '' throws).
+     */
+    revoke(id: string, options?: { userId?: string; reason?: string }): Promise<TokenRecord | null>
+    /**
+     * Renames or (re)describes a token (`description: null` clears it). Null when there is no such
+     * token, or it belongs to another user than `userId` (as `revoke`). Needs no invalidation.
+     */
+    update(
+      id: string,
+      changes: { name?: string; description?: string | null },
+      options?: { userId?: string },
+    ): Promise<TokenRecord | null>
+    /** Revokes every active token of the user; returns how many. */
+    revokeAll(userId: string, options?: { reason?: string }): Promise<number>
+    /**
+     * A new token with the same name, scopes and lifetime; the old one dies after `gracePeriod`, a
+     * duration string such as `'1h'` (default 0: at once; 0 is the only number it takes).
+     */
+    rotate(
+      id: string,
+      options?: { gracePeriod?: DurationString | 0; userId?: string },
+    ): Promise<CreatedToken & { previous: TokenRecord }>
+  }
+  users: {
+    /**
+     * Cuts a deleted or disabled user off: revokes every active token (with `reason`) and bumps the
+     * session version, so that every session token issued before is refused, on every process.
+     * Sessions end even where this instance has no `sessions` option (an admin script).
+     */
+    revokeAll(userId: string, options?: { reason?: string }): Promise<UserCutOff>
+  }
+  sessions: {
+    /**
+     * A session token for the user, carrying their current session version. Without scopes it grants
+     * the whole allow-list (`scopes`), or `*` when there is none.
+     */
+    issue(input: {
+      userId: string
+      scopes?: readonly string[]
+      expiresIn?: DurationString
+    }): Promise<IssuedSession>
+    /** Log out everywhere: every session token issued before is refused. PATs are untouched. */
+    bump(userId: string): Promise<number>
+    /** The user's current session version (0 before any bump). */
+    version(userId: string): Promise<number>
+  }
+  stats(): KeywardStats
+  /** Writes pending last-used times and waits for background rehashes. */
+  flush(): Promise<void>
+  /** Flushes, then closes the store. */
+  close(): Promise<void>
+}

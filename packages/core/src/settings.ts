@@ -1,0 +1,95 @@
+import { type Clock, systemClock } from './clock.js'
+import { toMilliseconds } from './duration.js'
+import { argon2Hasher, type TokenHasher } from './hashing.js'
+import { heartbeatSettings } from './heartbeat.js'
+import type { KeywardOptions, Logger } from './keyward-types.js'
+import { type LifetimePolicy, lifetimePolicy } from './lifetime.js'
+import { assertKnownKeys, integerOption, invalidOption } from './option-checks.js'
+import { assertScopeSyntax } from './scopes.js'
+import { type SessionSettings, sessionSettings } from './session-keys.js'
+import { assertSharedCacheKeyed } from './shared-trust.js'
+import { maxTokensOption } from './token-cap.js'
+import { assertTokenPrefix } from './token-format.js'
+
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  'store',
+  'tokenPrefix',
+  'scopes',
+  'hasher',
+  'cache',
+  'lastUsed',
+  'retryAfter',
+  'clock',
+  'logger',
+  'sessions',
+  'sharedCache',
+  'storeTimeout',
+  'storeReads',
+  'protection',
+  'maxTokensPerUser',
+  'tokenLifetime',
+  'heartbeat',
+])
+
+/** `createKeyward()`'s options, validated and with their defaults, before any part is built. */
+export type Settings = {
+  readonly tokenPrefix: string
+  readonly allowList: ReadonlySet<string> | null
+  readonly clock: Clock
+  readonly hasher: TokenHasher
+  readonly logger: Logger
+  readonly maxTokensPerUser: number
+  readonly lifetime: LifetimePolicy
+  /** `KEYWARD_REDIS_URL`, read only when neither a store nor a shared cache is given. */
+  readonly redisFromEnv: string | null
+  /** The in-process cache's TTL, also the bound of an invalidation no channel carries. */
+  readonly cacheTtl: number
+  readonly cacheMax: number
+  readonly sharedTtl: number
+  readonly storeTimeout: number
+  readonly flushInterval: number
+  readonly retryAfter: number
+  readonly heartbeat: ReturnType<typeof heartbeatSettings>
+  readonly sessions: SessionSettings | null
+}
+
+export function resolveSettings(options: KeywardOptions): Settings {
+  assertKnownKeys(options, KNOWN_OPTIONS, (key) => `Unknown option ${JSON.stringify(key)}`)
+  const tokenPrefix = options.tokenPrefix ?? 'kw'
+  assertTokenPrefix(tokenPrefix)
+  let allowList: Set<string> | null = null
+  if (options.scopes !== undefined) {
+    if (!Array.isArray(options.scopes)) invalidOption('scopes must be an array of strings.')
+    for (const scope of options.scopes) assertScopeSyntax(scope)
+    allowList = new Set(options.scopes)
+  }
+  const maxTokensPerUser = maxTokensOption(options.maxTokensPerUser)
+  const lifetime = lifetimePolicy(options.tokenLifetime)
+  // What processes share is authenticated under the deployment key: the shared cache's own, else
+  // the store's (read once, with the store).
+  assertSharedCacheKeyed(options.sharedCache, options.store)
+  // Configured from the environment as a whole: KEYWARD_REDIS_URL adds the shared level.
+  const redisFromEnv =
+    options.store === undefined && options.sharedCache === undefined
+      ? process.env.KEYWARD_REDIS_URL?.trim() || null
+      : null
+  const shared = options.sharedCache !== undefined || redisFromEnv !== null
+  return {
+    tokenPrefix,
+    allowList,
+    clock: options.clock ?? systemClock,
+    hasher: options.hasher ?? argon2Hasher(),
+    logger: options.logger ?? { warn: (message: string) => console.warn(`[keyward] ${message}`) },
+    maxTokensPerUser,
+    lifetime,
+    redisFromEnv,
+    cacheTtl: toMilliseconds(options.cache?.ttl ?? (shared ? '5s' : '10m'), 'cache.ttl'),
+    sharedTtl: toMilliseconds(options.cache?.sharedTtl ?? '10m', 'cache.sharedTtl'),
+    cacheMax: integerOption(options.cache?.max ?? 10_000, 'cache.max'),
+    storeTimeout: toMilliseconds(options.storeTimeout ?? '3s', 'storeTimeout'),
+    flushInterval: toMilliseconds(options.lastUsed?.flushInterval ?? '1s', 'lastUsed.flushInterval'),
+    heartbeat: heartbeatSettings(options.heartbeat),
+    retryAfter: integerOption(options.retryAfter ?? 5, 'retryAfter (whole seconds)'),
+    sessions: options.sessions === undefined ? null : sessionSettings(options.sessions),
+  }
+}

@@ -2,12 +2,12 @@ import { sql } from 'drizzle-orm'
 import type postgres from 'postgres'
 import { postgresTablesFor } from './drizzle/postgres.js'
 import { KeywardError } from './errors.js'
+import { assertKnownKeys } from './option-checks.js'
 import { type Listener, listenerFor, notifyBus, postgresJsListener, urlListener } from './pg-listen.js'
 import { afterLoading, PostgresConnection, type PostgresDatabase } from './postgres-connection.js'
 import { postgresMethods, statementsFor } from './postgres-queries.js'
 import type { InvalidationBus } from './shared-cache.js'
 import { type KeywardStore, resolveNaming, type StoreNaming } from './store.js'
-import { refuseUnknownOptions } from './store-options.js'
 
 export type { PostgresDatabase } from './postgres-connection.js'
 
@@ -45,7 +45,7 @@ export type PostgresStoreOptions = (
   listen?: { url: string }
 }
 
-const KNOWN_OPTIONS = ['url', 'client', 'db', 'schema', 'tablePrefix', 'notify', 'listen']
+const KNOWN_OPTIONS = new Set(['url', 'client', 'db', 'schema', 'tablePrefix', 'notify', 'listen'])
 const POSTGRES_URL = /^postgres(ql)?:\/\//
 
 function listenUrl(listen: unknown): string {
@@ -74,7 +74,7 @@ function listenerOf(
 /** The token store on Postgres (postgres.js + drizzle, or your own drizzle instance). */
 export function postgresStore(options: PostgresStoreOptions): KeywardStore {
   if (typeof options === 'object' && options !== null) {
-    refuseUnknownOptions(options, KNOWN_OPTIONS, 'postgresStore')
+    assertKnownKeys(options, KNOWN_OPTIONS, (key) => `postgresStore: unknown option ${JSON.stringify(key)}`)
   }
   const naming = resolveNaming(options)
   const valid =

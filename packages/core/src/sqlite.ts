@@ -5,6 +5,7 @@ import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { sqliteMigrationsTableSql, sqliteTablesFor } from './drizzle/sqlite.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
+import { assertKnownKeys } from './option-checks.js'
 import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
 import { sqliteBus } from './sqlite-bus.js'
 import {
@@ -16,7 +17,6 @@ import {
   toColumns,
 } from './store.js'
 import { activeAt, unchangedSince } from './store-conditions.js'
-import { refuseUnknownOptions } from './store-options.js'
 import { plannedMigrations, TABLES } from './store-schema.js'
 import { tokenPageWhere } from './token-page-query.js'
 
@@ -48,12 +48,12 @@ export type SqliteStoreOptions = (
   pollInterval?: Duration
 }
 
-const KNOWN_OPTIONS = ['path', 'client', 'db', 'tablePrefix', 'notify', 'pollInterval']
+const KNOWN_OPTIONS = new Set(['path', 'client', 'db', 'tablePrefix', 'notify', 'pollInterval'])
 
 /** The token store on SQLite (better-sqlite3 + drizzle). Statements are prepared once. */
 export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
   if (typeof options === 'object' && options !== null)
-    refuseUnknownOptions(options, KNOWN_OPTIONS, 'sqliteStore')
+    assertKnownKeys(options, KNOWN_OPTIONS, (key) => `sqliteStore: unknown option ${JSON.stringify(key)}`)
   const naming = resolveNaming(options)
   let owned: Database.Database | null = null
   let db: SqliteDatabase

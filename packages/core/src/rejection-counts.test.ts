@@ -8,9 +8,8 @@ const SECRET = 'a session secret of at least 32 bytes, for tests'
 /** An instance whose store is never opened: every case here is decided before any I/O. */
 function offline(sessions: boolean) {
   return createKeyward({
-    store: Promise.reject(new Error('never opened')).catch(() => {
-      throw new Error('unreachable')
-    }) as never,
+    // A store that never opens: a case that reached it would time out instead of passing.
+    store: new Promise<never>(() => {}),
     clock: manualClock(),
     hasher: sha256Hasher(),
     logger: { warn: () => {} },

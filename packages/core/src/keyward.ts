@@ -1,4 +1,5 @@
 import { hash as digestOf } from 'node:crypto'
+import { CachePressureWarning } from './cache-pressure.js'
 import {
   type AuthenticateOptions,
   assertAuthenticateOptions,
@@ -44,7 +45,7 @@ import {
 } from './shared-trust.js'
 import type { KeywardStore, TokenRow, TokenStatus } from './store.js'
 import { isReadRefusal, type StoreReadOptions, type StoreReadStats, StoreReads } from './store-reads.js'
-import { digestEquals, type RefreshDue, TokenCache } from './token-cache.js'
+import { type CacheEntry, digestEquals, hashFingerprint, type RefreshDue, TokenCache } from './token-cache.js'
 import { assertRoomForToken, maxTokensOption } from './token-cap.js'
 import {
   assertTokenPrefix,
@@ -195,9 +196,10 @@ export type RejectionReason =
 export type KeywardStats = {
   /**
    * `refreshes`: entries confirmed again because a hit came near the end of their TTL; `renewed`:
-   * those that the shared level or the store confirmed, and so live on for another TTL.
+   * those that the shared level or the store confirmed, and so live on for another TTL. `evictions`:
+   * live entries dropped to make room (a steady rise means `max` is below the tokens in use).
    */
-  cache: { hits: number; misses: number; size: number; refreshes: number; renewed: number }
+  cache: { hits: number; misses: number; size: number; refreshes: number; renewed: number; evictions: number }
   storeReads: number
   hashVerifications: number
   rehashes: number
@@ -341,9 +343,14 @@ const STALE_WARNING_INTERVAL = 60_000
 /** Ids remembered for fencing misses in flight against invalidations (see `invalidate`). */
 const MAX_FENCED_IDS = 10_000
 
-/** SHA-256 of an Authorization header as it arrived: what the hot path looks up. */
+/** SHA-256 of an Authorization header as it arrived, one character a byte ('binary' is latin1): what the hot path looks up. */
 function headerDigest(header: string): string {
-  return digestOf('sha256', header, 'base64')
+  return digestOf('sha256', header, 'binary')
+}
+
+/** A digest as the shared level stores and compares it (base64, as before the in-process key changed). */
+function sharedDigest(digest: string): string {
+  return Buffer.from(digest, 'latin1').toString('base64')
 }
 
 /**
@@ -547,7 +554,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       replayed: 0,
       stale: 0,
     },
-    cache: { hits: 0, misses: 0, size: 0, refreshes: 0, renewed: 0 },
+    cache: { hits: 0, misses: 0, size: 0, refreshes: 0, renewed: 0, evictions: 0 },
     storeReads: 0,
     hashVerifications: 0,
     rehashes: 0,
@@ -625,20 +632,32 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     ttl: cacheTtl,
     clock,
     useWindow: lastUsedWindow,
-    onUse: (id, at) => lastUsed.record(id, at),
-    onRefresh: (due) => {
-      if (closed) return
-      stats.cache.refreshes++
-      track(refresh(due))
-    },
+    refreshAhead: true,
   })
+  const cachePressure = new CachePressureWarning({ logger, max: cacheMax, ttl: cacheTtl })
   const lastUsed = new LastUsedRecorder({
-    window: lastUsedWindow,
     interval: flushInterval,
-    max: cacheMax,
     store: getStore,
     onError: (error) => reportStoreError(error, 'a last-used write'),
   })
+  const recordUse = (entry: CacheEntry, now: number) => {
+    cache.markUsed(entry, now)
+    lastUsed.record(entry.id, now)
+  }
+  /** Caches what a miss confirmed and records the use that led here, unless one is recorded within the window. */
+  const fillCache = (
+    id: string,
+    digest: string,
+    principal: Principal,
+    limit: number,
+    verifiedHash: string | null = null,
+  ) => {
+    const now = clock.now()
+    const entry = cache.set(id, digest, principal, { limit, verifiedHash })
+    if (entry === undefined) lastUsed.record(id, now)
+    else if (now >= entry.useDueAt) recordUse(entry, now)
+    cachePressure.observe(cache.stats.earlyEvictions, now)
+  }
   const background = new Set<Promise<unknown>>()
   const track = (work: Promise<unknown>) => {
     const settled = work.catch(() => {}).finally(() => background.delete(settled))
@@ -676,7 +695,6 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     generation++
     for (const id of ids) {
       cache.delete(id)
-      lastUsed.forget(id)
       if (missesInFlight === 0) continue
       // Misses may overlap without end on a busy process, so the map is cleared only when none is in
       // flight; past this size, fencing every miss in flight (they retry) is cheaper than growing.
@@ -885,7 +903,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       const now = clock.now()
       const valid =
         entry !== null &&
-        digestEquals(entry.digest, digest) &&
+        digestEquals(entry.digest, sharedDigest(digest)) &&
         now < entry.validUntil &&
         (entry.expiresAt === null || now < entry.expiresAt)
       return { entry: valid ? entry : null, generation }
@@ -916,10 +934,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           stats.sharedCache.hits++
           protection.recordSuccess(id, digest)
           const principal = patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt)
-          cache.set(id, digest, principal, {
-            limit: l1Limit(entry.validUntil),
-            reportedAt: lastUsed.record(id, clock.now()),
-          })
+          fillCache(id, digest, principal, l1Limit(entry.validUntil))
           return Object.freeze({ ok: true, principal })
         }
         if (sharedRead !== null) stats.sharedCache.misses++
@@ -979,11 +994,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         if (fenced(id, startedAt)) continue
         if (row.expiresAt !== null && row.expiresAt <= clock.now()) return reject('expired')
         const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
-        cache.set(id, digest, principal, {
-          limit: l1Limit(Number.POSITIVE_INFINITY),
-          reportedAt: lastUsed.record(id, now),
-          verifiedHash,
-        })
+        fillCache(id, digest, principal, l1Limit(Number.POSITIVE_INFINITY), verifiedHash)
         if (shared && sharedGeneration !== null)
           fillShared(id, digest, principal, sharedGeneration, verifiedHash)
         return Object.freeze({ ok: true, principal })
@@ -1008,7 +1019,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
    * miss; if nothing confirms it, the entry expires as it would have, and the next request misses.
    */
   const refresh = async (due: RefreshDue): Promise<void> => {
-    const { id, digest, verifiedHash } = due
+    const { id, digest, verified } = due
     missesInFlight++
     const startedAt = generation
     const renew = (principal: Principal, limit: number): boolean => {
@@ -1021,13 +1032,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       const sharedGeneration = sharedRead?.generation ?? null
       const entry = sharedRead?.entry ?? null
       // A shared entry about to end is renewed from the store instead, which refills it.
-      if (entry !== null && (verifiedHash === null || entry.validUntil >= clock.now() + cacheTtl)) {
+      if (entry !== null && (verified === null || entry.validUntil >= clock.now() + cacheTtl)) {
         stats.sharedCache.hits++
         renew(patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt), entry.validUntil)
         return
       }
       if (sharedRead !== null) stats.sharedCache.misses++
-      if (verifiedHash === null) return
+      if (verified === null) return
       const store = await getStore()
       const row = await storeReads.read((signal) => {
         stats.storeReads++
@@ -1040,10 +1051,10 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         return
       }
       // A new hash (a rehash, or a secret replaced in the database) needs the secret: let it expire.
-      if (row.secretHash !== verifiedHash) return
+      if (hashFingerprint(row.secretHash) !== verified) return
       const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
       if (renew(principal, Number.POSITIVE_INFINITY) && shared && sharedGeneration !== null)
-        fillShared(id, digest, principal, sharedGeneration, verifiedHash)
+        fillShared(id, digest, principal, sharedGeneration, row.secretHash)
     } catch (error) {
       reportStoreError(error, 'a cache refresh')
     } finally {
@@ -1085,7 +1096,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     const level = shared
     if (!level || validUntil <= now) return
     const entry = {
-      digest,
+      digest: sharedDigest(digest),
       userId: principal.userId,
       scopes: [...principal.scopes],
       expiresAt,
@@ -1129,6 +1140,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     return sessions
   }
 
+  const startRefresh = (entry: CacheEntry) => {
+    const due = cache.takeRefresh(entry)
+    if (closed) return
+    stats.cache.refreshes++
+    track(refresh(due))
+  }
+
   // Single flight: concurrent misses for one token share one store read and one verification.
   const inFlight = new Map<string, Promise<AuthResult>>()
 
@@ -1149,10 +1167,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       authorization.length === hotLength &&
       !closed
     ) {
-      const hit = cache.get(headerDigest(authorization), clock.now())
+      const now = clock.now()
+      const hit = cache.get(headerDigest(authorization), now)
       if (hit !== undefined) {
         stats.cache.hits++
-        return hit
+        if (now >= hit.useDueAt) recordUse(hit, now)
+        if (now >= hit.refreshAt) startRefresh(hit)
+        return hit.result
       }
     }
     return fullCheck(authorization, accept, request, readClient)
@@ -1186,10 +1207,13 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     }
     if (closed) return reject('unavailable')
     const digest = tokenDigest(header.credential)
-    const hit = cache.get(digest, clock.now())
+    const now = clock.now()
+    const hit = cache.get(digest, now)
     if (hit !== undefined) {
       stats.cache.hits++
-      return hit
+      if (now >= hit.useDueAt) recordUse(hit, now)
+      if (now >= hit.refreshAt) startRefresh(hit)
+      return hit.result
     }
     stats.cache.misses++
     if (protection.isRefused(digest)) return reject('negative_cache')
@@ -1440,7 +1464,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     },
     stats: () => ({
       ...stats,
-      cache: { ...stats.cache, size: cache.size },
+      cache: { ...stats.cache, size: cache.size, evictions: cache.stats.evictions },
       rejections: { ...stats.rejections },
       errors: { ...stats.errors },
       lastUsed: { ...lastUsed.stats },

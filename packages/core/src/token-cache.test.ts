@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { Principal } from './principal.js'
 import { manualClock } from './testing/backends.js'
-import { type RefreshDue, TokenCache } from './token-cache.js'
+import {
+  type CacheEntry,
+  hashFingerprint,
+  type RefreshDue,
+  type SetOptions,
+  TokenCache,
+} from './token-cache.js'
 
 function principal(tokenId: string, expiresAt: Date | null = null): Principal {
   return { kind: 'pat', userId: 'u1', scopes: ['repo:read'], tokenId, expiresAt }
@@ -10,18 +16,62 @@ function principal(tokenId: string, expiresAt: Date | null = null): Principal {
 /** Stands in for the SHA-256 a real entry is keyed by: one digest per token. */
 const digestOf = (id: string) => `digest-of-${id}`
 
+/** What a refresh was asked for, as the owner sees it (the hash it verified, by fingerprint). */
+type AskedRefresh = { id: string; digest: string; verifiedHash: string | null }
+
+// The cache only stores and answers: this plays its owner (keyward.ts), which records a use when an
+// entry says one is due (from `reportedAt`, when a use was last recorded, by default at the fill) and
+// starts a refresh when one says so.
 function cacheWith(options: { max?: number; ttl?: number; useWindow?: number } = {}) {
   const clock = manualClock(1_000_000)
   const uses: Array<[string, number]> = []
-  const refreshes: RefreshDue[] = []
-  const cache = new TokenCache({
+  const refreshes: AskedRefresh[] = []
+  const dues = new Map<AskedRefresh, RefreshDue>()
+  const hashes = new Map<string, string>()
+  const useWindow = options.useWindow ?? 60_000
+  const inner = new TokenCache({
     max: options.max ?? 100,
     ttl: options.ttl ?? 60_000,
     clock,
-    useWindow: options.useWindow ?? 60_000,
-    onUse: (id, at) => uses.push([id, at]),
-    onRefresh: (due) => refreshes.push(due),
+    useWindow,
+    refreshAhead: true,
   })
+  const cache = {
+    get(digest: string, now: number): CacheEntry['result'] | undefined {
+      const entry = inner.get(digest, now)
+      if (entry === undefined) return undefined
+      if (now >= entry.useDueAt) {
+        inner.markUsed(entry, now)
+        uses.push([entry.id, now])
+      }
+      if (now >= entry.refreshAt) {
+        const due = inner.takeRefresh(entry)
+        const hash = hashes.get(due.id) ?? null
+        const asked = {
+          id: due.id,
+          digest: due.digest,
+          verifiedHash: hash && hashFingerprint(hash) === due.verified ? hash : null,
+        }
+        dues.set(asked, due)
+        refreshes.push(asked)
+      }
+      return entry.result
+    },
+    set(id: string, digest: string, p: Principal, setOptions: SetOptions & { reportedAt?: number } = {}) {
+      const { reportedAt, ...rest } = setOptions
+      if (rest.verifiedHash) hashes.set(id, rest.verifiedHash)
+      const entry = inner.set(id, digest, p, rest)
+      if (entry !== undefined && clock.now() >= entry.useDueAt)
+        inner.markUsed(entry, reportedAt ?? clock.now())
+      return entry !== undefined
+    },
+    renew: (asked: AskedRefresh, p: Principal) => inner.renew(dues.get(asked) ?? (asked as never), p),
+    delete: (id: string) => inner.delete(id),
+    clear: () => inner.clear(),
+    get size() {
+      return inner.size
+    },
+  }
   return { cache, clock, uses, refreshes }
 }
 

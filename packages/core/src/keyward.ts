@@ -45,7 +45,7 @@ import {
 } from './shared-trust.js'
 import type { KeywardStore, TokenRow, TokenStatus } from './store.js'
 import { isReadRefusal, type StoreReadOptions, type StoreReadStats, StoreReads } from './store-reads.js'
-import { type CacheEntry, digestEquals, hashFingerprint, type RefreshDue, TokenCache } from './token-cache.js'
+import { digestEquals, hashFingerprint, NO_ENTRY, type RefreshDue, TokenCache } from './token-cache.js'
 import { assertRoomForToken, maxTokensOption } from './token-cap.js'
 import {
   assertTokenPrefix,
@@ -640,9 +640,9 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     store: getStore,
     onError: (error) => reportStoreError(error, 'a last-used write'),
   })
-  const recordUse = (entry: CacheEntry, now: number) => {
-    cache.markUsed(entry, now)
-    lastUsed.record(entry.id, now)
+  const recordUse = (slot: number, now: number) => {
+    cache.markUsed(slot, now)
+    lastUsed.record(cache.id(slot), now)
   }
   /** Caches what a miss confirmed and records the use that led here, unless one is recorded within the window. */
   const fillCache = (
@@ -653,9 +653,9 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     verifiedHash: string | null = null,
   ) => {
     const now = clock.now()
-    const entry = cache.set(id, digest, principal, { limit, verifiedHash })
-    if (entry === undefined) lastUsed.record(id, now)
-    else if (now >= entry.useDueAt) recordUse(entry, now)
+    const slot = cache.set(id, digest, principal, { limit, verifiedHash })
+    if (slot === NO_ENTRY) lastUsed.record(id, now)
+    else if (now >= cache.useDueAt(slot)) recordUse(slot, now)
     cachePressure.observe(cache.stats.earlyEvictions, now)
   }
   const background = new Set<Promise<unknown>>()
@@ -1140,8 +1140,8 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     return sessions
   }
 
-  const startRefresh = (entry: CacheEntry) => {
-    const due = cache.takeRefresh(entry)
+  const startRefresh = (slot: number) => {
+    const due = cache.takeRefresh(slot)
     if (closed) return
     stats.cache.refreshes++
     track(refresh(due))
@@ -1169,11 +1169,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     ) {
       const now = clock.now()
       const hit = cache.get(headerDigest(authorization), now)
-      if (hit !== undefined) {
+      if (hit !== NO_ENTRY) {
         stats.cache.hits++
-        if (now >= hit.useDueAt) recordUse(hit, now)
-        if (now >= hit.refreshAt) startRefresh(hit)
-        return hit.result
+        if (now >= cache.useDueAt(hit)) recordUse(hit, now)
+        if (now >= cache.refreshAt(hit)) startRefresh(hit)
+        return cache.result(hit)
       }
     }
     return fullCheck(authorization, accept, request, readClient)
@@ -1209,11 +1209,11 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     const digest = tokenDigest(header.credential)
     const now = clock.now()
     const hit = cache.get(digest, now)
-    if (hit !== undefined) {
+    if (hit !== NO_ENTRY) {
       stats.cache.hits++
-      if (now >= hit.useDueAt) recordUse(hit, now)
-      if (now >= hit.refreshAt) startRefresh(hit)
-      return hit.result
+      if (now >= cache.useDueAt(hit)) recordUse(hit, now)
+      if (now >= cache.refreshAt(hit)) startRefresh(hit)
+      return cache.result(hit)
     }
     stats.cache.misses++
     if (protection.isRefused(digest)) return reject('negative_cache')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Principal } from './principal.js'
 import { manualClock } from './testing/backends.js'
-import { TokenCache } from './token-cache.js'
+import { hashFingerprint, NO_ENTRY, TokenCache } from './token-cache.js'
 
 const principal = (tokenId: string, userId = 'u1', scopes = ['repo:read']): Principal => ({
   kind: 'pat',
@@ -27,49 +27,51 @@ describe('TokenCache, as its owner drives it', () => {
   it('answers a frozen { ok, principal } with nothing internal in it', () => {
     const { cache, clock } = cacheWith()
     cache.set('a', 'digest-a', principal('a'), { verifiedHash: 'secret hash' })
-    const result = cache.get('digest-a', clock.now())?.result
-    expect(result).toEqual({ ok: true, principal: principal('a') })
+    const result = cache.result(cache.get('digest-a', clock.now()))
+    expect(result).toStrictEqual({ ok: true, principal: principal('a') })
     expect(Object.isFrozen(result)).toBe(true)
-    expect(Object.isFrozen(result?.principal)).toBe(true)
-    expect(Object.isFrozen(result?.principal.scopes)).toBe(true)
+    expect(Object.isFrozen(result.principal)).toBe(true)
+    expect(Object.isFrozen(result.principal.scopes)).toBe(true)
     expect(JSON.stringify(result)).not.toContain('hash')
   })
 
-  it('shares one scopes array and user id between tokens that have them in common', () => {
+  it('shares one scopes array between tokens that have the same scopes', () => {
     const { cache, clock } = cacheWith()
     cache.set('a', 'digest-a', principal('a', 'u1', ['repo:read', 'repo:write']))
     cache.set('b', 'digest-b', principal('b', 'u1', ['repo:read', 'repo:write']))
     cache.set('c', 'digest-c', principal('c', 'u2', ['repo:read']))
-    const [a, b, c] = ['a', 'b', 'c'].map((id) => cache.get(`digest-${id}`, clock.now())?.result.principal)
+    const [a, b, c] = ['a', 'b', 'c'].map(
+      (id) => cache.result(cache.get(`digest-${id}`, clock.now())).principal,
+    )
     expect(a?.scopes).toBe(b?.scopes)
     expect(c?.scopes).toEqual(['repo:read'])
     expect(c?.scopes).not.toBe(a?.scopes)
+    expect(c?.userId).toBe('u2')
   })
 
   it('says a use is due at the fill, then once per window from the use the owner marks', () => {
     const { cache, clock } = cacheWith({ useWindow: 1000 })
-    const entry = cache.set('a', 'digest-a', principal('a'))
-    if (entry === undefined) throw new Error('not cached')
-    expect(entry.useDueAt).toBeLessThanOrEqual(clock.now())
-    cache.markUsed(entry, clock.now())
+    const slot = cache.set('a', 'digest-a', principal('a'))
+    expect(slot).not.toBe(NO_ENTRY)
+    expect(cache.useDueAt(slot)).toBeLessThanOrEqual(clock.now())
+    cache.markUsed(slot, clock.now())
     clock.advance(999)
-    expect(cache.get('digest-a', clock.now())?.useDueAt).toBeGreaterThan(clock.now())
+    expect(cache.useDueAt(cache.get('digest-a', clock.now()))).toBeGreaterThan(clock.now())
     clock.advance(1)
-    expect(cache.get('digest-a', clock.now())?.useDueAt).toBe(clock.now())
+    expect(cache.useDueAt(cache.get('digest-a', clock.now()))).toBe(clock.now())
   })
 
   it('remembers when a use is due for a token evicted early, and forgets it when the token is invalidated', () => {
     const { cache, clock } = cacheWith({ max: 1, useWindow: 60_000 })
     const a = cache.set('a', 'digest-a', principal('a'))
-    if (a === undefined) throw new Error('not cached')
     cache.markUsed(a, clock.now())
-    const dueAt = a.useDueAt
+    const dueAt = cache.useDueAt(a)
     cache.set('b', 'digest-b', principal('b'))
-    expect(cache.get('digest-a', clock.now())).toBeUndefined()
+    expect(cache.get('digest-a', clock.now())).toBe(NO_ENTRY)
     clock.advance(1000)
-    expect(cache.set('a', 'digest-a', principal('a'))?.useDueAt).toBe(dueAt)
+    expect(cache.useDueAt(cache.set('a', 'digest-a', principal('a')))).toBe(dueAt)
     cache.delete('a')
-    expect(cache.set('a', 'digest-a', principal('a'))?.useDueAt).toBe(clock.now())
+    expect(cache.useDueAt(cache.set('a', 'digest-a', principal('a')))).toBe(clock.now())
   })
 
   it('counts live entries evicted for room, and those evicted in the first half of their TTL', () => {
@@ -88,16 +90,18 @@ describe('TokenCache, as its owner drives it', () => {
     expect(cache.stats).toEqual({ evictions: 2, earlyEvictions: 1 })
   })
 
-  it('hands a refresh out once, with the fingerprint of the hash that verified', () => {
+  it('hands a refresh out once, with the fingerprint of the hash that verified, and renews that entry only', () => {
     const { cache, clock } = cacheWith({ ttl: 1000 })
     cache.set('a', 'digest-a', principal('a'), { verifiedHash: 'hash-a' })
     clock.advance(800)
-    const entry = cache.get('digest-a', clock.now())
-    if (entry === undefined) throw new Error('not cached')
-    expect(entry.refreshAt).toBeLessThanOrEqual(clock.now())
-    const due = cache.takeRefresh(entry)
-    expect(due.verified).not.toBeNull()
-    expect(due.verified).not.toContain('hash-a')
-    expect(cache.get('digest-a', clock.now())?.refreshAt).toBe(Number.POSITIVE_INFINITY)
+    const slot = cache.get('digest-a', clock.now())
+    expect(cache.refreshAt(slot)).toBeLessThanOrEqual(clock.now())
+    const due = cache.takeRefresh(slot)
+    expect(due.verified).toBe(hashFingerprint('hash-a'))
+    expect(cache.refreshAt(cache.get('digest-a', clock.now()))).toBe(Number.POSITIVE_INFINITY)
+    // Refilled meanwhile, in the very slot it had: the refresh must not renew the newer entry.
+    cache.set('a', 'digest-a', principal('a'))
+    expect(cache.get('digest-a', clock.now())).toBe(slot)
+    expect(cache.renew(due, principal('a'))).toBe(false)
   })
 })

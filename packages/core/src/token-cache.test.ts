@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Principal } from './principal.js'
+import type { CachedSuccess } from './principal-pool.js'
 import { manualClock } from './testing/backends.js'
-import {
-  type CacheEntry,
-  hashFingerprint,
-  type RefreshDue,
-  type SetOptions,
-  TokenCache,
-} from './token-cache.js'
+import { hashFingerprint, NO_ENTRY, type RefreshDue, type SetOptions, TokenCache } from './token-cache.js'
 
 function principal(tokenId: string, expiresAt: Date | null = null): Principal {
   return { kind: 'pat', userId: 'u1', scopes: ['repo:read'], tokenId, expiresAt }
@@ -37,33 +32,30 @@ function cacheWith(options: { max?: number; ttl?: number; useWindow?: number } =
     refreshAhead: true,
   })
   const cache = {
-    get(digest: string, now: number): CacheEntry['result'] | undefined {
-      const entry = inner.get(digest, now)
-      if (entry === undefined) return undefined
-      if (now >= entry.useDueAt) {
-        inner.markUsed(entry, now)
-        uses.push([entry.id, now])
+    get(digest: string, now: number): CachedSuccess | undefined {
+      const slot = inner.get(digest, now)
+      if (slot === NO_ENTRY) return undefined
+      if (now >= inner.useDueAt(slot)) {
+        inner.markUsed(slot, now)
+        uses.push([inner.id(slot), now])
       }
-      if (now >= entry.refreshAt) {
-        const due = inner.takeRefresh(entry)
+      if (now >= inner.refreshAt(slot)) {
+        const due = inner.takeRefresh(slot)
         const hash = hashes.get(due.id) ?? null
-        const asked = {
-          id: due.id,
-          digest: due.digest,
-          verifiedHash: hash && hashFingerprint(hash) === due.verified ? hash : null,
-        }
+        const verifiedHash = hash !== null && hashFingerprint(hash) === due.verified ? hash : null
+        const asked = { id: due.id, digest: due.digest, verifiedHash }
         dues.set(asked, due)
         refreshes.push(asked)
       }
-      return entry.result
+      return inner.result(slot)
     },
     set(id: string, digest: string, p: Principal, setOptions: SetOptions & { reportedAt?: number } = {}) {
       const { reportedAt, ...rest } = setOptions
       if (rest.verifiedHash) hashes.set(id, rest.verifiedHash)
-      const entry = inner.set(id, digest, p, rest)
-      if (entry !== undefined && clock.now() >= entry.useDueAt)
-        inner.markUsed(entry, reportedAt ?? clock.now())
-      return entry !== undefined
+      const slot = inner.set(id, digest, p, rest)
+      if (slot !== NO_ENTRY && clock.now() >= inner.useDueAt(slot))
+        inner.markUsed(slot, reportedAt ?? clock.now())
+      return slot !== NO_ENTRY
     },
     renew: (asked: AskedRefresh, p: Principal) => inner.renew(dues.get(asked) ?? (asked as never), p),
     delete: (id: string) => inner.delete(id),

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { Clock } from './clock.js'
 import type { Principal } from './principal.js'
 import { type CachedSuccess, detached, PrincipalPool } from './principal-pool.js'
@@ -17,43 +17,30 @@ export function digestEquals(a: string, b: string): boolean {
 
 /**
  * Tells whether a stored hash is still the one a secret verified against, without holding the hash
- * (an argon2id string is about 100 characters): 96 bits of its SHA-256.
+ * (an argon2id string is about 100 characters): 48 bits of its SHA-256, a number.
  */
-export function hashFingerprint(storedHash: string): string {
-  return hash('sha256', storedHash, 'binary').slice(0, 12)
+export function hashFingerprint(storedHash: string): number {
+  return createHash('sha256').update(storedHash).digest().readUIntBE(0, 6)
 }
+
+/** What `get` and `set` answer when there is no entry. */
+export const NO_ENTRY = -1
 
 /** What a refresh is about: the entry as it was when the refresh began (see `renew`). */
 export type RefreshDue = {
   readonly id: string
   readonly digest: string
   /** `hashFingerprint` of the stored hash the token's secret verified against here, if it did here. */
-  readonly verified: string | null
-}
-
-/**
- * One cached token. The cache only stores and answers; its owner reads `useDueAt` and `refreshAt` on
- * a hit and decides what to start (see `markUsed`, `takeRefresh`).
- */
-export type CacheEntry = RefreshDue & {
-  readonly result: CachedSuccess
-  /** min(cached at + ttl, expires_at, limit): past it the entry is dead. */
-  readonly validUntil: number
-  /** A hit at or past this time is a use to record (once per use window, see `markUsed`). */
-  readonly useDueAt: number
-  /** A hit at or past this time should renew the entry (see `takeRefresh`); then never again. */
-  readonly refreshAt: number
-}
-
-type Slot = {
-  -readonly [K in keyof CacheEntry]: CacheEntry[K]
-} & {
-  /** Read since the eviction hand last passed it (second-chance eviction). */
-  referenced: boolean
+  readonly verified: number | null
+  readonly slot: number
+  readonly generation: number
 }
 
 /** The last part of its TTL in which a hit starts renewing the entry. */
 const REFRESH_AHEAD_SHARE = 0.2
+/** Numbers per slot in `#times`: valid until, use due at, refresh at, hash fingerprint (NaN: none). */
+const TIMES = 4
+const INITIAL_SLOTS = 64
 
 export type SetOptions = {
   /** Caps the entry further than the TTL and token expiry (a shared entry's end, say). */
@@ -82,24 +69,36 @@ export type TokenCacheStats = {
 /**
  * The in-process level: the digest of a verified token → its cached success, held only as long as
  * the configured TTL and never past the token's expiry, with an index by token id for invalidation.
- * A hit costs one Map lookup and a field write: no id to cut out of the header, no recency list to
- * reorder, no timers. Eviction is second-chance (CLOCK), which keeps recently read entries about as
- * well as an LRU does.
+ * Eviction is second-chance (CLOCK), which keeps recently read entries about as well as an LRU does.
  *
- * "A use at most once per window" lives here: in each entry's `useDueAt`, and for an entry dropped
- * before its use was due again, in a note kept until then (so an evicted token refilled soon does not
- * count a use early). Invalidating an id (`delete`) forgets its note.
+ * It only stores and answers. An entry is a slot number, its fields live in arrays (a few bytes each
+ * instead of an object and boxed numbers): a hit costs one Map lookup and a byte write, and the
+ * owner reads `useDueAt` and `refreshAt` of the slot to decide what to start (`markUsed`,
+ * `takeRefresh`).
+ *
+ * "A use at most once per window" lives here: in each slot's `useDueAt`, and for an entry dropped
+ * before its use was due again, in a note kept until then (so that an evicted token refilled soon
+ * does not count a use early). Invalidating an id (`delete`) forgets its note.
  *
  * Looking the digest up is as safe as comparing it in constant time: the Map's string compare may
  * stop at the first differing byte, but all it could tell is how far the SHA-256 of a guess agrees
  * with a cached one, and steering a digest byte by byte needs a preimage.
  */
 export class TokenCache {
-  readonly #byDigest = new Map<string, Slot>()
-  readonly #byId = new Map<string, Slot>()
+  readonly #slotByDigest = new Map<string, number>()
+  readonly #slotById = new Map<string, number>()
   /** Token id → when its next use is due, for entries dropped before it; oldest first. */
   readonly #useDueOfDropped = new Map<string, number>()
   readonly #pool = new PrincipalPool()
+  readonly #results: Array<CachedSuccess | null> = []
+  readonly #ids: string[] = []
+  readonly #digests: string[] = []
+  #times = new Float64Array(INITIAL_SLOTS * TIMES)
+  /** Per slot: read since the eviction hand last passed it (second-chance eviction). */
+  #referenced = new Uint8Array(INITIAL_SLOTS)
+  /** Per slot: bumped by every insertion, so that a refresh knows its entry from a later one. */
+  #generations = new Uint32Array(INITIAL_SLOTS)
+  readonly #freeSlots: number[] = []
   readonly #max: number
   readonly #ttl: number
   readonly #clock: Clock
@@ -115,47 +114,67 @@ export class TokenCache {
     this.#refreshAhead = options.refreshAhead
   }
 
-  /** The live entry for this digest, or undefined (absent or expired). */
-  get(digest: string, now: number): CacheEntry | undefined {
-    const entry = this.#byDigest.get(digest)
-    if (entry === undefined) return undefined
-    if (now >= entry.validUntil) {
-      this.#drop(entry, now)
-      return undefined
+  /** The slot of the live entry for this digest, or `NO_ENTRY` (absent or expired). */
+  get(digest: string, now: number): number {
+    const slot = this.#slotByDigest.get(digest)
+    if (slot === undefined) return NO_ENTRY
+    if (now >= (this.#times[slot * TIMES] as number)) {
+      this.#drop(slot, now)
+      return NO_ENTRY
     }
-    entry.referenced = true
-    return entry
+    this.#referenced[slot] = 1
+    return slot
   }
 
-  /** The owner recorded a use of this entry's token now: the next one is due a window later. */
-  markUsed(entry: CacheEntry, now: number): void {
-    ;(entry as Slot).useDueAt = now + this.#useWindow
+  /** What a hit answers: a frozen `{ ok: true, principal }`, the same object on every hit. */
+  result(slot: number): CachedSuccess {
+    return this.#results[slot] as CachedSuccess
+  }
+
+  id(slot: number): string {
+    return this.#ids[slot] as string
+  }
+
+  /** A hit at or past this time is a use to record (then `markUsed`). */
+  useDueAt(slot: number): number {
+    return this.#times[slot * TIMES + 1] as number
+  }
+
+  /** A hit at or past this time should renew the entry (then `takeRefresh`). */
+  refreshAt(slot: number): number {
+    return this.#times[slot * TIMES + 2] as number
+  }
+
+  /** The owner recorded a use of this slot's token now: the next one is due a window later. */
+  markUsed(slot: number, now: number): void {
+    this.#times[slot * TIMES + 1] = now + this.#useWindow
   }
 
   /** The owner starts renewing this entry: it asks no more. Returns what `renew` will need. */
-  takeRefresh(entry: CacheEntry): RefreshDue {
-    ;(entry as Slot).refreshAt = Number.POSITIVE_INFINITY
-    return entry
+  takeRefresh(slot: number): RefreshDue {
+    this.#times[slot * TIMES + 2] = Number.POSITIVE_INFINITY
+    const fingerprint = this.#times[slot * TIMES + 3] as number
+    return {
+      id: this.#ids[slot] as string,
+      digest: this.#digests[slot] as string,
+      verified: Number.isNaN(fingerprint) ? null : fingerprint,
+      slot,
+      generation: this.#generations[slot] as number,
+    }
   }
 
   /**
    * Caches a verified principal; a token that expires within the window is cached only until then.
-   * Returns the entry (undefined when nothing is cached): its `useDueAt` says whether the use that
-   * led here is one to record, which it is unless an earlier use of the token was, within the window.
+   * Returns its slot (`NO_ENTRY` when nothing is cached), whose `useDueAt` says whether the use that
+   * led here is one to record: it is, unless an earlier use of the token was, within the window.
    */
-  set(id: string, digest: string, principal: Principal, options: SetOptions = {}): CacheEntry | undefined {
+  set(id: string, digest: string, principal: Principal, options: SetOptions = {}): number {
     const now = this.#clock.now()
-    const previous = this.#byId.get(id)
-    const useDueAt = previous?.useDueAt ?? this.#useDueOfDropped.get(id) ?? now
+    const previous = this.#slotById.get(id)
+    const useDueAt = previous === undefined ? (this.#useDueOfDropped.get(id) ?? now) : this.useDueAt(previous)
     const verifiedHash = options.verifiedHash ?? null
-    return this.#insert(
-      id,
-      digest,
-      principal,
-      options.limit,
-      useDueAt,
-      verifiedHash && hashFingerprint(verifiedHash),
-    )
+    const fingerprint = verifiedHash === null ? Number.NaN : hashFingerprint(verifiedHash)
+    return this.#insert(id, digest, principal, options.limit, useDueAt, fingerprint)
   }
 
   /**
@@ -164,18 +183,12 @@ export class TokenCache {
    * data, say) meanwhile. Keeps its use due time and hash fingerprint. Returns whether it did.
    */
   renew(due: RefreshDue, principal: Principal, options: Pick<SetOptions, 'limit'> = {}): boolean {
-    const current = this.#byDigest.get(due.digest)
-    if (current !== due || current.validUntil <= this.#clock.now()) return false
-    return (
-      this.#insert(
-        current.id,
-        current.digest,
-        principal,
-        options.limit,
-        current.useDueAt,
-        current.verified,
-      ) !== undefined
-    )
+    const slot = this.#slotByDigest.get(due.digest)
+    if (slot !== due.slot || this.#generations[slot] !== due.generation) return false
+    if ((this.#times[slot * TIMES] as number) <= this.#clock.now()) return false
+    const useDueAt = this.useDueAt(slot)
+    const fingerprint = this.#times[slot * TIMES + 3] as number
+    return this.#insert(due.id, due.digest, principal, options.limit, useDueAt, fingerprint) !== NO_ENTRY
   }
 
   #insert(
@@ -184,74 +197,99 @@ export class TokenCache {
     principal: Principal,
     limit: number | undefined,
     useDueAt: number,
-    verified: string | null,
-  ): Slot | undefined {
-    if (this.#ttl <= 0) return undefined
+    fingerprint: number,
+  ): number {
+    if (this.#ttl <= 0) return NO_ENTRY
     const now = this.#clock.now()
     const byTtl = now + this.#ttl
     const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY
     const validUntil = Math.min(byTtl, expiresAt, limit ?? Number.POSITIVE_INFINITY)
-    if (validUntil <= now) return undefined
+    if (validUntil <= now) return NO_ENTRY
     // Room is made before the insertion, so that the eviction hand can never pick the new entry.
-    const replaced = this.#byId.get(id)
+    const replaced = this.#slotById.get(id)
+    const ownId = replaced === undefined ? detached(id) : this.id(replaced)
     if (replaced !== undefined) this.#unlink(replaced)
-    const sameDigest = this.#byDigest.get(digest)
+    const sameDigest = this.#slotByDigest.get(digest)
     if (sameDigest !== undefined) this.#unlink(sameDigest)
-    if (replaced === undefined && sameDigest === undefined && this.#byDigest.size >= this.#max)
+    if (replaced === undefined && sameDigest === undefined && this.#slotByDigest.size >= this.#max) {
       this.#evictOne(now)
-    this.#useDueOfDropped.delete(id)
-    const ownId = replaced?.id ?? detached(id)
-    const entry: Slot = {
-      id: ownId,
-      digest,
-      verified,
-      result: this.#pool.success(ownId, principal),
-      validUntil,
-      useDueAt,
-      refreshAt:
-        this.#refreshAhead && validUntil === byTtl
-          ? validUntil - this.#ttl * REFRESH_AHEAD_SHARE
-          : Number.POSITIVE_INFINITY,
-      referenced: false,
     }
-    this.#byDigest.set(digest, entry)
-    this.#byId.set(ownId, entry)
-    return entry
+    this.#useDueOfDropped.delete(id)
+    const slot = this.#freeSlots.pop() ?? this.#newSlot()
+    this.#results[slot] = this.#pool.success(ownId, principal)
+    this.#ids[slot] = ownId
+    this.#digests[slot] = digest
+    const at = slot * TIMES
+    this.#times[at] = validUntil
+    this.#times[at + 1] = useDueAt
+    this.#times[at + 2] =
+      this.#refreshAhead && validUntil === byTtl
+        ? validUntil - this.#ttl * REFRESH_AHEAD_SHARE
+        : Number.POSITIVE_INFINITY
+    this.#times[at + 3] = fingerprint
+    this.#referenced[slot] = 0
+    this.#generations[slot] = ((this.#generations[slot] as number) + 1) >>> 0
+    this.#slotByDigest.set(digest, slot)
+    this.#slotById.set(ownId, slot)
+    return slot
+  }
+
+  #newSlot(): number {
+    const slot = this.#results.length
+    this.#results.push(null)
+    this.#ids.push('')
+    this.#digests.push('')
+    if (slot >= this.#referenced.length) {
+      const slots = Math.min(this.#referenced.length * 2, Math.max(this.#max, slot + 1))
+      const times = new Float64Array(slots * TIMES)
+      times.set(this.#times)
+      this.#times = times
+      const referenced = new Uint8Array(slots)
+      referenced.set(this.#referenced)
+      this.#referenced = referenced
+      const generations = new Uint32Array(slots)
+      generations.set(this.#generations)
+      this.#generations = generations
+    }
+    return slot
   }
 
   // The hand starts at the oldest insertion: an expired entry goes at once, a referenced one loses its
   // mark and moves to the back, the first unreferenced one is evicted. Each pass clears marks, so
   // this ends within two sweeps, and costs O(1) amortised over the insertions that caused it.
   #evictOne(now: number): void {
-    for (const [digest, entry] of this.#byDigest) {
-      this.#byDigest.delete(digest)
-      if (now >= entry.validUntil) {
-        this.#drop(entry, now)
+    for (const [digest, slot] of this.#slotByDigest) {
+      const validUntil = this.#times[slot * TIMES] as number
+      if (now >= validUntil) {
+        this.#drop(slot, now)
         return
       }
-      if (!entry.referenced) {
+      if (this.#referenced[slot] === 0) {
         this.stats.evictions++
-        if (entry.validUntil - now > this.#ttl / 2) this.stats.earlyEvictions++
-        this.#drop(entry, now)
+        if (validUntil - now > this.#ttl / 2) this.stats.earlyEvictions++
+        this.#drop(slot, now)
         return
       }
-      entry.referenced = false
-      this.#byDigest.set(digest, entry)
+      this.#referenced[slot] = 0
+      this.#slotByDigest.delete(digest)
+      this.#slotByDigest.set(digest, slot)
     }
   }
 
   /** Removes an entry that ends or is pushed out, noting its use due time if still ahead. */
-  #drop(entry: Slot, now: number): void {
-    this.#unlink(entry)
+  #drop(slot: number, now: number): void {
+    const id = this.id(slot)
+    const useDueAt = this.useDueAt(slot)
+    this.#unlink(slot)
     this.#pruneNotes(now)
-    if (entry.useDueAt <= now) return
+    if (useDueAt <= now) return
     if (this.#useDueOfDropped.size >= this.#max) {
-      for (const id of this.#useDueOfDropped.keys()) {
-        this.#useDueOfDropped.delete(id)
+      for (const oldest of this.#useDueOfDropped.keys()) {
+        this.#useDueOfDropped.delete(oldest)
         break
       }
     }
-    this.#useDueOfDropped.set(entry.id, entry.useDueAt)
+    this.#useDueOfDropped.set(id, useDueAt)
   }
 
   // Notes are added in about the order they fall due: the ones due already are at the front.
@@ -262,27 +300,31 @@ export class TokenCache {
     }
   }
 
-  #unlink(entry: Slot): void {
-    this.#byDigest.delete(entry.digest)
-    this.#byId.delete(entry.id)
+  #unlink(slot: number): void {
+    this.#slotByDigest.delete(this.#digests[slot] as string)
+    this.#slotById.delete(this.#ids[slot] as string)
+    this.#results[slot] = null
+    this.#ids[slot] = ''
+    this.#digests[slot] = ''
+    this.#freeSlots.push(slot)
   }
 
   /** Drops the entry of this token id (invalidated: its next use counts); true when there was one. */
   delete(id: string): boolean {
     this.#useDueOfDropped.delete(id)
-    const entry = this.#byId.get(id)
-    if (entry === undefined) return false
-    this.#unlink(entry)
+    const slot = this.#slotById.get(id)
+    if (slot === undefined) return false
+    this.#unlink(slot)
     return true
   }
 
   /** Drops every entry (nothing cached is trusted any more), keeping when their uses fall due. */
   clear(): void {
     const now = this.#clock.now()
-    for (const entry of this.#byId.values()) this.#drop(entry, now)
+    for (const slot of this.#slotById.values()) this.#drop(slot, now)
   }
 
   get size(): number {
-    return this.#byDigest.size
+    return this.#slotByDigest.size
   }
 }

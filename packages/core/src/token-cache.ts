@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Clock } from './clock.js'
+import { DroppedUses } from './dropped-uses.js'
 import type { Principal } from './principal.js'
 import { type CachedSuccess, detached, PrincipalPool } from './principal-pool.js'
 
@@ -77,8 +78,7 @@ export type TokenCacheStats = {
  * `takeRefresh`).
  *
  * "A use at most once per window" lives here: in each slot's `useDueAt`, and for an entry dropped
- * before its use was due again, in a note kept until then (so that an evicted token refilled soon
- * does not count a use early). Invalidating an id (`delete`) forgets its note.
+ * before its use was due again, in `DroppedUses`. Invalidating an id (`delete`) forgets its note.
  *
  * Looking the digest up is as safe as comparing it in constant time: the Map's string compare may
  * stop at the first differing byte, but all it could tell is how far the SHA-256 of a guess agrees
@@ -87,8 +87,7 @@ export type TokenCacheStats = {
 export class TokenCache {
   readonly #slotByDigest = new Map<string, number>()
   readonly #slotById = new Map<string, number>()
-  /** Token id → when its next use is due, for entries dropped before it; oldest first. */
-  readonly #useDueOfDropped = new Map<string, number>()
+  readonly #droppedUses: DroppedUses
   readonly #pool = new PrincipalPool()
   readonly #results: Array<CachedSuccess | null> = []
   readonly #ids: string[] = []
@@ -108,6 +107,7 @@ export class TokenCache {
 
   constructor(options: TokenCacheOptions) {
     this.#max = Math.max(1, options.max)
+    this.#droppedUses = new DroppedUses(this.#max)
     this.#ttl = options.ttl
     this.#clock = options.clock
     this.#useWindow = options.useWindow
@@ -171,7 +171,7 @@ export class TokenCache {
   set(id: string, digest: string, principal: Principal, options: SetOptions = {}): number {
     const now = this.#clock.now()
     const previous = this.#slotById.get(id)
-    const useDueAt = previous === undefined ? (this.#useDueOfDropped.get(id) ?? now) : this.useDueAt(previous)
+    const useDueAt = previous === undefined ? (this.#droppedUses.dueAt(id) ?? now) : this.useDueAt(previous)
     const verifiedHash = options.verifiedHash ?? null
     const fingerprint = verifiedHash === null ? Number.NaN : hashFingerprint(verifiedHash)
     return this.#insert(id, digest, principal, options.limit, useDueAt, fingerprint)
@@ -214,7 +214,7 @@ export class TokenCache {
     if (replaced === undefined && sameDigest === undefined && this.#slotByDigest.size >= this.#max) {
       this.#evictOne(now)
     }
-    this.#useDueOfDropped.delete(id)
+    this.#droppedUses.forget(id)
     const slot = this.#freeSlots.pop() ?? this.#newSlot()
     this.#results[slot] = this.#pool.success(ownId, principal)
     this.#ids[slot] = ownId
@@ -281,23 +281,7 @@ export class TokenCache {
     const id = this.id(slot)
     const useDueAt = this.useDueAt(slot)
     this.#unlink(slot)
-    this.#pruneNotes(now)
-    if (useDueAt <= now) return
-    if (this.#useDueOfDropped.size >= this.#max) {
-      for (const oldest of this.#useDueOfDropped.keys()) {
-        this.#useDueOfDropped.delete(oldest)
-        break
-      }
-    }
-    this.#useDueOfDropped.set(id, useDueAt)
-  }
-
-  // Notes are added in about the order they fall due: the ones due already are at the front.
-  #pruneNotes(now: number): void {
-    for (const [id, dueAt] of this.#useDueOfDropped) {
-      if (dueAt > now) return
-      this.#useDueOfDropped.delete(id)
-    }
+    this.#droppedUses.note(id, useDueAt, now)
   }
 
   #unlink(slot: number): void {
@@ -311,7 +295,7 @@ export class TokenCache {
 
   /** Drops the entry of this token id (invalidated: its next use counts); true when there was one. */
   delete(id: string): boolean {
-    this.#useDueOfDropped.delete(id)
+    this.#droppedUses.forget(id)
     const slot = this.#slotById.get(id)
     if (slot === undefined) return false
     this.#unlink(slot)

@@ -7,7 +7,8 @@ import type { AcceptedCredentials, AuthResult, CredentialShape } from './keyward
 import type { MissResolver } from './miss-resolver.js'
 import type { Protection } from './protection.js'
 import type { Sessions } from './sessions.js'
-import type { TokenCache } from './token-cache.js'
+import { NO_ENTRY, type TokenCache } from './token-cache.js'
+import type { TokenCaches } from './token-caches.js'
 import {
   MAX_TOKEN_LENGTH,
   parseToken,
@@ -17,9 +18,12 @@ import {
 } from './token-format.js'
 import type { Verdicts } from './verdicts.js'
 
-/** SHA-256 of an Authorization header as it arrived: what the hot path looks up. */
+/**
+ * SHA-256 of an Authorization header as it arrived, one character a byte ('binary' is latin1): what
+ * the hot path looks up. The shared level stores it as base64 (see `wireDigest`).
+ */
 function headerDigest(header: string): string {
-  return digestOf('sha256', header, 'base64')
+  return digestOf('sha256', header, 'binary')
 }
 
 /**
@@ -35,6 +39,8 @@ export type AuthenticationContext = {
   clock: Clock
   counters: EngineCounters
   cache: TokenCache
+  /** What a hit may start: recording a use, a refresh-ahead (the cache says when each is due). */
+  caches: Pick<TokenCaches, 'recordUse' | 'startRefresh'>
   protection: Protection
   verdicts: Verdicts
   resolver: MissResolver
@@ -47,6 +53,7 @@ export type AuthenticationContext = {
  */
 export function createAuthentication(context: AuthenticationContext) {
   const { tokenPrefix, clock, cache, protection, sessions } = context
+  const { recordUse, startRefresh } = context.caches
   const { headerRejected, rejected } = context.verdicts
   const { resolveMiss } = context.resolver
   const stats = context.counters
@@ -78,10 +85,13 @@ export function createAuthentication(context: AuthenticationContext) {
     }
     if (closed) return rejected('unavailable')
     const digest = hashed ?? tokenDigest(credential)
-    const hit = cache.get(digest, clock.now())
-    if (hit !== undefined) {
+    const now = clock.now()
+    const hit = cache.get(digest, now)
+    if (hit !== NO_ENTRY) {
       stats.cache.hits++
-      return hit
+      if (now >= cache.useDueAt(hit)) recordUse(hit, now)
+      if (now >= cache.refreshAt(hit)) startRefresh(hit)
+      return cache.result(hit)
     }
     stats.cache.misses++
     if (protection.isRefused(digest)) return rejected('negative_cache')
@@ -129,11 +139,14 @@ export function createAuthentication(context: AuthenticationContext) {
       authorization.length === hotLength &&
       !closed
     ) {
+      const now = clock.now()
       digest = headerDigest(authorization)
-      const hit = cache.get(digest, clock.now())
-      if (hit !== undefined) {
+      const hit = cache.get(digest, now)
+      if (hit !== NO_ENTRY) {
         stats.cache.hits++
-        return hit
+        if (now >= cache.useDueAt(hit)) recordUse(hit, now)
+        if (now >= cache.refreshAt(hit)) startRefresh(hit)
+        return cache.result(hit)
       }
     }
     return checkHeader(authorization, accept, request, readClient, digest)

@@ -3,6 +3,7 @@ import type { LastUsedStats } from './last-used.js'
 import type { ProtectionStats } from './protection.js'
 import type { RedeliveryStats } from './redelivery.js'
 import type { StoreReadStats } from './store-reads.js'
+import type { TokenCache } from './token-cache.js'
 
 /** The counters of the request path, written where they happen (cache size and the parts' own stats aside). */
 export type EngineCounters = Pick<
@@ -37,7 +38,7 @@ const REJECTION_REASONS: readonly RejectionReason[] = [
 
 export function engineCounters(): EngineCounters {
   return {
-    cache: { hits: 0, misses: 0, size: 0, refreshes: 0, renewed: 0 },
+    cache: { hits: 0, misses: 0, size: 0, refreshes: 0, renewed: 0, evictions: 0 },
     storeReads: 0,
     hashVerifications: 0,
     rehashes: 0,
@@ -53,7 +54,8 @@ export function engineCounters(): EngineCounters {
 /** Where each part of `stats()` comes from: the one place they are put together, as copies. */
 export type StatsSources = {
   counters: EngineCounters
-  cacheSize: () => number
+  /** The in-process cache: its size and evictions. */
+  cache: Pick<TokenCache, 'size' | 'stats'>
   lastUsed: LastUsedStats
   sessions: KeywardStats['sessions'] | null
   sharedCache: KeywardStats['sharedCache']
@@ -66,7 +68,7 @@ export type StatsSources = {
 export function assembleStats(from: StatsSources): KeywardStats {
   const { counters } = from
   return {
-    cache: { ...counters.cache, size: from.cacheSize() },
+    cache: { ...counters.cache, size: from.cache.size, evictions: from.cache.stats.evictions },
     storeReads: counters.storeReads,
     hashVerifications: counters.hashVerifications,
     rehashes: counters.rehashes,

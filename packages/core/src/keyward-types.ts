@@ -158,9 +158,11 @@ export type RejectionReason =
 export type KeywardStats = {
   /**
    * `refreshes`: entries confirmed again because a hit came near the end of their TTL; `renewed`:
-   * those that the shared level or the store confirmed, and so live on for another TTL.
+   * those that the shared level or the store confirmed, and so live on for another TTL. `evictions`:
+   * live entries dropped to make room (a steady rise means `max` is below the tokens in use; see
+   * docs/cache-sizing.md).
    */
-  cache: { hits: number; misses: number; size: number; refreshes: number; renewed: number }
+  cache: { hits: number; misses: number; size: number; refreshes: number; renewed: number; evictions: number }
   storeReads: number
   hashVerifications: number
   rehashes: number

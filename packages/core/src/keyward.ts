@@ -96,7 +96,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     storeReads,
     reportStoreError,
     cache: caches.cache,
-    lastUsed: caches.lastUsed,
+    fill: caches.fill,
     fence: caches.fence,
     shared,
     protection,
@@ -109,6 +109,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     ...settings,
     counters,
     cache: caches.cache,
+    caches,
     protection,
     verdicts,
     resolver,
@@ -142,7 +143,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     stats: () =>
       assembleStats({
         counters,
-        cacheSize: () => caches.cache.size,
+        cache: caches.cache,
         lastUsed: caches.lastUsed.stats,
         sessions: sessions?.stats ?? null,
         sharedCache: shared.stats,

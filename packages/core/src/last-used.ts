@@ -1,5 +1,3 @@
-import type { LRUCache } from 'lru-cache'
-import { growingLru } from './lru.js'
 import type { KeywardStore } from './store.js'
 
 export type LastUsedStats = { statements: number; rows: number; pending: number; errors: number }
@@ -8,13 +6,13 @@ export type LastUsedStats = { statements: number; rows: number; pending: number;
 const BATCH_SIZE = 500
 
 /**
- * Writes `last_used_at` off the request path: at most once per window per token, batched into one
- * statement per flush. A failed flush keeps its entries for the next one, so nothing is lost.
+ * Writes `last_used_at` off the request path, batched into one statement per flush: a token used
+ * again before the flush is written once, with its latest time. Which uses are worth recording (at
+ * most one per window per token) is the token cache's call. A failed flush keeps its entries for the
+ * next one, so nothing is lost.
  */
 export class LastUsedRecorder {
   readonly #pending = new Map<string, number>()
-  readonly #lastRecorded: LRUCache<string, number>
-  readonly #window: number
   readonly #interval: number
   readonly #store: () => Promise<KeywardStore>
   readonly #onError: (error: unknown) => void
@@ -24,38 +22,21 @@ export class LastUsedRecorder {
   readonly stats: LastUsedStats = { statements: 0, rows: 0, pending: 0, errors: 0 }
 
   constructor(options: {
-    window: number
     interval: number
-    max: number
     store: () => Promise<KeywardStore>
     onError: (error: unknown) => void
   }) {
-    this.#window = options.window
     this.#interval = options.interval
     this.#store = options.store
     this.#onError = options.onError
-    this.#lastRecorded = growingLru(options.max)
   }
 
-  /**
-   * Records a use unless one within the window was recorded already; returns the time of the use
-   * that stands recorded (this one or that earlier one), from which the next window counts.
-   */
-  record(id: string, at: number): number {
-    if (this.#stopped) return at
-    // peek: no recency bookkeeping on the hot path; an entry that ages out is simply written again.
-    const previous = this.#lastRecorded.peek(id)
-    if (previous !== undefined && at - previous < this.#window) return previous
-    this.#lastRecorded.set(id, at)
+  /** Records a use, written with the next flush. */
+  record(id: string, at: number): void {
+    if (this.#stopped) return
     this.#pending.set(id, at)
     this.stats.pending = this.#pending.size
     this.#schedule()
-    return at
-  }
-
-  /** Forgets a token (revoked or rotated): its next use, if any, is recorded again. */
-  forget(id: string): void {
-    this.#lastRecorded.delete(id)
   }
 
   /** Writes everything pending now; resolves when it is written (or kept for retry on failure). */

@@ -4,15 +4,15 @@ import { unavailableError } from './errors.js'
 import type { TokenHasher } from './hashing.js'
 import type { InvalidationFence } from './invalidation-fence.js'
 import type { AuthResult, Logger } from './keyward-types.js'
-import type { LastUsedRecorder } from './last-used.js'
 import type { Lifecycle } from './lifecycle.js'
 import type { Principal } from './principal.js'
 import type { Protection } from './protection.js'
 import type { SharedTokenEntry } from './shared-cache.js'
-import type { SharedLevel } from './shared-level.js'
+import { type SharedLevel, wireDigest } from './shared-level.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { isReadRefusal, type StoreReads } from './store-reads.js'
-import type { RefreshDue, TokenCache } from './token-cache.js'
+import { hashFingerprint, type RefreshDue, type TokenCache } from './token-cache.js'
+import type { TokenCaches } from './token-caches.js'
 import type { ParsedToken } from './token-format.js'
 import { isUsable, patPrincipal, statusOf } from './token-rows.js'
 import type { Verdicts } from './verdicts.js'
@@ -32,7 +32,8 @@ export type ResolverContext = {
   storeReads: StoreReads
   reportStoreError: (error: unknown, during: string) => void
   cache: TokenCache
-  lastUsed: LastUsedRecorder
+  /** Caches a confirmed token and records its use (see `TokenCaches.fill`). */
+  fill: TokenCaches['fill']
   fence: InvalidationFence
   shared: SharedLevel
   protection: Protection
@@ -49,7 +50,7 @@ export type ResolverContext = {
  * the shared level. Each answer is cached where it belongs; nothing here parses a header.
  */
 export function createMissResolver(context: ResolverContext) {
-  const { clock, hasher, counters, cache, lastUsed, fence, shared, protection, verdicts } = context
+  const { clock, hasher, counters, cache, fill, fence, shared, protection, verdicts } = context
   const { rejected, rejectedForGood } = verdicts
 
   const readRow = (store: KeywardStore, id: string): Promise<TokenRow | null> =>
@@ -92,7 +93,13 @@ export function createMissResolver(context: ResolverContext) {
     const validUntil = Math.min(now + context.sharedTtl, expiresAt ?? Number.POSITIVE_INFINITY)
     const level = shared.cache
     if (!level || validUntil <= now) return
-    const entry = { digest, userId: principal.userId, scopes: [...principal.scopes], expiresAt, validUntil }
+    const entry = {
+      digest: wireDigest(digest),
+      userId: principal.userId,
+      scopes: [...principal.scopes],
+      expiresAt,
+      validUntil,
+    }
     const write = async (): Promise<boolean> => {
       let generation = sharedGeneration
       if (generation === '') {
@@ -121,10 +128,7 @@ export function createMissResolver(context: ResolverContext) {
     shared.stats.hits++
     protection.recordSuccess(id, digest)
     const principal = patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt)
-    cache.set(id, digest, principal, {
-      limit: context.entryLimit(entry.validUntil),
-      reportedAt: lastUsed.record(id, clock.now()),
-    })
+    fill(id, digest, principal, context.entryLimit(entry.validUntil))
     return Object.freeze({ ok: true, principal })
   }
 
@@ -206,11 +210,7 @@ export function createMissResolver(context: ResolverContext) {
         // The verification took time: the token may have expired meanwhile.
         if (!isUsable(row, clock.now())) return rejected('expired')
         const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
-        cache.set(id, digest, principal, {
-          limit: context.entryLimit(Number.POSITIVE_INFINITY),
-          reportedAt: lastUsed.record(id, now),
-          verifiedHash,
-        })
+        fill(id, digest, principal, context.entryLimit(Number.POSITIVE_INFINITY), verifiedHash)
         if (sharedGeneration !== null) fillShared(id, digest, principal, sharedGeneration, verifiedHash)
         return Object.freeze({ ok: true, principal })
       }
@@ -231,7 +231,7 @@ export function createMissResolver(context: ResolverContext) {
    * the secret verified against here. It renews only the entry it began from, fenced like a miss.
    */
   const refresh = async (due: RefreshDue): Promise<void> => {
-    const { id, digest, verifiedHash } = due
+    const { id, digest, verified } = due
     const ticket = fence.enter()
     const renew = (principal: Principal, limit: number): boolean => {
       if (fence.isFenced(id, ticket) || !cache.renew(due, principal, { limit: context.entryLimit(limit) }))
@@ -244,13 +244,13 @@ export function createMissResolver(context: ResolverContext) {
       const sharedGeneration = sharedRead?.generation ?? null
       const entry = sharedRead?.entry ?? null
       // A shared entry about to end is renewed from the store instead, which refills it.
-      if (entry !== null && (verifiedHash === null || entry.validUntil >= clock.now() + context.cacheTtl)) {
+      if (entry !== null && (verified === null || entry.validUntil >= clock.now() + context.cacheTtl)) {
         shared.stats.hits++
         renew(patPrincipal(id, entry.userId, entry.scopes, entry.expiresAt), entry.validUntil)
         return
       }
       if (sharedRead !== null) shared.stats.misses++
-      if (verifiedHash === null) return
+      if (verified === null) return
       const row = await readRow(await context.store(), id)
       if (!isUsable(row, clock.now())) {
         // An invalidation this process missed: stop serving the token now rather than at its TTL.
@@ -258,10 +258,10 @@ export function createMissResolver(context: ResolverContext) {
         return
       }
       // A new hash (a rehash, or a secret replaced in the database) needs the secret: let it expire.
-      if (row.secretHash !== verifiedHash) return
+      if (hashFingerprint(row.secretHash) !== verified) return
       const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
       if (renew(principal, Number.POSITIVE_INFINITY) && sharedGeneration !== null)
-        fillShared(id, digest, principal, sharedGeneration, verifiedHash)
+        fillShared(id, digest, principal, sharedGeneration, row.secretHash)
     } catch (error) {
       context.reportStoreError(error, 'a cache refresh')
     } finally {

@@ -3,6 +3,7 @@ import type { Clock } from './clock.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { growingLru } from './lru.js'
 import { assertKnownKeys, integerOption } from './option-checks.js'
+import { detached } from './principal-pool.js'
 import { digestEquals } from './token-cache.js'
 
 export type ProtectionOptions = {
@@ -167,7 +168,8 @@ export function createProtection(options: ProtectionOptions = {}, clock: Clock) 
       totals.set(id, all, { noUpdateTTL: all > 1 })
     },
     recordSuccess(id: string, digest: string): void {
-      verified.set(id, digest)
+      // A copy: the id is a slice of the request's header, which it would otherwise keep alive.
+      verified.set(detached(id), digest)
     },
     /** Runs a verification under the concurrency cap; null when the queue is full (answer 503). */
     async verify<T>(work: () => Promise<T>): Promise<T | null> {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Principal } from './principal.js'
+import type { CachedSuccess } from './principal-pool.js'
 import { manualClock } from './testing/backends.js'
-import { type RefreshDue, TokenCache } from './token-cache.js'
+import { hashFingerprint, NO_ENTRY, type RefreshDue, type SetOptions, TokenCache } from './token-cache.js'
 
 function principal(tokenId: string, expiresAt: Date | null = null): Principal {
   return { kind: 'pat', userId: 'u1', scopes: ['repo:read'], tokenId, expiresAt }
@@ -10,18 +11,59 @@ function principal(tokenId: string, expiresAt: Date | null = null): Principal {
 /** Stands in for the SHA-256 a real entry is keyed by: one digest per token. */
 const digestOf = (id: string) => `digest-of-${id}`
 
+/** What a refresh was asked for, as the owner sees it (the hash it verified, by fingerprint). */
+type AskedRefresh = { id: string; digest: string; verifiedHash: string | null }
+
+// The cache only stores and answers: this plays its owner (keyward.ts), which records a use when an
+// entry says one is due (from `reportedAt`, when a use was last recorded, by default at the fill) and
+// starts a refresh when one says so.
 function cacheWith(options: { max?: number; ttl?: number; useWindow?: number } = {}) {
   const clock = manualClock(1_000_000)
   const uses: Array<[string, number]> = []
-  const refreshes: RefreshDue[] = []
-  const cache = new TokenCache({
+  const refreshes: AskedRefresh[] = []
+  const dues = new Map<AskedRefresh, RefreshDue>()
+  const hashes = new Map<string, string>()
+  const useWindow = options.useWindow ?? 60_000
+  const inner = new TokenCache({
     max: options.max ?? 100,
     ttl: options.ttl ?? 60_000,
     clock,
-    useWindow: options.useWindow ?? 60_000,
-    onUse: (id, at) => uses.push([id, at]),
-    onRefresh: (due) => refreshes.push(due),
+    useWindow,
+    refreshAhead: true,
   })
+  const cache = {
+    get(digest: string, now: number): CachedSuccess | undefined {
+      const slot = inner.get(digest, now)
+      if (slot === NO_ENTRY) return undefined
+      if (now >= inner.useDueAt(slot)) {
+        inner.markUsed(slot, now)
+        uses.push([inner.id(slot), now])
+      }
+      if (now >= inner.refreshAt(slot)) {
+        const due = inner.takeRefresh(slot)
+        const hash = hashes.get(due.id) ?? null
+        const verifiedHash = hash !== null && hashFingerprint(hash) === due.verified ? hash : null
+        const asked = { id: due.id, digest: due.digest, verifiedHash }
+        dues.set(asked, due)
+        refreshes.push(asked)
+      }
+      return inner.result(slot)
+    },
+    set(id: string, digest: string, p: Principal, setOptions: SetOptions & { reportedAt?: number } = {}) {
+      const { reportedAt, ...rest } = setOptions
+      if (rest.verifiedHash) hashes.set(id, rest.verifiedHash)
+      const slot = inner.set(id, digest, p, rest)
+      if (slot !== NO_ENTRY && clock.now() >= inner.useDueAt(slot))
+        inner.markUsed(slot, reportedAt ?? clock.now())
+      return slot !== NO_ENTRY
+    },
+    renew: (asked: AskedRefresh, p: Principal) => inner.renew(dues.get(asked) ?? (asked as never), p),
+    delete: (id: string) => inner.delete(id),
+    clear: () => inner.clear(),
+    get size() {
+      return inner.size
+    },
+  }
   return { cache, clock, uses, refreshes }
 }
 

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto'
 import type { Clock } from './clock.js'
+import { DroppedUses } from './dropped-uses.js'
 import type { Principal } from './principal.js'
+import { type CachedSuccess, detached, PrincipalPool } from './principal-pool.js'
 
 /**
  * Compares two digests (strings) in time that depends only on their length. (Hashing first already makes
@@ -13,35 +16,37 @@ export function digestEquals(a: string, b: string): boolean {
   return difference === 0
 }
 
+/**
+ * Tells whether a stored hash is still the one a secret verified against, without holding the hash
+ * (an argon2id string is about 100 characters): 48 bits of its SHA-256, a number.
+ */
+export function hashFingerprint(storedHash: string): number {
+  return createHash('sha256').update(storedHash).digest().readUIntBE(0, 6)
+}
+
+/** What `get` and `set` answer when there is no entry. */
+export const NO_ENTRY = -1
+
 /** What a refresh is about: the entry as it was when the refresh began (see `renew`). */
 export type RefreshDue = {
   readonly id: string
   readonly digest: string
-  /** The stored hash the token's secret verified against here, if it did here (opaque to the cache). */
-  readonly verifiedHash: string | null
-}
-
-/** `digest`: base64 SHA-256 of `Bearer <token>` for the token that verified, the key a hit must present. */
-type Entry = RefreshDue & {
-  /** min(cached at + ttl, expires_at): past it the entry is dead. */
-  readonly validUntil: number
-  readonly result: { readonly ok: true; readonly principal: Principal }
-  /** Read since the eviction hand last passed it (second-chance eviction). */
-  referenced: boolean
-  /** When a use of this token was last reported to `onUse`. */
-  reportedAt: number
-  /** A hit at or past this time asks `onRefresh` to renew the entry; then never again. */
-  refreshAt: number
+  /** `hashFingerprint` of the stored hash the token's secret verified against here, if it did here. */
+  readonly verified: number | null
+  readonly slot: number
+  readonly generation: number
 }
 
 /** The last part of its TTL in which a hit starts renewing the entry. */
 const REFRESH_AHEAD_SHARE = 0.2
+/** Numbers per slot in `#times`: valid until, use due at, refresh at, hash fingerprint (NaN: none). */
+const TIMES = 4
+const INITIAL_SLOTS = 64
 
 export type SetOptions = {
   /** Caps the entry further than the TTL and token expiry (a shared entry's end, say). */
   limit?: number
-  /** When a use of this token was last recorded; hits report uses from one window later. Default now. */
-  reportedAt?: number
+  /** The stored hash the secret verified against here, kept as a fingerprint for refreshes. */
   verifiedHash?: string | null
 }
 
@@ -49,152 +54,261 @@ export type TokenCacheOptions = {
   max: number
   ttl: number
   clock: Clock
-  /** Hits report a use at most once per this many ms per entry (last-used bookkeeping). */
+  /** A token's use is due for recording at most once per this many ms (last-used bookkeeping). */
   useWindow: number
-  onUse: (id: string, at: number) => void
-  /**
-   * Called, at most once per entry, by a hit in the last fifth of an entry's TTL, so that a token in
-   * use can be confirmed again (and `renew`ed) before its entry expires, instead of every request
-   * that arrives after it waiting on one miss. Not called for an entry that ends before its TTL
-   * (token expiry, `limit`), since renewing could not extend it.
-   */
-  onRefresh?: (due: RefreshDue) => void
+  /** Whether entries ask for a renewal in the last fifth of their TTL (see `takeRefresh`). */
+  refreshAhead: boolean
+}
+
+export type TokenCacheStats = {
+  /** Live entries dropped to make room (expired ones are not counted). */
+  evictions: number
+  /** Of those, entries evicted with more than half of their TTL still ahead: a sign of a small `max`. */
+  earlyEvictions: number
 }
 
 /**
- * The in-process level: the digest of a verified token → its principal, held only as long as the
- * configured TTL and never past the token's expiry, with an index by token id for invalidation.
- * A hit costs one Map lookup and two field writes: no id to cut out of the header, no recency list
- * to reorder, no timers. Eviction is second-chance (CLOCK), which keeps recently read entries about
- * as well as an LRU does.
+ * The in-process level: the digest of a verified token → its cached success, held only as long as
+ * the configured TTL and never past the token's expiry, with an index by token id for invalidation.
+ * Eviction is second-chance (CLOCK), which keeps recently read entries about as well as an LRU does.
+ *
+ * It only stores and answers. An entry is a slot number, its fields live in arrays (a few bytes each
+ * instead of an object and boxed numbers): a hit costs one Map lookup and a byte write, and the
+ * owner reads `useDueAt` and `refreshAt` of the slot to decide what to start (`markUsed`,
+ * `takeRefresh`).
+ *
+ * "A use at most once per window" lives here: in each slot's `useDueAt`, and for an entry dropped
+ * before its use was due again, in `DroppedUses`. Invalidating an id (`delete`) forgets its note.
  *
  * Looking the digest up is as safe as comparing it in constant time: the Map's string compare may
  * stop at the first differing byte, but all it could tell is how far the SHA-256 of a guess agrees
  * with a cached one, and steering a digest byte by byte needs a preimage.
  */
 export class TokenCache {
-  readonly #byDigest = new Map<string, Entry>()
-  readonly #digestById = new Map<string, string>()
+  readonly #slotByDigest = new Map<string, number>()
+  readonly #slotById = new Map<string, number>()
+  readonly #droppedUses: DroppedUses
+  readonly #pool = new PrincipalPool()
+  readonly #results: Array<CachedSuccess | null> = []
+  readonly #ids: string[] = []
+  readonly #digests: string[] = []
+  #times = new Float64Array(INITIAL_SLOTS * TIMES)
+  /** Per slot: read since the eviction hand last passed it (second-chance eviction). */
+  #referenced = new Uint8Array(INITIAL_SLOTS)
+  /** Per slot: bumped by every insertion, so that a refresh knows its entry from a later one. */
+  #generations = new Uint32Array(INITIAL_SLOTS)
+  readonly #freeSlots: number[] = []
   readonly #max: number
   readonly #ttl: number
   readonly #clock: Clock
   readonly #useWindow: number
-  readonly #onUse: (id: string, at: number) => void
-  readonly #onRefresh: TokenCacheOptions['onRefresh']
+  readonly #refreshAhead: boolean
+  readonly stats: TokenCacheStats = { evictions: 0, earlyEvictions: 0 }
 
   constructor(options: TokenCacheOptions) {
     this.#max = Math.max(1, options.max)
+    this.#droppedUses = new DroppedUses(this.#max)
     this.#ttl = options.ttl
     this.#clock = options.clock
     this.#useWindow = options.useWindow
-    this.#onUse = options.onUse
-    this.#onRefresh = options.onRefresh
+    this.#refreshAhead = options.refreshAhead
   }
 
-  /** The cached success for this digest, or undefined (absent or expired). */
-  get(digest: string, now: number): Entry['result'] | undefined {
-    const entry = this.#byDigest.get(digest)
-    if (entry === undefined) return undefined
-    if (now >= entry.validUntil) {
-      this.#remove(entry)
-      return undefined
+  /** The slot of the live entry for this digest, or `NO_ENTRY` (absent or expired). */
+  get(digest: string, now: number): number {
+    const slot = this.#slotByDigest.get(digest)
+    if (slot === undefined) return NO_ENTRY
+    if (now >= (this.#times[slot * TIMES] as number)) {
+      this.#drop(slot, now)
+      return NO_ENTRY
     }
-    entry.referenced = true
-    if (now - entry.reportedAt >= this.#useWindow) {
-      entry.reportedAt = now
-      this.#onUse(entry.id, now)
+    this.#referenced[slot] = 1
+    return slot
+  }
+
+  /** What a hit answers: a frozen `{ ok: true, principal }`, the same object on every hit. */
+  result(slot: number): CachedSuccess {
+    return this.#results[slot] as CachedSuccess
+  }
+
+  id(slot: number): string {
+    return this.#ids[slot] as string
+  }
+
+  /** A hit at or past this time is a use to record (then `markUsed`). */
+  useDueAt(slot: number): number {
+    return this.#times[slot * TIMES + 1] as number
+  }
+
+  /** A hit at or past this time should renew the entry (then `takeRefresh`). */
+  refreshAt(slot: number): number {
+    return this.#times[slot * TIMES + 2] as number
+  }
+
+  /** The owner recorded a use of this slot's token now: the next one is due a window later. */
+  markUsed(slot: number, now: number): void {
+    this.#times[slot * TIMES + 1] = now + this.#useWindow
+  }
+
+  /** The owner starts renewing this entry: it asks no more. Returns what `renew` will need. */
+  takeRefresh(slot: number): RefreshDue {
+    this.#times[slot * TIMES + 2] = Number.POSITIVE_INFINITY
+    const fingerprint = this.#times[slot * TIMES + 3] as number
+    return {
+      id: this.#ids[slot] as string,
+      digest: this.#digests[slot] as string,
+      verified: Number.isNaN(fingerprint) ? null : fingerprint,
+      slot,
+      generation: this.#generations[slot] as number,
     }
-    if (now >= entry.refreshAt) {
-      entry.refreshAt = Number.POSITIVE_INFINITY
-      this.#onRefresh?.(entry)
-    }
-    return entry.result
   }
 
   /**
    * Caches a verified principal; a token that expires within the window is cached only until then.
-   * The caller records the use that led here and passes, as `reportedAt`, when a use of this token
-   * was last recorded (that one, or an earlier one within the window).
+   * Returns its slot (`NO_ENTRY` when nothing is cached), whose `useDueAt` says whether the use that
+   * led here is one to record: it is, unless an earlier use of the token was, within the window.
    */
-  set(id: string, digest: string, principal: Principal, options: SetOptions = {}): boolean {
-    if (this.#ttl <= 0) return false
+  set(id: string, digest: string, principal: Principal, options: SetOptions = {}): number {
     const now = this.#clock.now()
-    const byTtl = now + this.#ttl
-    const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY
-    const validUntil = Math.min(byTtl, expiresAt, options.limit ?? Number.POSITIVE_INFINITY)
-    if (validUntil <= now) return false
-    // Room is made before the insertion, so that the eviction hand can never pick the new entry.
-    const replaced = this.delete(id)
-    const sameDigest = this.#byDigest.get(digest)
-    if (sameDigest !== undefined) this.#remove(sameDigest)
-    if (!replaced && sameDigest === undefined && this.#byDigest.size >= this.#max) this.#evictOne(now)
-    this.#byDigest.set(digest, {
-      id,
-      digest,
-      validUntil,
-      result: Object.freeze({ ok: true, principal }),
-      referenced: false,
-      reportedAt: options.reportedAt ?? now,
-      refreshAt:
-        validUntil === byTtl && this.#onRefresh !== undefined
-          ? validUntil - this.#ttl * REFRESH_AHEAD_SHARE
-          : Number.POSITIVE_INFINITY,
-      verifiedHash: options.verifiedHash ?? null,
-    })
-    this.#digestById.set(id, digest)
-    return true
+    const previous = this.#slotById.get(id)
+    const useDueAt = previous === undefined ? (this.#droppedUses.dueAt(id) ?? now) : this.useDueAt(previous)
+    const verifiedHash = options.verifiedHash ?? null
+    const fingerprint = verifiedHash === null ? Number.NaN : hashFingerprint(verifiedHash)
+    return this.#insert(id, digest, principal, options.limit, useDueAt, fingerprint)
   }
 
   /**
    * Starts a new TTL for the entry a refresh began from, with what was read again, if that very entry
    * is still cached and alive: not dropped, evicted, expired or replaced (by a miss that read newer
-   * data, say) meanwhile. Keeps its last-used report time and hash. Returns whether it did.
+   * data, say) meanwhile. Keeps its use due time and hash fingerprint. Returns whether it did.
    */
   renew(due: RefreshDue, principal: Principal, options: Pick<SetOptions, 'limit'> = {}): boolean {
-    const current = this.#byDigest.get(due.digest)
-    if (current !== due || current.validUntil <= this.#clock.now()) return false
-    return this.set(current.id, current.digest, principal, {
-      ...options,
-      reportedAt: current.reportedAt,
-      verifiedHash: current.verifiedHash,
-    })
+    const slot = this.#slotByDigest.get(due.digest)
+    if (slot !== due.slot || this.#generations[slot] !== due.generation) return false
+    if ((this.#times[slot * TIMES] as number) <= this.#clock.now()) return false
+    const useDueAt = this.useDueAt(slot)
+    const fingerprint = this.#times[slot * TIMES + 3] as number
+    return this.#insert(due.id, due.digest, principal, options.limit, useDueAt, fingerprint) !== NO_ENTRY
+  }
+
+  #insert(
+    id: string,
+    digest: string,
+    principal: Principal,
+    limit: number | undefined,
+    useDueAt: number,
+    fingerprint: number,
+  ): number {
+    if (this.#ttl <= 0) return NO_ENTRY
+    const now = this.#clock.now()
+    const byTtl = now + this.#ttl
+    const expiresAt = principal.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY
+    const validUntil = Math.min(byTtl, expiresAt, limit ?? Number.POSITIVE_INFINITY)
+    if (validUntil <= now) return NO_ENTRY
+    // Room is made before the insertion, so that the eviction hand can never pick the new entry.
+    const replaced = this.#slotById.get(id)
+    const ownId = replaced === undefined ? detached(id) : this.id(replaced)
+    if (replaced !== undefined) this.#unlink(replaced)
+    const sameDigest = this.#slotByDigest.get(digest)
+    if (sameDigest !== undefined) this.#unlink(sameDigest)
+    if (replaced === undefined && sameDigest === undefined && this.#slotByDigest.size >= this.#max) {
+      this.#evictOne(now)
+    }
+    this.#droppedUses.forget(id)
+    const slot = this.#freeSlots.pop() ?? this.#newSlot()
+    this.#results[slot] = this.#pool.success(ownId, principal)
+    this.#ids[slot] = ownId
+    this.#digests[slot] = digest
+    const at = slot * TIMES
+    this.#times[at] = validUntil
+    this.#times[at + 1] = useDueAt
+    this.#times[at + 2] =
+      this.#refreshAhead && validUntil === byTtl
+        ? validUntil - this.#ttl * REFRESH_AHEAD_SHARE
+        : Number.POSITIVE_INFINITY
+    this.#times[at + 3] = fingerprint
+    this.#referenced[slot] = 0
+    this.#generations[slot] = ((this.#generations[slot] as number) + 1) >>> 0
+    this.#slotByDigest.set(digest, slot)
+    this.#slotById.set(ownId, slot)
+    return slot
+  }
+
+  #newSlot(): number {
+    const slot = this.#results.length
+    this.#results.push(null)
+    this.#ids.push('')
+    this.#digests.push('')
+    if (slot >= this.#referenced.length) {
+      const slots = Math.min(this.#referenced.length * 2, Math.max(this.#max, slot + 1))
+      const times = new Float64Array(slots * TIMES)
+      times.set(this.#times)
+      this.#times = times
+      const referenced = new Uint8Array(slots)
+      referenced.set(this.#referenced)
+      this.#referenced = referenced
+      const generations = new Uint32Array(slots)
+      generations.set(this.#generations)
+      this.#generations = generations
+    }
+    return slot
   }
 
   // The hand starts at the oldest insertion: an expired entry goes at once, a referenced one loses its
   // mark and moves to the back, the first unreferenced one is evicted. Each pass clears marks, so
   // this ends within two sweeps, and costs O(1) amortised over the insertions that caused it.
   #evictOne(now: number): void {
-    for (const [digest, entry] of this.#byDigest) {
-      this.#byDigest.delete(digest)
-      if (!entry.referenced || now >= entry.validUntil) {
-        this.#digestById.delete(entry.id)
+    for (const [digest, slot] of this.#slotByDigest) {
+      const validUntil = this.#times[slot * TIMES] as number
+      if (now >= validUntil) {
+        this.#drop(slot, now)
         return
       }
-      entry.referenced = false
-      this.#byDigest.set(digest, entry)
+      if (this.#referenced[slot] === 0) {
+        this.stats.evictions++
+        if (validUntil - now > this.#ttl / 2) this.stats.earlyEvictions++
+        this.#drop(slot, now)
+        return
+      }
+      this.#referenced[slot] = 0
+      this.#slotByDigest.delete(digest)
+      this.#slotByDigest.set(digest, slot)
     }
   }
 
-  #remove(entry: Entry): void {
-    this.#byDigest.delete(entry.digest)
-    this.#digestById.delete(entry.id)
+  /** Removes an entry that ends or is pushed out, noting its use due time if still ahead. */
+  #drop(slot: number, now: number): void {
+    const id = this.id(slot)
+    const useDueAt = this.useDueAt(slot)
+    this.#unlink(slot)
+    this.#droppedUses.note(id, useDueAt, now)
   }
 
-  /** Drops the entry of this token id; true when there was one. */
+  #unlink(slot: number): void {
+    this.#slotByDigest.delete(this.#digests[slot] as string)
+    this.#slotById.delete(this.#ids[slot] as string)
+    this.#results[slot] = null
+    this.#ids[slot] = ''
+    this.#digests[slot] = ''
+    this.#freeSlots.push(slot)
+  }
+
+  /** Drops the entry of this token id (invalidated: its next use counts); true when there was one. */
   delete(id: string): boolean {
-    const digest = this.#digestById.get(id)
-    if (digest === undefined) return false
-    this.#digestById.delete(id)
-    this.#byDigest.delete(digest)
+    this.#droppedUses.forget(id)
+    const slot = this.#slotById.get(id)
+    if (slot === undefined) return false
+    this.#unlink(slot)
     return true
   }
 
+  /** Drops every entry (nothing cached is trusted any more), keeping when their uses fall due. */
   clear(): void {
-    this.#byDigest.clear()
-    this.#digestById.clear()
+    const now = this.#clock.now()
+    for (const slot of this.#slotById.values()) this.#drop(slot, now)
   }
 
   get size(): number {
-    return this.#byDigest.size
+    return this.#slotByDigest.size
   }
 }

@@ -1,6 +1,6 @@
-import { hash as digestOf } from 'node:crypto'
 import type { ClientReader } from './client-address.js'
 import type { Clock } from './clock.js'
+import { headerDigest, tokenDigest } from './digests.js'
 import type { EngineCounters } from './engine-stats.js'
 import { type AuthorizationInput, parseAuthorization } from './header.js'
 import type { AcceptedCredentials, AuthResult, CredentialShape } from './keyward-types.js'
@@ -17,22 +17,6 @@ import {
   TOKEN_SECRET_LENGTH,
 } from './token-format.js'
 import type { Verdicts } from './verdicts.js'
-
-/**
- * SHA-256 of an Authorization header as it arrived, one character a byte ('binary' is latin1): what
- * the hot path looks up. The shared level stores it as base64 (see `wireDigest`).
- */
-function headerDigest(header: string): string {
-  return digestOf('sha256', header, 'binary')
-}
-
-/**
- * The key of a token at every cache level and in the negative cache: the digest of the header that
- * carries it in canonical form, so that the hot path finds it without parsing the header.
- */
-function tokenDigest(credential: string): string {
-  return headerDigest(`Bearer ${credential}`)
-}
 
 export type AuthenticationContext = {
   tokenPrefix: string

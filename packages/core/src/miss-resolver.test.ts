@@ -140,7 +140,7 @@ async function setup() {
 
 describe('the miss resolver, without a database', () => {
   it('verifies a token once against its row and caches it: the next lookup is a hit', async () => {
-    const { resolver, caches, counters, memory, clock, mint, hit } = await setup()
+    const { resolver, counters, memory, mint, hit } = await setup()
     const { token, digest } = await mint()
     const result = await resolver.resolveMiss(token, digest)
     expect(result).toMatchObject({ ok: true, principal: { kind: 'pat', userId: 'u1', tokenId: token.id } })
@@ -182,7 +182,7 @@ describe('the miss resolver, without a database', () => {
   })
 
   it('refresh-ahead: a hit near the end of the TTL asks for a refresh, which renews from the row (no argon2)', async () => {
-    const { resolver, caches, counters, mint, clock, dues, hit } = await setup()
+    const { resolver, counters, mint, clock, dues, hit } = await setup()
     const { token, digest } = await mint()
     await resolver.resolveMiss(token, digest)
     clock.advance(CACHE_TTL * 0.9)
@@ -197,7 +197,7 @@ describe('the miss resolver, without a database', () => {
   })
 
   it('refresh-ahead of a token revoked elsewhere (a missed message) drops it now', async () => {
-    const { resolver, caches, counters, mint, clock, dues, memory, hit } = await setup()
+    const { resolver, counters, mint, clock, dues, memory, hit } = await setup()
     const { token, digest } = await mint()
     await resolver.resolveMiss(token, digest)
     clock.advance(CACHE_TTL * 0.9)
@@ -209,7 +209,7 @@ describe('the miss resolver, without a database', () => {
   })
 
   it('refresh-ahead does not renew a token whose hash changed: it needs the secret, so it expires', async () => {
-    const { resolver, caches, counters, mint, clock, dues, memory, hit } = await setup()
+    const { resolver, counters, mint, clock, dues, memory, hit } = await setup()
     const { token, digest } = await mint()
     await resolver.resolveMiss(token, digest)
     clock.advance(CACHE_TTL * 0.9)

@@ -1,10 +1,10 @@
 import { clientKey } from './client-address.js'
 import type { Clock } from './clock.js'
+import { digestEquals } from './digests.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { growingLru } from './lru.js'
 import { assertKnownKeys, integerOption } from './option-checks.js'
 import { detached } from './principal-pool.js'
-import { digestEquals } from './token-cache.js'
 
 export type ProtectionOptions = {
   /** Hash verifications running at once, process-wide. Default: the libuv threadpool size (4). */

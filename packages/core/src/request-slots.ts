@@ -5,7 +5,7 @@ import type { Principal } from './principal.js'
  * Both live on an object that lives exactly as long as the request (Hono's context, Koa's, Express's
  * `res.locals`) under a registered symbol, so that two copies of the packages in one process agree.
  * A property under a symbol rather than a WeakMap entry: an entry per request costs the garbage
- * collector an ephemeron each (see docs/benchmarks.md). A frozen or sealed object falls back to a
+ * collector an ephemeron each (see docs/benchmark-findings.md). A frozen or sealed object falls back to a
  * WeakMap for the realm.
  */
 

@@ -7,7 +7,7 @@ import { TIMEOUT, withTimeout } from './timeout.js'
 type SigningKey = CryptoKey | KeyObject | Uint8Array
 
 // Only an instance that signs or verifies session tokens itself loads jose (its heap cost: see
-// docs/benchmarks.md).
+// docs/benchmark-findings.md).
 let jose: Promise<typeof import('jose')> | undefined
 export const loadJose = (): Promise<typeof import('jose')> => {
   jose ??= import('jose')

@@ -1,17 +1,9 @@
 import type { Clock } from './clock.js'
+import { digestEquals, wireDigest } from './digests.js'
 import { describeStoreError } from './errors.js'
 import type { KeywardStats, Logger } from './keyward-types.js'
 import type { SharedCache, SharedTokenEntry } from './shared-cache.js'
 import { type DeploymentKey, trustedSharedCache } from './shared-trust.js'
-import { digestEquals } from './token-cache.js'
-
-/**
- * A token's key as the shared level stores and compares it: base64, as before the in-process key
- * became one character a byte (see `headerDigest`), so that processes of both versions agree.
- */
-export function wireDigest(digest: string): string {
-  return Buffer.from(digest, 'latin1').toString('base64')
-}
 
 /** A token's shared entry as a miss sees it, and the generation a later fill must present. */
 export type SharedRead = { entry: SharedTokenEntry | null; generation: string }

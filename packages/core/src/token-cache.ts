@@ -1,28 +1,10 @@
-import { createHash } from 'node:crypto'
 import type { Clock } from './clock.js'
+import { hashFingerprint } from './digests.js'
 import { DroppedUses } from './dropped-uses.js'
 import type { Principal } from './principal.js'
 import { type CachedSuccess, detached, PrincipalPool } from './principal-pool.js'
 
-/**
- * Compares two digests (strings) in time that depends only on their length. (Hashing first already makes
- * an early-exit compare harmless; this keeps the promise of a constant-time comparison anyway,
- * without the Buffer allocations that would cost more than the hash.)
- */
-export function digestEquals(a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  let difference = 0
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return difference === 0
-}
-
-/**
- * Tells whether a stored hash is still the one a secret verified against, without holding the hash
- * (an argon2id string is about 100 characters): 48 bits of its SHA-256, a number.
- */
-export function hashFingerprint(storedHash: string): number {
-  return createHash('sha256').update(storedHash).digest().readUIntBE(0, 6)
-}
+export { digestEquals, hashFingerprint } from './digests.js'
 
 /** What `get` and `set` answer when there is no entry. */
 export const NO_ENTRY = -1

@@ -51,7 +51,7 @@ function respond(res: Response, failure: HttpFailure): void {
  * `req.principal` is an accessor on Express's base request prototype (core's
  * `definePrincipalAccessor`). Its value lives in the request's `res.locals`, a dictionary Express
  * creates for each request, or on the request itself for one Express has not set up: a property
- * added to the request itself would cost it a hidden class of its own (see docs/benchmarks.md).
+ * added to the request itself would cost it a hidden class of its own (see docs/benchmark-findings.md).
  */
 type Slots = Record<symbol, unknown>
 /** Where a request's principal and realm are kept: its `res.locals`, else the request itself. */

@@ -34,6 +34,11 @@ export type StoreContractOptions = {
    * `countActiveTokens`) when the store lacks them. Default false.
    */
   requireOptional?: boolean
+  /**
+   * The optional methods this store does not implement, said up front: their cases are not defined
+   * at all (nothing is skipped), and one case checks that the store indeed lacks them.
+   */
+  without?: readonly OptionalMethod[]
 }
 
 export type OptionalMethod = 'listTokenPage' | 'deploymentKey' | 'countActiveTokens'
@@ -44,5 +49,7 @@ export type ContractContext = {
   created(): Promise<ContractStore>
   /** True when the case is to be skipped: the store lacks an optional method (and may). */
   lacks(store: KeywardStore, method: OptionalMethod, context: { skip(): void }): boolean
+  /** Whether the cases of an optional method are defined (not when the options say it is `without`). */
+  defines(method: OptionalMethod): boolean
   requireOptional: boolean
 }

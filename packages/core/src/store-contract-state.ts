@@ -2,7 +2,7 @@ import { expect, it } from 'vitest'
 import { type ContractContext, row } from './store-contract-kit.js'
 
 /** The contract for revocation, last use, session versions, the deployment key, counts and close. */
-export function storeStateCases({ created, lacks, requireOptional }: ContractContext): void {
+export function storeStateCases({ created, lacks, defines, requireOptional }: ContractContext): void {
   it('revokes once: the first revocation time and reason win', async () => {
     const { store } = await created()
     const written = row()
@@ -68,39 +68,41 @@ export function storeStateCases({ created, lacks, requireOptional }: ContractCon
     expect(await store.getSessionVersion('v')).toBe(0)
   })
 
-  it('holds one deployment key: the same across calls and handles, another on other tables', async (context) => {
-    const first = await created()
-    if (lacks(first.store, 'deploymentKey', context)) return
-    const key = await first.store.deploymentKey?.()
-    // At least 32 bytes; Keyward's own stores create exactly 32.
-    if (requireOptional) expect(key?.length).toBe(32)
-    else expect(key?.length).toBeGreaterThanOrEqual(32)
-    expect(await first.store.deploymentKey?.()).toEqual(key)
-    // Without a second handle, the same one stands in for another process.
-    const again = first.reopen ? await first.reopen() : first.store
-    expect(await again.deploymentKey?.()).toEqual(key)
-    // A second migrate() (another process starting) keeps the key.
-    await again.migrate()
-    expect(await first.store.deploymentKey?.()).toEqual(key)
-    const other = await created()
-    expect(await other.store.deploymentKey?.()).not.toEqual(key)
-  })
+  if (defines('deploymentKey'))
+    it('holds one deployment key: the same across calls and handles, another on other tables', async (context) => {
+      const first = await created()
+      if (lacks(first.store, 'deploymentKey', context)) return
+      const key = await first.store.deploymentKey?.()
+      // At least 32 bytes; Keyward's own stores create exactly 32.
+      if (requireOptional) expect(key?.length).toBe(32)
+      else expect(key?.length).toBeGreaterThanOrEqual(32)
+      expect(await first.store.deploymentKey?.()).toEqual(key)
+      // Without a second handle, the same one stands in for another process.
+      const again = first.reopen ? await first.reopen() : first.store
+      expect(await again.deploymentKey?.()).toEqual(key)
+      // A second migrate() (another process starting) keeps the key.
+      await again.migrate()
+      expect(await first.store.deploymentKey?.()).toEqual(key)
+      const other = await created()
+      expect(await other.store.deploymentKey?.()).not.toEqual(key)
+    })
 
-  it('counts a user’s active tokens: neither revoked nor expired', async (context) => {
-    const { store } = await created()
-    if (lacks(store, 'countActiveTokens', context)) return
-    for (const r of [
-      row(),
-      row({ expiresAt: 2000 }),
-      row({ expiresAt: 1000 }),
-      row({ revokedAt: 1, revokedReason: null }),
-      row({ userId: 'user-2' }),
-    ])
-      await store.insertToken(r)
-    expect(await store.countActiveTokens?.('user-1', 1000)).toBe(2)
-    expect(await store.countActiveTokens?.('user-1', 999)).toBe(3)
-    expect(await store.countActiveTokens?.('nobody', 0)).toBe(0)
-  })
+  if (defines('countActiveTokens'))
+    it('counts a user’s active tokens: neither revoked nor expired', async (context) => {
+      const { store } = await created()
+      if (lacks(store, 'countActiveTokens', context)) return
+      for (const r of [
+        row(),
+        row({ expiresAt: 2000 }),
+        row({ expiresAt: 1000 }),
+        row({ revokedAt: 1, revokedReason: null }),
+        row({ userId: 'user-2' }),
+      ])
+        await store.insertToken(r)
+      expect(await store.countActiveTokens?.('user-1', 1000)).toBe(2)
+      expect(await store.countActiveTokens?.('user-1', 999)).toBe(3)
+      expect(await store.countActiveTokens?.('nobody', 0)).toBe(0)
+    })
 
   it('fails every call after close()', async () => {
     const { store } = await created()

@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest'
 import { sqliteStore } from './sqlite.js'
 import type { KeywardStore } from './store.js'
 import { storeContract } from './store-contract.js'
@@ -7,11 +8,25 @@ storeContract('sqlite in memory, as an author would run it', () =>
   sqliteStore({ path: ':memory:', notify: false }),
 )
 
-// A store without the optional methods: their cases are skipped, the rest must pass.
-storeContract('a store without the optional methods', () => {
+/** A store with only the required methods. */
+function requiredOnly(): KeywardStore {
   const { listTokenPage, deploymentKey, countActiveTokens, ...required } = sqliteStore({
     path: ':memory:',
     notify: false,
   })
-  return required satisfies KeywardStore
+  return required
+}
+
+// Declared without the optional methods: their cases are not defined, the rest must pass, and
+// nothing is skipped (under CI=true nothing may be).
+storeContract('a store declared without the optional methods', requiredOnly, {
+  without: ['listTokenPage', 'deploymentKey', 'countActiveTokens'],
+})
+
+describe('storeContract() options', () => {
+  it('refuses `without` together with `requireOptional`', () => {
+    expect(() =>
+      storeContract('contradiction', requiredOnly, { without: ['listTokenPage'], requireOptional: true }),
+    ).toThrow(/contradict/)
+  })
 })

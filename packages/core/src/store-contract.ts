@@ -2,7 +2,7 @@
  * The contract every `KeywardStore` must pass, as a vitest suite: `@keyward/core/testing` for
  * authors of their own store, and what Keyward's SQLite and Postgres stores run against.
  */
-import { afterAll, describe } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { KeywardStore } from './store.js'
 import type { ContractStore, OptionalMethod, StoreContractOptions } from './store-contract-kit.js'
 import { tokenRowCases } from './store-contract-rows.js'
@@ -20,6 +20,10 @@ export function storeContract(
   create: () => KeywardStore | ContractStore | Promise<KeywardStore | ContractStore>,
   options: StoreContractOptions = {},
 ): void {
+  const without = options.without ?? []
+  if (without.length > 0 && options.requireOptional) {
+    throw new Error('storeContract(): `without` and `requireOptional` contradict each other')
+  }
   const opened: KeywardStore[] = []
   afterAll(async () => {
     await Promise.allSettled(opened.map((store) => store.close()))
@@ -49,8 +53,15 @@ export function storeContract(
   }
 
   describe(`store contract: ${name}`, () => {
-    const context = { created, lacks, requireOptional: options.requireOptional === true }
+    const defines = (method: OptionalMethod) => !without.includes(method)
+    const context = { created, lacks, defines, requireOptional: options.requireOptional === true }
     tokenRowCases(context)
     storeStateCases(context)
+    if (without.length > 0) {
+      it(`lacks the optional methods it is declared without: ${without.join(', ')}`, async () => {
+        const { store } = await created()
+        for (const method of without) expect(typeof store[method], method).not.toBe('function')
+      })
+    }
   })
 }

@@ -47,8 +47,8 @@ async function keyward(options: KeywardGuard, data: ServerFixtures): Promise<Key
 async function sha256Lru(): Promise<HeaderCheck> {
   const { LRUCache } = await import('lru-cache')
   const verified = new LRUCache<string, true>({ max: 10_000 })
-  verified.set(hash('sha256', `Bearer ${fixtures.staticToken}`, 'base64'), true)
-  return (authorization) => verified.get(hash('sha256', authorization ?? '', 'base64')) === true
+  verified.set(hash('sha256', `Bearer ${fixtures.staticToken}`, 'binary'), true)
+  return (authorization) => verified.get(hash('sha256', authorization ?? '', 'binary')) === true
 }
 
 /** The trivial and floor guards as a plain check; null for the guards that are a framework's own middleware. */

@@ -174,7 +174,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       caches.cache.clear()
       await invalidations.closeBus()
       await shared.cache?.close()
-      if (opening.begun) await (await getStore()).close()
+      await opening.close()
     },
   }
   registerInstance(instance, logger)

@@ -6,6 +6,22 @@ import { DeploymentKey, deploymentKeyOf } from './shared-trust.js'
 import { Signal } from './signal.js'
 import type { KeywardStore } from './store.js'
 
+async function importDriver<T>(
+  load: () => Promise<T>,
+  driver: string,
+  variable = 'KEYWARD_DATABASE_URL',
+): Promise<T> {
+  try {
+    return await load()
+  } catch (error) {
+    throw new KeywardError(
+      'invalid_option',
+      `${variable} needs the "${driver}" package: npm install ${driver}`,
+      { cause: error },
+    )
+  }
+}
+
 /**
  * The store named by the environment: `KEYWARD_DATABASE_URL` = `postgres://…` → Postgres; a path,
  * or unset → the SQLite file `keyward.db`. Migrated before it is returned.
@@ -27,22 +43,6 @@ export async function storeFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
     throw error
   }
   return store
-}
-
-async function importDriver<T>(
-  load: () => Promise<T>,
-  driver: string,
-  variable = 'KEYWARD_DATABASE_URL',
-): Promise<T> {
-  try {
-    return await load()
-  } catch (error) {
-    throw new KeywardError(
-      'invalid_option',
-      `${variable} needs the "${driver}" package: npm install ${driver}`,
-      { cause: error },
-    )
-  }
 }
 
 /**
@@ -87,28 +87,6 @@ export class StoreOpening {
     return deploymentKeyOf(this.#sharedCache, store)
   }
 
-  constructor(context: {
-    store: KeywardStore | Promise<KeywardStore> | undefined
-    sharedCache: SharedCache | undefined
-    redisFromEnv: string | null
-    logger: Logger
-    lifecycle: Lifecycle
-  }) {
-    this.#given = context.store
-    this.#sharedCache = context.sharedCache ?? null
-    this.#redisUrl = context.redisFromEnv
-    this.#logger = context.logger
-    this.#lifecycle = context.lifecycle
-    const ownKey = context.sharedCache?.key
-    // A shared cache with its own key does not wait for the store to authenticate what it shares.
-    this.deploymentKey = new DeploymentKey(async () => ownKey ?? this.#keyOf(await this.get()))
-  }
-
-  /** Whether an open was ever asked for (or a store given), so that close() closes it. */
-  get begun(): boolean {
-    return this.#opening !== null || this.#given !== undefined
-  }
-
   readonly get = (): Promise<KeywardStore> => {
     if (this.#opening !== null) return this.#opening
     const opening = Promise.all([Promise.resolve(this.#given ?? storeFromEnv()), this.#openRedis()]).then(
@@ -136,8 +114,31 @@ export class StoreOpening {
     return opening
   }
 
+  constructor(context: {
+    store: KeywardStore | Promise<KeywardStore> | undefined
+    sharedCache: SharedCache | undefined
+    redisFromEnv: string | null
+    logger: Logger
+    lifecycle: Lifecycle
+  }) {
+    this.#given = context.store
+    this.#sharedCache = context.sharedCache ?? null
+    this.#redisUrl = context.redisFromEnv
+    this.#logger = context.logger
+    this.#lifecycle = context.lifecycle
+    const ownKey = context.sharedCache?.key
+    // A shared cache with its own key does not wait for the store to authenticate what it shares.
+    this.deploymentKey = new DeploymentKey(async () => ownKey ?? this.#keyOf(await this.get()))
+  }
+
   /** Waits for an open under way to end, however it ends. */
   async settled(): Promise<void> {
     await this.#opening?.catch(() => {})
+  }
+
+  /** Closes the store if it was opened or given; a given store never used is closed without opening it. */
+  async close(): Promise<void> {
+    const store = this.#opening ?? (this.#given === undefined ? null : Promise.resolve(this.#given))
+    if (store !== null) await (await store).close()
   }
 }

@@ -39,19 +39,6 @@ export const clientOfOptions: ClientReader<AuthenticateOptions> = (options) => o
 /** Longer values (from an app's own reader) are cut: the key must stay small. */
 const MAX_CLIENT_LENGTH = 64
 
-/**
- * The throttle's key for a client address: IPv4 as it is (an IPv4-mapped IPv6 address as IPv4),
- * IPv6 by its /64 network, since one host commonly holds a whole /64 and could otherwise take a
- * fresh address for each guess. Anything else (an app's own client id) as it is, cut to 64
- * characters. Undefined for no address.
- */
-export function clientKey(address: string | null | undefined): string | undefined {
-  if (typeof address !== 'string' || address.length === 0) return undefined
-  if (isIPv4(address)) return address
-  if (isIPv6(address)) return ipv6Network(address)
-  return address.slice(0, MAX_CLIENT_LENGTH)
-}
-
 function ipv6Network(address: string): string {
   const zone = address.indexOf('%')
   const bare = (zone === -1 ? address : address.slice(0, zone)).toLowerCase()
@@ -68,4 +55,17 @@ function ipv6Network(address: string): string {
     .slice(0, 4)
     .map((group) => group.replace(/^0+(?=.)/, ''))
     .join(':')}::/64`
+}
+
+/**
+ * The throttle's key for a client address: IPv4 as it is (an IPv4-mapped IPv6 address as IPv4),
+ * IPv6 by its /64 network, since one host commonly holds a whole /64 and could otherwise take a
+ * fresh address for each guess. Anything else (an app's own client id) as it is, cut to 64
+ * characters. Undefined for no address.
+ */
+export function clientKey(address: string | null | undefined): string | undefined {
+  if (typeof address !== 'string' || address.length === 0) return undefined
+  if (isIPv4(address)) return address
+  if (isIPv6(address)) return ipv6Network(address)
+  return address.slice(0, MAX_CLIENT_LENGTH)
 }

@@ -48,6 +48,12 @@ function assertOrigin(value: unknown): string {
   return url.origin
 }
 
+function sameHost(origin: string, host: string | null | undefined): boolean {
+  const start = origin.indexOf('://')
+  if (start === -1 || !host) return false
+  return origin.slice(start + 3).toLowerCase() === host.toLowerCase()
+}
+
 /** Validates `csrf` when the guard is built; null when the check is off (`csrf: false`). */
 export function createCrossSiteCheck(options: CrossSiteOptions | false | undefined): CrossSiteCheck | null {
   if (options === false) return null
@@ -78,10 +84,4 @@ export function createCrossSiteCheck(options: CrossSiteOptions | false | undefin
     // Neither header: not a browser's cross-site request (a script, a CLI, a server).
     return false
   }
-}
-
-function sameHost(origin: string, host: string | null | undefined): boolean {
-  const start = origin.indexOf('://')
-  if (start === -1 || !host) return false
-  return origin.slice(start + 3).toLowerCase() === host.toLowerCase()
 }

@@ -62,6 +62,16 @@ export type PgClientLike = {
   on(event: 'error' | 'end', listener: (error?: Error) => void): unknown
 }
 
+/**
+ * Ends a client whose connection may be silent: `end()` waits for the server's goodbye, which never
+ * comes on a dead connection, so past a bound its socket is destroyed.
+ */
+function drop(client: PgClientLike): void {
+  withTimeout(client.end(), UNLISTEN_TIMEOUT_MS).catch(() => {
+    ;(client as { connection?: { stream?: { destroy?(): void } } }).connection?.stream?.destroy?.()
+  })
+}
+
 const RECONNECT_FIRST_MS = 100
 const RECONNECT_MAX_MS = 5000
 
@@ -140,16 +150,6 @@ export function pgListener(open: () => PgClientLike): Listener {
       if (client) await withTimeout(client.end(), UNLISTEN_TIMEOUT_MS).catch(() => drop(client))
     },
   }
-}
-
-/**
- * Ends a client whose connection may be silent: `end()` waits for the server's goodbye, which never
- * comes on a dead connection, so past a bound its socket is destroyed.
- */
-function drop(client: PgClientLike): void {
-  withTimeout(client.end(), UNLISTEN_TIMEOUT_MS).catch(() => {
-    ;(client as { connection?: { stream?: { destroy?(): void } } }).connection?.stream?.destroy?.()
-  })
 }
 
 /**

@@ -100,14 +100,14 @@ const versionParts = (userId: string, e: SharedVersionEntry) => [
   e.version,
   e.validUntil,
 ]
-const messageParts = (m: InvalidationMessage, at: number) =>
-  m.beat === undefined ? invalidationParts(m, at) : ['keyward/beat/1', m.beat, at]
 const invalidationParts = (m: InvalidationMessage, at: number) => [
   'keyward/message/1',
   m.tokens ?? null,
   m.user ? [m.user.id, m.user.version] : null,
   at,
 ]
+const messageParts = (m: InvalidationMessage, at: number) =>
+  m.beat === undefined ? invalidationParts(m, at) : ['keyward/beat/1', m.beat, at]
 
 /** The deployment key, read once and lazily; a failed read is tried again on the next call. */
 export class DeploymentKey {

@@ -26,12 +26,6 @@ export const TOKEN_REGEX = new RegExp(
   `\\b[a-z][a-z0-9]{1,15}_[0-9A-Za-z]{${TOKEN_ID_LENGTH}}_[0-9A-Za-z]{${TAIL_LENGTH}}\\b`,
 )
 
-/** The regular expression that matches tokens minted with this prefix. */
-export function tokenPattern(prefix: string, flags = ''): RegExp {
-  assertTokenPrefix(prefix)
-  return new RegExp(`\\b${prefix}_[0-9A-Za-z]{${TOKEN_ID_LENGTH}}_[0-9A-Za-z]{${TAIL_LENGTH}}\\b`, flags)
-}
-
 export function assertTokenPrefix(prefix: unknown): asserts prefix is string {
   if (typeof prefix !== 'string' || !TOKEN_PREFIX_PATTERN.test(prefix)) {
     throw new KeywardError(
@@ -39,6 +33,12 @@ export function assertTokenPrefix(prefix: unknown): asserts prefix is string {
       `tokenPrefix must match ${TOKEN_PREFIX_PATTERN} (a lowercase letter, then 1 to 15 lowercase letters or digits); got ${JSON.stringify(prefix)}.`,
     )
   }
+}
+
+/** The regular expression that matches tokens minted with this prefix. */
+export function tokenPattern(prefix: string, flags = ''): RegExp {
+  assertTokenPrefix(prefix)
+  return new RegExp(`\\b${prefix}_[0-9A-Za-z]{${TOKEN_ID_LENGTH}}_[0-9A-Za-z]{${TAIL_LENGTH}}\\b`, flags)
 }
 
 /** Fixed-width base62 of a byte string (big-endian), left-padded with '0'. */

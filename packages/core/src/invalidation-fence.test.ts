@@ -28,7 +28,7 @@ describe('InvalidationFence', () => {
     expect(fence.isFenced('t1', ticket)).toBe(false)
     fence.invalidate(['t1'])
     fence.leave()
-    // A later read starts from a later generation: what was invalidated before does not concern it.
+    // A later read starts from a later epoch: what was invalidated before does not concern it.
     const next = fence.enter()
     expect(fence.isFenced('t1', next)).toBe(false)
     fence.leave()

@@ -1,7 +1,7 @@
 /** Ids remembered for fencing reads in flight against invalidations; past it, every read is fenced. */
 export const MAX_FENCED_IDS = 10_000
 
-/** What a read presents at the end: the fence's generation when the read (or its attempt) began. */
+/** What a read presents at the end: the fence's epoch (a count of invalidations) when the read (or its attempt) began. */
 export type FenceTicket = number
 
 /**
@@ -10,7 +10,7 @@ export type FenceTicket = number
  * takes a `ticket()` per attempt, asks `isFenced(id, ticket)` before using what it read, and `leave()`s.
  */
 export class InvalidationFence {
-  #generation = 0
+  #epoch = 0
   #readsInFlight = 0
   readonly #invalidatedAt = new Map<string, number>()
   #everythingInvalidatedAt = -1
@@ -18,12 +18,12 @@ export class InvalidationFence {
   /** A read begins; returns the ticket of its first attempt. */
   enter(): FenceTicket {
     this.#readsInFlight++
-    return this.#generation
+    return this.#epoch
   }
 
   /** The ticket of an attempt starting now. */
   ticket(): FenceTicket {
-    return this.#generation
+    return this.#epoch
   }
 
   leave(): void {
@@ -36,23 +36,23 @@ export class InvalidationFence {
   }
 
   invalidate(ids: readonly string[]): void {
-    this.#generation++
+    this.#epoch++
     if (this.#readsInFlight === 0) return
     for (const id of ids) {
       // Reads may overlap without end on a busy process, so the map is cleared only when none is in
       // flight; past this size, fencing every read in flight (they retry) is cheaper than growing.
       if (this.#invalidatedAt.size >= MAX_FENCED_IDS) {
         this.#invalidatedAt.clear()
-        this.#everythingInvalidatedAt = this.#generation
+        this.#everythingInvalidatedAt = this.#epoch
       } else {
-        this.#invalidatedAt.set(id, this.#generation)
+        this.#invalidatedAt.set(id, this.#epoch)
       }
     }
   }
 
   /** Messages may have been missed: every read in flight is fenced. */
   invalidateEverything(): void {
-    this.#generation++
-    this.#everythingInvalidatedAt = this.#generation
+    this.#epoch++
+    this.#everythingInvalidatedAt = this.#epoch
   }
 }

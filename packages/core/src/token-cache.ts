@@ -16,7 +16,7 @@ export type RefreshDue = {
   /** `hashFingerprint` of the stored hash the token's secret verified against here, if it did here. */
   readonly verified: number | null
   readonly slot: number
-  readonly generation: number
+  readonly slotVersion: number
 }
 
 /** The last part of its TTL in which a hit starts renewing the entry. */
@@ -78,7 +78,7 @@ export class TokenCache {
   /** Per slot: read since the eviction hand last passed it (second-chance eviction). */
   #referenced = new Uint8Array(INITIAL_SLOTS)
   /** Per slot: bumped by every insertion, so that a refresh knows its entry from a later one. */
-  #generations = new Uint32Array(INITIAL_SLOTS)
+  #slotVersions = new Uint32Array(INITIAL_SLOTS)
   readonly #freeSlots: number[] = []
   readonly #max: number
   readonly #ttl: number
@@ -141,7 +141,7 @@ export class TokenCache {
       digest: this.#digests[slot] as string,
       verified: Number.isNaN(fingerprint) ? null : fingerprint,
       slot,
-      generation: this.#generations[slot] as number,
+      slotVersion: this.#slotVersions[slot] as number,
     }
   }
 
@@ -166,7 +166,7 @@ export class TokenCache {
    */
   renew(due: RefreshDue, principal: Principal, options: Pick<SetOptions, 'limit'> = {}): boolean {
     const slot = this.#slotByDigest.get(due.digest)
-    if (slot !== due.slot || this.#generations[slot] !== due.generation) return false
+    if (slot !== due.slot || this.#slotVersions[slot] !== due.slotVersion) return false
     if ((this.#times[slot * TIMES] as number) <= this.#clock.now()) return false
     const useDueAt = this.useDueAt(slot)
     const fingerprint = this.#times[slot * TIMES + 3] as number
@@ -210,7 +210,7 @@ export class TokenCache {
         : Number.POSITIVE_INFINITY
     this.#times[at + 3] = fingerprint
     this.#referenced[slot] = 0
-    this.#generations[slot] = ((this.#generations[slot] as number) + 1) >>> 0
+    this.#slotVersions[slot] = ((this.#slotVersions[slot] as number) + 1) >>> 0
     this.#slotByDigest.set(digest, slot)
     this.#slotById.set(ownId, slot)
     return slot
@@ -229,9 +229,9 @@ export class TokenCache {
       const referenced = new Uint8Array(slots)
       referenced.set(this.#referenced)
       this.#referenced = referenced
-      const generations = new Uint32Array(slots)
-      generations.set(this.#generations)
-      this.#generations = generations
+      const slotVersions = new Uint32Array(slots)
+      slotVersions.set(this.#slotVersions)
+      this.#slotVersions = slotVersions
     }
     return slot
   }

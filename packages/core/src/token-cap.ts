@@ -1,6 +1,7 @@
 import { KeywardError } from './errors.js'
 import { integerOption } from './option-checks.js'
 import type { KeywardStore } from './store.js'
+import { isUsable } from './token-rows.js'
 
 /** Active tokens a user may hold unless `maxTokensPerUser` says otherwise. */
 export const DEFAULT_MAX_TOKENS_PER_USER = 1000
@@ -23,9 +24,7 @@ export async function assertRoomForToken(
 ): Promise<void> {
   const active = store.countActiveTokens
     ? await store.countActiveTokens(userId, options.now)
-    : (await store.listTokens(userId)).filter(
-        (row) => row.revokedAt === null && (row.expiresAt === null || row.expiresAt > options.now),
-      ).length
+    : (await store.listTokens(userId)).filter((row) => isUsable(row, options.now)).length
   if (active - (options.replacing ? 1 : 0) >= options.max) {
     throw new KeywardError(
       'too_many_tokens',

@@ -1,5 +1,6 @@
 import { KeywardError } from './errors.js'
 import type { TokenPageQuery, TokenRow, TokenStatus } from './store.js'
+import { statusOf } from './token-rows.js'
 
 /**
  * Pages of a user's tokens for `tokens.page()`: the options, the opaque cursor, and the order.
@@ -85,18 +86,13 @@ export function requirePageOptions(options: unknown): {
   return { status, limit, after: cursor === undefined ? undefined : decodeCursor(cursor) }
 }
 
-function statusAt(row: TokenRow, now: number): TokenStatus {
-  if (row.revokedAt !== null) return 'revoked'
-  return row.expiresAt !== null && row.expiresAt <= now ? 'expired' : 'active'
-}
-
 /** A page cut from the whole list, for a store without `listTokenPage` (newest first already). */
 export function pageInMemory(rows: readonly TokenRow[], query: TokenPageQuery): TokenRow[] {
   const { after, status, now, limit } = query
   return rows
     .filter(
       (row) =>
-        (status === undefined || statusAt(row, now) === status) &&
+        (status === undefined || statusOf(row, now) === status) &&
         (after === undefined ||
           row.createdAt < after.createdAt ||
           (row.createdAt === after.createdAt && row.id < after.id)),

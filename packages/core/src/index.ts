@@ -53,6 +53,7 @@ export {
   type KeywardStats,
   type Logger,
   type RejectionReason,
+  type ScopeInfo,
   storeFromEnv,
   type TokenPage,
   type TokenPageOptions,

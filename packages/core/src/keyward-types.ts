@@ -212,8 +212,13 @@ export type KeywardStats = {
   storeGate: StoreReadStats
 }
 
+/** A scope a token may be granted, as the management routes, the settings page and the CLI list it. */
+export type ScopeInfo = { readonly name: string; readonly description: string | null }
+
 export type Keyward = {
   readonly tokenPrefix: string
+  /** The allow-list (`scopes`), in its order; empty when the instance has none (any scope goes). */
+  readonly scopes: readonly ScopeInfo[]
   /**
    * `client`: the address of the client that sent the request (honouring your proxy setup), so that
    * wrong secrets sent by one client for a token id do not throttle another (see `protection`).

@@ -112,16 +112,16 @@ export type ScopeSettings = {
 export function scopeSettings(option: unknown): ScopeSettings {
   if (option === undefined) return { allowList: null, scopeList: Object.freeze([]) }
   if (isScopeRegistry(option)) {
-    // Checked again: the registry may come from another copy of the core, or be hand-made.
-    const scopes = Array.isArray(option.scopes) ? option.scopes : []
-    assertScopeEntries(
-      scopes.map((scope) => [scope?.name, scope?.description] as const),
-      'scopes',
+    // Checked again: the registry may come from another copy of the core.
+    const listed: unknown = option.scopes
+    const entries = (Array.isArray(listed) ? listed : []).map(
+      (scope: { name?: unknown; description?: unknown } | null) => [scope?.name, scope?.description] as const,
     )
-    return {
-      allowList: new Set(scopes.map((scope) => scope.name)),
-      scopeList: Object.freeze(scopes.map(({ name, description }) => Object.freeze({ name, description }))),
-    }
+    assertScopeEntries(entries, 'scopes')
+    const scopeList = entries.map(([name, description]) =>
+      Object.freeze({ name: name as string, description: description as string }),
+    )
+    return { allowList: new Set(scopeList.map((scope) => scope.name)), scopeList: Object.freeze(scopeList) }
   }
   if (!Array.isArray(option)) invalidOption('scopes must be an array of strings, or a registry from defineScopes().')
   for (const scope of option) assertScopeSyntax(scope)

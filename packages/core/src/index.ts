@@ -62,8 +62,8 @@ export {
 } from './keyward.js'
 export type { TokenLifetimeOptions } from './lifetime.js'
 export type { Principal } from './principal.js'
-export { definePrincipalAccessor, realmOf, rememberRealm, storePrincipal } from './request-slots.js'
 export { assertRegisteredScopes } from './registered-scopes.js'
+export { definePrincipalAccessor, realmOf, rememberRealm, storePrincipal } from './request-slots.js'
 export {
   defineScopes,
   type Register,

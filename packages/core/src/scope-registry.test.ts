@@ -2,7 +2,12 @@ import { describe, expect, expectTypeOf, it } from 'vitest'
 import { isKeywardError, type KeywardErrorCode } from './errors.js'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward, type KeywardOptions } from './keyward.js'
-import { defineScopes, type RegisteredScope, type RequiredScope, type ScopeRegistry } from './scope-registry.js'
+import {
+  defineScopes,
+  type RegisteredScope,
+  type RequiredScope,
+  type ScopeRegistry,
+} from './scope-registry.js'
 import { sqliteBackend } from './testing/backends.js'
 
 const backend = sqliteBackend()
@@ -40,7 +45,9 @@ describe('defineScopes()', () => {
       { name: 'admin', description: 'Administer the organisation' },
     ])
     expect(scopes.names).toEqual(['repo:read', 'repo:write', 'admin'])
-    expect(Object.isFrozen(scopes) && Object.isFrozen(scopes.scopes) && Object.isFrozen(scopes.names)).toBe(true)
+    expect(Object.isFrozen(scopes) && Object.isFrozen(scopes.scopes) && Object.isFrozen(scopes.names)).toBe(
+      true,
+    )
     expect(scopes.scopes.every((scope) => Object.isFrozen(scope))).toBe(true)
     expectTypeOf(scopes).toEqualTypeOf<ScopeRegistry<'repo:read' | 'repo:write' | 'admin'>>()
     expectTypeOf(scopes.names).toEqualTypeOf<readonly ('repo:read' | 'repo:write' | 'admin')[]>()
@@ -83,7 +90,10 @@ describe('defineScopes()', () => {
 
 describe('createKeyward({ scopes }) with a registry', () => {
   it('lists the scopes with their descriptions on kw.scopes and takes them as the allow-list', async () => {
-    const scopes = defineScopes({ 'repo:read': 'Read your repositories', 'repo:*': 'Everything on repositories' })
+    const scopes = defineScopes({
+      'repo:read': 'Read your repositories',
+      'repo:*': 'Everything on repositories',
+    })
     const kw = await instance({ scopes })
     try {
       expect(kw.scopes).toEqual([

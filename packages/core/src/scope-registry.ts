@@ -98,7 +98,9 @@ export function defineScopes<D extends Readonly<Record<string, string>>>(
 }
 
 function isScopeRegistry(value: unknown): value is ScopeRegistry {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[REGISTRY_BRAND] === true
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[REGISTRY_BRAND] === true
+  )
 }
 
 /** The `scopes` option resolved: what a token may be granted, and how the instance lists it. */
@@ -123,7 +125,8 @@ export function scopeSettings(option: unknown): ScopeSettings {
     )
     return { allowList: new Set(scopeList.map((scope) => scope.name)), scopeList: Object.freeze(scopeList) }
   }
-  if (!Array.isArray(option)) invalidOption('scopes must be an array of strings, or a registry from defineScopes().')
+  if (!Array.isArray(option))
+    invalidOption('scopes must be an array of strings, or a registry from defineScopes().')
   for (const scope of option) assertScopeSyntax(scope)
   const allowList = new Set<string>(option)
   return {

@@ -9,8 +9,8 @@ import {
   KeywardError,
   type Principal,
   type RequestReaders,
-  realmOf,
   type RequiredScope,
+  realmOf,
   rememberRealm,
   scopeFailure,
 } from '@keyward/core'

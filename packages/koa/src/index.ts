@@ -9,8 +9,8 @@ import {
   type Keyward,
   type Principal,
   type RequestReaders,
-  realmOf,
   type RequiredScope,
+  realmOf,
   rememberRealm,
   scopeFailure,
 } from '@keyward/core'

@@ -62,7 +62,16 @@ export {
 } from './keyward.js'
 export type { TokenLifetimeOptions } from './lifetime.js'
 export type { Principal } from './principal.js'
+export { assertRegisteredScopes } from './registered-scopes.js'
 export { definePrincipalAccessor, realmOf, rememberRealm, storePrincipal } from './request-slots.js'
+export {
+  defineScopes,
+  type Register,
+  type RegisteredScope,
+  type RegisteredScopeInfo,
+  type RequiredScope,
+  type ScopeRegistry,
+} from './scope-registry.js'
 export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './scopes.js'
 export {
   type IssuedSession,

@@ -10,6 +10,7 @@ import type { LastUsedStats } from './last-used.js'
 import type { TokenLifetimeOptions } from './lifetime.js'
 import type { Principal } from './principal.js'
 import type { ProtectionOptions, ProtectionStats } from './protection.js'
+import type { ScopeRegistry } from './scope-registry.js'
 import type { IssuedSession, SessionOptions } from './sessions.js'
 import type { SharedCache } from './shared-cache.js'
 import type { KeywardStore, TokenStatus } from './store.js'
@@ -39,8 +40,11 @@ export type KeywardOptions = {
   store?: KeywardStore | Promise<KeywardStore>
   /** Tokens read `<prefix>_<id>_<secret><checksum>`. Default `kw`. */
   tokenPrefix?: string
-  /** An allow-list checked when a token is created. */
-  scopes?: readonly string[]
+  /**
+   * An allow-list checked when a token is created: a registry from `defineScopes()` (each scope with
+   * its description; `requireScope` then refuses undeclared scopes) or a plain list of names.
+   */
+  scopes?: readonly string[] | ScopeRegistry
   /** Default: argon2id at OWASP's minimum (m=19456 KiB, t=2, p=1). */
   hasher?: TokenHasher
   /**
@@ -217,7 +221,10 @@ export type ScopeInfo = { readonly name: string; readonly description: string | 
 
 export type Keyward = {
   readonly tokenPrefix: string
-  /** The allow-list (`scopes`), in its order; empty when the instance has none (any scope goes). */
+  /**
+   * The allow-list (`scopes`), in its order; empty when the instance has none (any scope goes).
+   * Descriptions come from a `defineScopes()` registry; they are null with a plain list.
+   */
   readonly scopes: readonly ScopeInfo[]
   /**
    * `client`: the address of the client that sent the request (honouring your proxy setup), so that

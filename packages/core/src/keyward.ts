@@ -129,9 +129,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   }
   const instance: Keyward = {
     tokenPrefix: settings.tokenPrefix,
-    scopes: Object.freeze(
-      [...(settings.allowList ?? [])].map((name) => Object.freeze({ name, description: null })),
-    ),
+    scopes: settings.scopeList,
     check: authentication.check,
     checkCredential: authentication.checkCredential,
     authenticate: async (authorization, options) => {

@@ -2,10 +2,10 @@ import { type Clock, systemClock } from './clock.js'
 import { toMilliseconds } from './duration.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { heartbeatSettings } from './heartbeat.js'
-import type { KeywardOptions, Logger } from './keyward-types.js'
+import type { KeywardOptions, Logger, ScopeInfo } from './keyward-types.js'
 import { type LifetimePolicy, lifetimePolicy } from './lifetime.js'
-import { assertKnownKeys, integerOption, invalidOption } from './option-checks.js'
-import { assertScopeSyntax } from './scopes.js'
+import { assertKnownKeys, integerOption } from './option-checks.js'
+import { scopeSettings } from './scope-registry.js'
 import { type SessionSettings, sessionSettings } from './session-keys.js'
 import { assertSharedCacheKeyed } from './shared-trust.js'
 import { maxTokensOption } from './token-cap.js'
@@ -35,6 +35,8 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
 export type Settings = {
   readonly tokenPrefix: string
   readonly allowList: ReadonlySet<string> | null
+  /** `kw.scopes`: the allow-list in order, with descriptions when it is a registry. */
+  readonly scopeList: readonly ScopeInfo[]
   readonly clock: Clock
   readonly hasher: TokenHasher
   readonly logger: Logger
@@ -57,12 +59,7 @@ export function resolveSettings(options: KeywardOptions): Settings {
   assertKnownKeys(options, KNOWN_OPTIONS, (key) => `Unknown option ${JSON.stringify(key)}`)
   const tokenPrefix = options.tokenPrefix ?? 'kw'
   assertTokenPrefix(tokenPrefix)
-  let allowList: Set<string> | null = null
-  if (options.scopes !== undefined) {
-    if (!Array.isArray(options.scopes)) invalidOption('scopes must be an array of strings.')
-    for (const scope of options.scopes) assertScopeSyntax(scope)
-    allowList = new Set(options.scopes)
-  }
+  const { allowList, scopeList } = scopeSettings(options.scopes)
   const maxTokensPerUser = maxTokensOption(options.maxTokensPerUser)
   const lifetime = lifetimePolicy(options.tokenLifetime)
   // What processes share is authenticated under the deployment key: the shared cache's own, else
@@ -77,6 +74,7 @@ export function resolveSettings(options: KeywardOptions): Settings {
   return {
     tokenPrefix,
     allowList,
+    scopeList,
     clock: options.clock ?? systemClock,
     hasher: options.hasher ?? argon2Hasher(),
     logger: options.logger ?? { warn: (message: string) => console.warn(`[keyward] ${message}`) },

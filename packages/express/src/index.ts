@@ -1,5 +1,6 @@
 import { IncomingMessage } from 'node:http'
 import {
+  assertRegisteredScopes,
   assertRequiredScopes,
   authorizationFromRawHeaders,
   createGuard,
@@ -10,6 +11,7 @@ import {
   type Keyward,
   type Principal,
   type RequestReaders,
+  type RequiredScope,
   realmOf,
   rememberRealm,
   scopeFailure,
@@ -116,19 +118,25 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
 
 function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): RequestHandler {
   assertRequiredScopes(scopes, name)
+  // Against the app's scope registry: now when its instance is open, else on the first request.
+  let registryChecked = assertRegisteredScopes(scopes, name)
   return function keywardRequireScope(req, res, next) {
+    if (!registryChecked) registryChecked = assertRegisteredScopes(scopes, name, true)
     const failure = scopeFailure(req.principal, scopes, mode, realmOf(slotsOf(req)))
     if (failure) respond(res, failure)
     else next()
   }
 }
 
-/** 403 unless the principal holds every scope (401 when there is no principal). */
-export function requireScope(...scopes: string[]): RequestHandler {
+/**
+ * 403 unless the principal holds every scope (401 when there is no principal). With a registered
+ * scope registry (see `Register` in @keyward/core) it takes only declared names.
+ */
+export function requireScope(...scopes: RequiredScope[]): RequestHandler {
   return scopeGuard(scopes, 'all', 'requireScope')
 }
 
 /** 403 unless the principal holds at least one of the scopes. */
-export function requireAnyScope(...scopes: string[]): RequestHandler {
+export function requireAnyScope(...scopes: RequiredScope[]): RequestHandler {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }

@@ -1,4 +1,5 @@
 import {
+  assertRegisteredScopes,
   assertRequiredScopes,
   authorizationFromRawHeaders,
   createGuard,
@@ -8,6 +9,7 @@ import {
   KeywardError,
   type Principal,
   type RequestReaders,
+  type RequiredScope,
   realmOf,
   rememberRealm,
   scopeFailure,
@@ -117,19 +119,25 @@ export function patAuth(
 
 function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): MiddlewareHandler {
   assertRequiredScopes(scopes, name)
+  // Against the app's scope registry: now when its instance is open, else on the first request.
+  let registryChecked = assertRegisteredScopes(scopes, name)
   return async function keywardRequireScope(c, next) {
+    if (!registryChecked) registryChecked = assertRegisteredScopes(scopes, name, true)
     const failure = scopeFailure(c.get('principal') as Principal | undefined, scopes, mode, realmOf(c))
     if (failure) return answer(c, respond(failure))
     await next()
   }
 }
 
-/** 403 unless the principal holds every scope (401 when there is no principal). */
-export function requireScope(...scopes: string[]): MiddlewareHandler {
+/**
+ * 403 unless the principal holds every scope (401 when there is no principal). With a registered
+ * scope registry (see `Register` in @keyward/core) it takes only declared names.
+ */
+export function requireScope(...scopes: RequiredScope[]): MiddlewareHandler {
   return scopeGuard(scopes, 'all', 'requireScope')
 }
 
 /** 403 unless the principal holds at least one of the scopes. */
-export function requireAnyScope(...scopes: string[]): MiddlewareHandler {
+export function requireAnyScope(...scopes: RequiredScope[]): MiddlewareHandler {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }

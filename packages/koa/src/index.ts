@@ -1,4 +1,5 @@
 import {
+  assertRegisteredScopes,
   assertRequiredScopes,
   authorizationFromRawHeaders,
   createGuard,
@@ -8,6 +9,7 @@ import {
   type Keyward,
   type Principal,
   type RequestReaders,
+  type RequiredScope,
   realmOf,
   rememberRealm,
   scopeFailure,
@@ -82,19 +84,25 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
 
 function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): Middleware {
   assertRequiredScopes(scopes, name)
+  // Against the app's scope registry: now when its instance is open, else on the first request.
+  let registryChecked = assertRegisteredScopes(scopes, name)
   return async function keywardRequireScope(ctx: Context, next: Next) {
+    if (!registryChecked) registryChecked = assertRegisteredScopes(scopes, name, true)
     const failure = scopeFailure(ctx.state.principal, scopes, mode, realmOf(ctx))
     if (failure) respond(ctx, failure)
     else await next()
   }
 }
 
-/** 403 unless the principal holds every scope (401 when there is no principal). */
-export function requireScope(...scopes: string[]): Middleware {
+/**
+ * 403 unless the principal holds every scope (401 when there is no principal). With a registered
+ * scope registry (see `Register` in @keyward/core) it takes only declared names.
+ */
+export function requireScope(...scopes: RequiredScope[]): Middleware {
   return scopeGuard(scopes, 'all', 'requireScope')
 }
 
 /** 403 unless the principal holds at least one of the scopes. */
-export function requireAnyScope(...scopes: string[]): Middleware {
+export function requireAnyScope(...scopes: RequiredScope[]): Middleware {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }

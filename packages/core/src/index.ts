@@ -60,7 +60,7 @@ export {
   type TokenRecord,
   type TokenStatus,
 } from './keyward.js'
-export type { TokenLifetimeOptions } from './lifetime.js'
+export type { TokenLifetime, TokenLifetimeOptions } from './lifetime.js'
 export type { Principal } from './principal.js'
 export { definePrincipalAccessor, realmOf, rememberRealm, storePrincipal } from './request-slots.js'
 export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './scopes.js'
@@ -90,4 +90,15 @@ export {
   type TokenRejection,
   tokenPattern,
 } from './token-format.js'
+export {
+  createTokenRoutes,
+  type RouteBody,
+  type RouteUser,
+  type TokenJSON,
+  type TokenRouteErrorCode,
+  type TokenRouteRequest,
+  type TokenRouteResponse,
+  type TokenRoutes,
+  type TokenRoutesOptions,
+} from './token-routes.js'
 export type { UserCutOff } from './users.js'

@@ -7,7 +7,7 @@ import type { AuthorizationInput } from './header.js'
 import type { HeartbeatOptions } from './heartbeat.js'
 import type { InvalidationChannel } from './invalidation-channel.js'
 import type { LastUsedStats } from './last-used.js'
-import type { TokenLifetimeOptions } from './lifetime.js'
+import type { TokenLifetime, TokenLifetimeOptions } from './lifetime.js'
 import type { Principal } from './principal.js'
 import type { ProtectionOptions, ProtectionStats } from './protection.js'
 import type { IssuedSession, SessionOptions } from './sessions.js'
@@ -219,6 +219,8 @@ export type Keyward = {
   readonly tokenPrefix: string
   /** The allow-list (`scopes`), in its order; empty when the instance has none (any scope goes). */
   readonly scopes: readonly ScopeInfo[]
+  /** The lifetime policy (`tokenLifetime`) as duration strings, with the expiries a form may offer. */
+  readonly tokenLifetime: TokenLifetime
   /**
    * `client`: the address of the client that sent the request (honouring your proxy setup), so that
    * wrong secrets sent by one client for a token id do not throttle another (see `protection`).

@@ -5,6 +5,7 @@ import { deregisterInstance, registerInstance } from './instances.js'
 import { Invalidations } from './invalidations.js'
 import type { Keyward, KeywardOptions } from './keyward-types.js'
 import { Lifecycle } from './lifecycle.js'
+import { describeLifetime } from './lifetime.js'
 import { createMissResolver } from './miss-resolver.js'
 import { createProtection } from './protection.js'
 import { createSessions } from './sessions.js'
@@ -132,6 +133,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     scopes: Object.freeze(
       [...(settings.allowList ?? [])].map((name) => Object.freeze({ name, description: null })),
     ),
+    tokenLifetime: describeLifetime(settings.lifetime),
     check: authentication.check,
     checkCredential: authentication.checkCredential,
     authenticate: async (authorization, options) => {

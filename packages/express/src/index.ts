@@ -132,3 +132,4 @@ export function requireScope(...scopes: string[]): RequestHandler {
 export function requireAnyScope(...scopes: string[]): RequestHandler {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }
+export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'

@@ -133,3 +133,4 @@ export function requireScope(...scopes: string[]): MiddlewareHandler {
 export function requireAnyScope(...scopes: string[]): MiddlewareHandler {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }
+export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'

@@ -98,3 +98,4 @@ export function requireScope(...scopes: string[]): Middleware {
 export function requireAnyScope(...scopes: string[]): Middleware {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }
+export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { RouteBody } from './token-route-input.js'
 
 /**
@@ -7,13 +8,6 @@ import type { RouteBody } from './token-route-input.js'
 
 const TOO_LARGE: RouteBody = Object.freeze({ kind: 'too_large' })
 
-type NodeBodyStream = {
-  readonly readableEnded: boolean
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>
-  on(event: 'data', listener: (chunk: Buffer) => void): unknown
-  on(event: 'end' | 'error' | 'close', listener: (error?: unknown) => void): unknown
-  removeAllListeners(event: 'data'): unknown
-}
 
 function declaredTooLarge(contentLength: string | null | undefined, maxBytes: number): boolean {
   return contentLength != null && /^\d+$/.test(contentLength) && Number(contentLength) > maxBytes
@@ -23,7 +17,7 @@ function declaredTooLarge(contentLength: string | null | undefined, maxBytes: nu
  * A Node request's body. When a body parser of the app (`express.json()`, koa-bodyparser) has
  * already read the stream, its result `parsed` is the body; its own limit applied.
  */
-export function readNodeBody(request: NodeBodyStream, maxBytes: number, parsed: unknown): Promise<RouteBody> {
+export function readNodeBody(request: IncomingMessage, maxBytes: number, parsed: unknown): Promise<RouteBody> {
   if (request.readableEnded) {
     return Promise.resolve(parsed === undefined ? { kind: 'text', text: '' } : { kind: 'parsed', value: parsed })
   }

@@ -252,14 +252,15 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
       keyward ??= defaultKeyward()
       const kw = keyward
       try {
-        const userId = await userOf(request)
-        if (typeof userId !== 'string') return userId
+        // First: behind patAuth({ optional: true }), a cross-site request arrives with no principal.
         if (crossSite !== null && crossSite(request, CROSS_SITE_READERS as CrossSiteReaders<unknown>)) {
           return errorAnswer(
             'cross_site_request',
             'A request from another site cannot manage tokens. Send it from this site.',
           )
         }
+        const userId = await userOf(request)
+        if (typeof userId !== 'string') return userId
         // Someone else's token and no token at all are the same answer, without a store read.
         if (route.id !== null && !TOKEN_ID.test(route.id)) return errorAnswer('not_found', 'No such token.')
         let body: unknown

@@ -62,8 +62,8 @@ export {
 } from './keyward.js'
 export type { TokenLifetime, TokenLifetimeOptions } from './lifetime.js'
 export type { Principal } from './principal.js'
-export { readNodeBody, readWebBody } from './route-bodies.js'
 export { definePrincipalAccessor, realmOf, rememberRealm, storePrincipal } from './request-slots.js'
+export { readNodeBody, readWebBody } from './route-bodies.js'
 export { authorize, grantCovers, hasAllScopes, hasAnyScope, hasScope } from './scopes.js'
 export {
   type IssuedSession,

@@ -8,7 +8,6 @@ import type { RouteBody } from './token-route-input.js'
 
 const TOO_LARGE: RouteBody = Object.freeze({ kind: 'too_large' })
 
-
 function declaredTooLarge(contentLength: string | null | undefined, maxBytes: number): boolean {
   return contentLength != null && /^\d+$/.test(contentLength) && Number(contentLength) > maxBytes
 }
@@ -17,9 +16,15 @@ function declaredTooLarge(contentLength: string | null | undefined, maxBytes: nu
  * A Node request's body. When a body parser of the app (`express.json()`, koa-bodyparser) has
  * already read the stream, its result `parsed` is the body; its own limit applied.
  */
-export function readNodeBody(request: IncomingMessage, maxBytes: number, parsed: unknown): Promise<RouteBody> {
+export function readNodeBody(
+  request: IncomingMessage,
+  maxBytes: number,
+  parsed: unknown,
+): Promise<RouteBody> {
   if (request.readableEnded) {
-    return Promise.resolve(parsed === undefined ? { kind: 'text', text: '' } : { kind: 'parsed', value: parsed })
+    return Promise.resolve(
+      parsed === undefined ? { kind: 'text', text: '' } : { kind: 'parsed', value: parsed },
+    )
   }
   if (declaredTooLarge(request.headers['content-length'] as string | undefined, maxBytes)) {
     return Promise.resolve(TOO_LARGE)

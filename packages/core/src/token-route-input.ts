@@ -61,12 +61,15 @@ function objectOf(value: unknown, known: ReadonlySet<string>, shape: string): Re
 
 function grantedScopes(value: unknown, grantable: ReadonlySet<string>): string[] {
   if (!Array.isArray(value)) invalid('scopes must be an array of scope names (an empty array grants none).')
-  if (value.length > MAX_SCOPES) invalid(`scopes must list at most ${MAX_SCOPES} scopes; got ${value.length}.`)
+  if (value.length > MAX_SCOPES)
+    invalid(`scopes must list at most ${MAX_SCOPES} scopes; got ${value.length}.`)
   for (const scope of value) {
-    if (typeof scope !== 'string' || scope.length > 128) invalid('Each scope must be a name of 1 to 128 characters.')
+    if (typeof scope !== 'string' || scope.length > 128)
+      invalid('Each scope must be a name of 1 to 128 characters.')
     assertScopeSyntax(scope)
     if (!grantable.has(scope)) {
-      const known = grantable.size === 0 ? 'none is grantable here' : `grantable: ${[...grantable].join(', ')}`
+      const known =
+        grantable.size === 0 ? 'none is grantable here' : `grantable: ${[...grantable].join(', ')}`
       invalid(`Unknown scope ${JSON.stringify(scope)} (${known}).`)
     }
   }
@@ -115,7 +118,8 @@ export function pageInput(query: URLSearchParams): TokenPageOptions {
   const cursor = query.get('cursor')
   if (status !== null) options.status = status as TokenStatus
   if (limit !== null) {
-    if (!LIMIT.test(limit)) invalid(`limit must be a whole number from 1 to 100; got ${JSON.stringify(limit)}.`)
+    if (!LIMIT.test(limit))
+      invalid(`limit must be a whole number from 1 to 100; got ${JSON.stringify(limit)}.`)
     options.limit = Number(limit)
   }
   if (cursor !== null) options.cursor = cursor

@@ -51,12 +51,12 @@ describe('token routes, the pure decisions', () => {
       allowNeverExpiring: false,
       choices: ['7d', '30d', '60d', '90d', '180d', '365d'],
     })
-    expect(describeLifetime(lifetimePolicy({ maxLifetime: '45d', defaultExpiresIn: '36h' })).choices).toEqual([
-      '36h',
-      '7d',
-      '30d',
-    ])
-    expect(describeLifetime(lifetimePolicy({ allowNeverExpiring: true, defaultExpiresIn: null }))).toMatchObject({
+    expect(describeLifetime(lifetimePolicy({ maxLifetime: '45d', defaultExpiresIn: '36h' })).choices).toEqual(
+      ['36h', '7d', '30d'],
+    )
+    expect(
+      describeLifetime(lifetimePolicy({ allowNeverExpiring: true, defaultExpiresIn: null })),
+    ).toMatchObject({
       defaultExpiresIn: null,
       maxLifetime: null,
       allowNeverExpiring: true,

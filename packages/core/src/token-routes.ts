@@ -115,7 +115,8 @@ export function routeOf(method: string, path: string): Route | null {
   if (parts[0] !== '') return null
   const [, collection, id, verb] = parts
   const one = (action: Action): Route => ({ action, id: id ?? null })
-  if (parts.length === 2 && collection === 'scopes') return method === 'GET' ? one('scopes') : { allow: 'GET' }
+  if (parts.length === 2 && collection === 'scopes')
+    return method === 'GET' ? one('scopes') : { allow: 'GET' }
   if (collection !== 'tokens' || parts.length > 4) return null
   if (parts.length === 2) {
     if (method === 'GET') return one('list')
@@ -182,7 +183,8 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
   }
 
   const grantable = async (userId: string, request: Req): Promise<readonly ScopeInfo[]> => {
-    const scopes = grantableScopes === undefined ? (keyward as Keyward).scopes : await grantableScopes(userId, request)
+    const scopes =
+      grantableScopes === undefined ? (keyward as Keyward).scopes : await grantableScopes(userId, request)
     if (!Array.isArray(scopes) || scopes.some((scope) => typeof scope?.name !== 'string')) {
       throw misuse('`grantableScopes` must return an array of { name, description }.')
     }
@@ -211,7 +213,10 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
       record === null ? errorAnswer('not_found', 'No such token.') : jsonAnswer(200, tokenJSON(record))
     switch (route.action) {
       case 'scopes':
-        return jsonAnswer(200, { scopes: await grantable(userId, request.request), lifetime: kw.tokenLifetime })
+        return jsonAnswer(200, {
+          scopes: await grantable(userId, request.request),
+          lifetime: kw.tokenLifetime,
+        })
       case 'list': {
         const page = await kw.tokens.page(userId, pageInput(new URLSearchParams(request.query)))
         return jsonAnswer(200, { tokens: page.tokens.map(tokenJSON), nextCursor: page.nextCursor })
@@ -253,7 +258,7 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
       const kw = keyward
       try {
         // First: behind patAuth({ optional: true }), a cross-site request arrives with no principal.
-        if (crossSite !== null && crossSite(request, CROSS_SITE_READERS as CrossSiteReaders<unknown>)) {
+        if (crossSite?.(request, CROSS_SITE_READERS as CrossSiteReaders<unknown>)) {
           return errorAnswer(
             'cross_site_request',
             'A request from another site cannot manage tokens. Send it from this site.',

@@ -1,6 +1,12 @@
 import type { AddressInfo } from 'node:net'
 import type { Keyward } from '@keyward/core'
-import { grantFor, loginUser, overLoopback, type RouteTestOptions, tokenRoutesConformance } from '@keyward/test-kit'
+import {
+  grantFor,
+  loginUser,
+  overLoopback,
+  type RouteTestOptions,
+  tokenRoutesConformance,
+} from '@keyward/test-kit'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { patAuth } from './index.js'
@@ -51,6 +57,7 @@ describe('express tokenRoutes behind express.json()', () => {
   it('takes the parsed body: a 1 MB name is then 400, not 413, and nothing is created', async () => {
     const created: unknown[] = []
     const kw = {
+      check: () => ({ ok: false }),
       scopes: [],
       tokens: {
         create: async (input: unknown) => {
@@ -66,7 +73,10 @@ describe('express tokenRoutes behind express.json()', () => {
       body: JSON.stringify({ name: 'x'.repeat(1_000_000) }),
     })
     expect(reply.status).toBe(400)
-    expect(JSON.parse(reply.body).error).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/name/) })
+    expect(JSON.parse(reply.body).error).toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringMatching(/name/),
+    })
     expect(created).toEqual([])
     await app.close?.()
   })

@@ -1,6 +1,12 @@
 import { serve } from '@hono/node-server'
 import type { Keyward } from '@keyward/core'
-import { grantFor, loginUser, overLoopback, type RouteTestOptions, tokenRoutesConformance } from '@keyward/test-kit'
+import {
+  grantFor,
+  loginUser,
+  overLoopback,
+  type RouteTestOptions,
+  tokenRoutesConformance,
+} from '@keyward/test-kit'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { patAuth } from './index.js'
@@ -14,12 +20,20 @@ function app(kw: Keyward, options: RouteTestOptions): Hono {
     await next()
   }
   const userOf = (c: Parameters<MiddlewareHandler>[0]) => c.get('user' as never) as string | undefined
-  app.use('/settings/*', login, patAuth({ keyward: kw, realm: 'test', optional: true, appSession: (c) => grantFor(userOf(c)) }))
+  app.use(
+    '/settings/*',
+    login,
+    patAuth({ keyward: kw, realm: 'test', optional: true, appSession: (c) => grantFor(userOf(c)) }),
+  )
   app.route('/settings', tokenRoutes({ keyward: kw, ...options }))
   app.use('/own-login/*', login)
   app.route(
     '/own-login',
-    tokenRoutes({ keyward: kw, ...options, user: (c) => (userOf(c) ? { userId: userOf(c) as string } : null) }),
+    tokenRoutes({
+      keyward: kw,
+      ...options,
+      user: (c) => (userOf(c) ? { userId: userOf(c) as string } : null),
+    }),
   )
   return app
 }

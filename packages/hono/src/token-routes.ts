@@ -1,10 +1,10 @@
 import {
+  type TokenRoutesOptions as CoreTokenRoutesOptions,
   createTokenRoutes,
   type Keyward,
   type Principal,
   readWebBody,
   type TokenRouteResponse,
-  type TokenRoutesOptions as CoreTokenRoutesOptions,
 } from '@keyward/core'
 import { type Context, Hono } from 'hono'
 

@@ -1,7 +1,13 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Keyward } from '@keyward/core'
-import { grantFor, loginUser, overLoopback, type RouteTestOptions, tokenRoutesConformance } from '@keyward/test-kit'
+import {
+  grantFor,
+  loginUser,
+  overLoopback,
+  type RouteTestOptions,
+  tokenRoutesConformance,
+} from '@keyward/test-kit'
 import Koa, { type Context } from 'koa'
 import { describe, expect, it } from 'vitest'
 import { patAuth } from './index.js'
@@ -16,7 +22,12 @@ function app(kw: Keyward, options: RouteTestOptions): Koa {
     ctx.state.user = loginUser(ctx.get('cookie'))
     return next()
   })
-  const settings = patAuth({ keyward: kw, realm: 'test', optional: true, appSession: (ctx) => grantFor(userOf(ctx)) })
+  const settings = patAuth({
+    keyward: kw,
+    realm: 'test',
+    optional: true,
+    appSession: (ctx) => grantFor(userOf(ctx)),
+  })
   app.use((ctx, next) => (ctx.path.startsWith('/settings/') ? settings(ctx, next) : next()))
   app.use(tokenRoutes({ keyward: kw, ...options, prefix: '/settings' }))
   const user = (ctx: Context) => {

@@ -55,7 +55,8 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Mi
       host: ctx.host,
       principal: ctx.state.principal,
       request: ctx,
-      readBody: (maxBytes) => readNodeBody(ctx.req, maxBytes, (ctx.request as unknown as { body?: unknown }).body),
+      readBody: (maxBytes) =>
+        readNodeBody(ctx.req, maxBytes, (ctx.request as unknown as { body?: unknown }).body),
     })
     if (answer === null) return next()
     ctx.status = answer.status

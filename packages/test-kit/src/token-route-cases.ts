@@ -66,7 +66,12 @@ export function tokenRouteCases({ setup }: TokenRouteContext): void {
     const { record } = await kw.tokens.create({ userId: 'ada', name: 'old', scopes: ['repo:read'] })
     const renamed = await as('ada').send('PATCH', `/tokens/${record.id}`, { name: 'new', description: 'x' })
     expect(renamed.status).toBe(200)
-    expect(renamed.json).toMatchObject({ id: record.id, name: 'new', description: 'x', scopes: ['repo:read'] })
+    expect(renamed.json).toMatchObject({
+      id: record.id,
+      name: 'new',
+      description: 'x',
+      scopes: ['repo:read'],
+    })
     expect((await kw.tokens.get(record.id))?.name).toBe('new')
   })
 
@@ -129,9 +134,14 @@ export function tokenRouteCases({ setup }: TokenRouteContext): void {
 
   it('the app’s own login through the `user` hook; a session token in a header; other paths pass on', async () => {
     const { kw, call, app } = await setup()
-    const created = await call('POST', '/own-login/tokens', { ...login('eve'), 'content-type': 'application/json' }, {
-      name: 'mine',
-    })
+    const created = await call(
+      'POST',
+      '/own-login/tokens',
+      { ...login('eve'), 'content-type': 'application/json' },
+      {
+        name: 'mine',
+      },
+    )
     expect([created.status, created.json.record.userId]).toEqual([201, 'eve'])
     const listed = await call('GET', '/own-login/tokens', login('eve'))
     expect(listed.json.tokens.map((token) => token.name)).toEqual(['mine'])

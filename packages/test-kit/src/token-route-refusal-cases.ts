@@ -26,7 +26,11 @@ export function tokenRouteRefusalCases({ setup, expectError }: TokenRouteContext
     const { kw, call } = await setup()
     expectError(await call('GET', '/settings/tokens'), 401, 'unauthenticated')
     expectError(await call('GET', '/own-login/tokens'), 401, 'unauthenticated')
-    const { token } = await kw.tokens.create({ userId: 'ada', name: 'n', scopes: ['repo:read', 'tokens:manage'] })
+    const { token } = await kw.tokens.create({
+      userId: 'ada',
+      name: 'n',
+      scopes: ['repo:read', 'tokens:manage'],
+    })
     expectError(await call('GET', '/settings/tokens', bearer(token)), 403, 'pat_not_allowed')
     const mint = await call('POST', '/settings/tokens', { ...bearer(token), ...JSON_TYPE }, { name: 'bred' })
     expectError(mint, 403, 'pat_not_allowed')
@@ -52,7 +56,12 @@ export function tokenRouteRefusalCases({ setup, expectError }: TokenRouteContext
       expectError(await as('ada').send('POST', '/tokens', body, site), 403, 'cross_site_request')
       // A session token in a header, sent from another site's page.
       const { token } = await kw.sessions.issue({ userId: 'ada' })
-      const session = await call('POST', '/settings/tokens', { ...bearer(token), ...JSON_TYPE, ...site }, body)
+      const session = await call(
+        'POST',
+        '/settings/tokens',
+        { ...bearer(token), ...JSON_TYPE, ...site },
+        body,
+      )
       expectError(session, 403, 'cross_site_request')
     }
     expect(await kw.tokens.list('ada')).toEqual([])
@@ -64,7 +73,11 @@ export function tokenRouteRefusalCases({ setup, expectError }: TokenRouteContext
     const { kw, as } = await setup()
     const form = { 'content-type': 'application/x-www-form-urlencoded' }
     expectError(await as('ada').send('POST', '/tokens', 'name=n', form), 415, 'unsupported_media_type')
-    expectError(await as('ada').send('POST', '/tokens', 'name', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type')
+    expectError(
+      await as('ada').send('POST', '/tokens', 'name', { 'content-type': 'text/plain' }),
+      415,
+      'unsupported_media_type',
+    )
     const huge = { name: 'x'.repeat(1_000_000), scopes: [] }
     expectError(await as('ada').send('POST', '/tokens', huge), 413, 'payload_too_large')
     const { record } = await kw.tokens.create({ userId: 'ada', name: 'kept' })
@@ -98,8 +111,19 @@ export function tokenRouteRefusalCases({ setup, expectError }: TokenRouteContext
     const path = `/tokens/${record.id}`
     expectError(await as('ada').send('PATCH', path, { name: '' }), 400, 'invalid_argument')
     expectError(await as('ada').send('PATCH', path, { scopes: ['*'] }), 400, 'invalid_argument')
-    expectError(await as('ada').send('POST', `${path}/rotate`, { gracePeriod: 3600 }), 400, 'invalid_argument')
-    for (const query of ['status=gone', 'limit=0', 'limit=x', 'cursor=forged', 'limit=1&limit=2', 'sort=name']) {
+    expectError(
+      await as('ada').send('POST', `${path}/rotate`, { gracePeriod: 3600 }),
+      400,
+      'invalid_argument',
+    )
+    for (const query of [
+      'status=gone',
+      'limit=0',
+      'limit=x',
+      'cursor=forged',
+      'limit=1&limit=2',
+      'sort=name',
+    ]) {
       expectError(await as('ada').get(`/tokens?${query}`), 400, 'invalid_argument')
     }
     expect(await everything(kw)).toBe(before)
@@ -139,7 +163,10 @@ export function tokenRouteRefusalCases({ setup, expectError }: TokenRouteContext
   it('the store down is 503 with Retry-After', async () => {
     const { store, as } = await setup()
     await store.close()
-    for (const reply of [await as('ada').get('/tokens'), await as('ada').send('POST', '/tokens', { name: 'n' })]) {
+    for (const reply of [
+      await as('ada').get('/tokens'),
+      await as('ada').send('POST', '/tokens', { name: 'n' }),
+    ]) {
       expectError(reply, 503, 'unavailable')
       expect(reply.headers.get('retry-after')).toBe('5')
     }

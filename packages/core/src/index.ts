@@ -60,10 +60,11 @@ export {
   type TokenRecord,
   type TokenStatus,
 } from './keyward.js'
-export type { TokenLifetimeOptions } from './lifetime.js'
+export type { TokenLifetime, TokenLifetimeOptions } from './lifetime.js'
 export type { Principal } from './principal.js'
 export { assertRegisteredScopes } from './registered-scopes.js'
 export { definePrincipalAccessor, realmOf, rememberRealm, storePrincipal } from './request-slots.js'
+export { readNodeBody, readWebBody } from './route-bodies.js'
 export {
   defineScopes,
   type Register,
@@ -99,4 +100,15 @@ export {
   type TokenRejection,
   tokenPattern,
 } from './token-format.js'
+export {
+  createTokenRoutes,
+  type RouteBody,
+  type RouteUser,
+  type TokenJSON,
+  type TokenRouteErrorCode,
+  type TokenRouteRequest,
+  type TokenRouteResponse,
+  type TokenRoutes,
+  type TokenRoutesOptions,
+} from './token-routes.js'
 export type { UserCutOff } from './users.js'

@@ -7,7 +7,7 @@ import type { AuthorizationInput } from './header.js'
 import type { HeartbeatOptions } from './heartbeat.js'
 import type { InvalidationChannel } from './invalidation-channel.js'
 import type { LastUsedStats } from './last-used.js'
-import type { TokenLifetimeOptions } from './lifetime.js'
+import type { TokenLifetime, TokenLifetimeOptions } from './lifetime.js'
 import type { Principal } from './principal.js'
 import type { ProtectionOptions, ProtectionStats } from './protection.js'
 import type { ScopeRegistry } from './scope-registry.js'
@@ -226,6 +226,8 @@ export type Keyward = {
    * Descriptions come from a `defineScopes()` registry; they are null with a plain list.
    */
   readonly scopes: readonly ScopeInfo[]
+  /** The lifetime policy (`tokenLifetime`) as duration strings, with the expiries a form may offer. */
+  readonly tokenLifetime: TokenLifetime
   /**
    * `client`: the address of the client that sent the request (honouring your proxy setup), so that
    * wrong secrets sent by one client for a token id do not throttle another (see `protection`).

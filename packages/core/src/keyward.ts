@@ -5,6 +5,7 @@ import { deregisterInstance, registerInstance } from './instances.js'
 import { Invalidations } from './invalidations.js'
 import type { Keyward, KeywardOptions } from './keyward-types.js'
 import { Lifecycle } from './lifecycle.js'
+import { describeLifetime } from './lifetime.js'
 import { createMissResolver } from './miss-resolver.js'
 import { createProtection } from './protection.js'
 import { createSessions } from './sessions.js'
@@ -130,6 +131,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const instance: Keyward = {
     tokenPrefix: settings.tokenPrefix,
     scopes: settings.scopeList,
+    tokenLifetime: describeLifetime(settings.lifetime),
     check: authentication.check,
     checkCredential: authentication.checkCredential,
     authenticate: async (authorization, options) => {

@@ -115,3 +115,44 @@ export function rotatedExpiry(
   const lifetime = old.expiresAt - old.createdAt
   return now + (policy.maxMs === null ? lifetime : Math.min(lifetime, policy.maxMs))
 }
+
+/** The lifetime policy as apps and pages read it (`kw.tokenLifetime`), in duration strings. */
+export type TokenLifetime = {
+  readonly defaultExpiresIn: DurationString | null
+  readonly maxLifetime: DurationString | null
+  readonly allowNeverExpiring: boolean
+  /** The expiries a form offers: common ones within the maximum, and the default; never "never". */
+  readonly choices: readonly DurationString[]
+}
+
+const COMMON_CHOICES: readonly DurationString[] = ['7d', '30d', '60d', '90d', '180d', '365d']
+const DISPLAY_UNITS: ReadonlyArray<readonly [string, number]> = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+]
+
+/** Milliseconds as the largest whole unit that fits (`7776000000` → `'90d'`). */
+function durationString(ms: number): DurationString {
+  for (const [unit, size] of DISPLAY_UNITS) {
+    if (ms % size === 0) return `${ms / size}${unit}` as DurationString
+  }
+  return `${ms}ms`
+}
+
+export function describeLifetime(policy: LifetimePolicy): TokenLifetime {
+  const maxMs = policy.maxMs ?? Number.POSITIVE_INFINITY
+  const choices = new Map<number, DurationString>()
+  for (const choice of COMMON_CHOICES) {
+    const ms = toLifetime(choice, 'choice')
+    if (ms <= maxMs) choices.set(ms, choice)
+  }
+  if (policy.defaultMs !== null) choices.set(policy.defaultMs, durationString(policy.defaultMs))
+  return Object.freeze({
+    defaultExpiresIn: policy.defaultMs === null ? null : durationString(policy.defaultMs),
+    maxLifetime: policy.maxMs === null ? null : durationString(policy.maxMs),
+    allowNeverExpiring: policy.allowNeverExpiring,
+    choices: Object.freeze([...choices].sort(([a], [b]) => a - b).map(([, choice]) => choice)),
+  })
+}

@@ -140,3 +140,4 @@ export function requireScope(...scopes: RequiredScope[]): RequestHandler {
 export function requireAnyScope(...scopes: RequiredScope[]): RequestHandler {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }
+export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'

@@ -141,3 +141,4 @@ export function requireScope(...scopes: RequiredScope[]): MiddlewareHandler {
 export function requireAnyScope(...scopes: RequiredScope[]): MiddlewareHandler {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }
+export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'

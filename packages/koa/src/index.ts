@@ -106,3 +106,4 @@ export function requireScope(...scopes: RequiredScope[]): Middleware {
 export function requireAnyScope(...scopes: RequiredScope[]): Middleware {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }
+export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'

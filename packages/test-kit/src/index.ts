@@ -22,3 +22,5 @@ export {
 export { type AppProcess, type NodeProcess, startAppProcess, startNodeProcess } from './processes.js'
 export { loopbackRequest, overLoopback, rawRequest } from './requests.js'
 export { demoToken, type RunningExample, startExample } from './smoke.js'
+export type { RouteTestOptions, TokenRoutesHarness } from './token-route-context.js'
+export { tokenRoutesConformance } from './token-routes-conformance.js'

@@ -1,0 +1,290 @@
+import { type CrossSiteOptions, type CrossSiteReaders, createCrossSiteCheck } from './cross-site.js'
+import { KeywardError } from './errors.js'
+import { defaultKeyward } from './http.js'
+import { isUserId } from './input.js'
+import type { Keyward, ScopeInfo, TokenRecord } from './keyward-types.js'
+import { assertKnownKeys, integerOption } from './option-checks.js'
+import type { Principal } from './principal.js'
+import { assertScopeSyntax, hasScope } from './scopes.js'
+import {
+  answerForError,
+  errorAnswer,
+  jsonAnswer,
+  type TokenRouteResponse,
+  tokenJSON,
+} from './token-route-answers.js'
+import {
+  bodyValue,
+  changesInput,
+  createInput,
+  isJsonMediaType,
+  pageInput,
+  type RouteBody,
+  rotateInput,
+} from './token-route-input.js'
+
+export type { TokenJSON, TokenRouteErrorCode, TokenRouteResponse } from './token-route-answers.js'
+export type { RouteBody } from './token-route-input.js'
+
+/**
+ * The token-management routes (list, create, read, rename, rotate, revoke, grantable scopes),
+ * framework-agnostic: an adapter hands `handle` the request as a `TokenRouteRequest` and copies
+ * the `TokenRouteResponse` it gets back, or passes the request on when it gets null.
+ */
+
+/** The app's signed-in user, as the `user` hook returns it. */
+export type RouteUser = { userId: string }
+
+export type TokenRoutesOptions<Req = unknown> = {
+  /** Default: the one Keyward instance open in this process, as for `patAuth()`. */
+  keyward?: Keyward
+  /**
+   * The app's own login: the signed-in user of the framework's request (Express `req`, Hono `c`,
+   * Koa `ctx`), or null/undefined for no one; may be async. Without it (or when it names no one),
+   * the principal of a `patAuth()` in front of the routes is the user.
+   */
+  user?: (request: Req) => RouteUser | null | undefined | Promise<RouteUser | null | undefined>
+  /**
+   * A PAT is refused on every route (`pat_not_allowed`: a leaked token must not breed more) unless
+   * it holds this scope, e.g. `'tokens:manage'`. Session principals are always accepted.
+   */
+  patScope?: string
+  /** Called before create and rotate: false answers 401 `reauthentication_required`. */
+  reauthenticate?: (request: Req, action: 'create' | 'rotate') => boolean | Promise<boolean>
+  /**
+   * The scopes a user may grant their tokens. Default: the instance's scopes (`kw.scopes`); an
+   * instance without an allow-list offers none, so that no user can mint a scope the app never meant.
+   */
+  grantableScopes?: (userId: string, request: Req) => readonly ScopeInfo[] | Promise<readonly ScopeInfo[]>
+  /** The cross-site defence of unsafe requests, as `patAuth({ csrf })`; `false` turns it off. */
+  csrf?: CrossSiteOptions | false
+  /** The largest request body read, in bytes (default 16384); a larger one is 413. */
+  maxBodyBytes?: number
+  /** Seconds for `Retry-After` when the store cannot answer (default 5). */
+  retryAfter?: number
+}
+
+/** A request as an adapter describes it, for one call of `handle`. */
+export type TokenRouteRequest<Req = unknown> = {
+  readonly method: string
+  /** The path below where the routes are mounted (`/tokens/abc`), without the query. */
+  readonly path: string
+  /** The query string, with or without its `?`. */
+  readonly query: string
+  /** A request header by lower-case name. */
+  header(name: string): string | null | undefined
+  /** The request's own host (and port), for the Origin check of older browsers. */
+  readonly host: string | null | undefined
+  /** The principal a `patAuth()` in front attached, if any. */
+  readonly principal: Principal | null | undefined
+  /** The framework's request, passed to the hooks. */
+  readonly request: Req
+  /** Reads the body, at most `maxBytes` (called only for POST and PATCH with a JSON media type). */
+  readBody(maxBytes: number): Promise<RouteBody>
+}
+
+export type TokenRoutes<Req = unknown> = {
+  /** The answer, or null when the request is not for one of these routes. */
+  handle(request: TokenRouteRequest<Req>): Promise<TokenRouteResponse | null>
+}
+
+type Action = 'list' | 'create' | 'read' | 'update' | 'revoke' | 'rotate' | 'scopes'
+type Route = { action: Action; id: string | null } | { allow: string }
+
+const OPTIONS: ReadonlySet<string> = new Set([
+  'keyward',
+  'user',
+  'patScope',
+  'reauthenticate',
+  'grantableScopes',
+  'csrf',
+  'maxBodyBytes',
+  'retryAfter',
+])
+const TOKEN_ID = /^[0-9A-Za-z]{1,64}$/
+const UNSAFE_BODIES: ReadonlySet<Action> = new Set(['create', 'update', 'rotate'])
+const CROSS_SITE_READERS: CrossSiteReaders<TokenRouteRequest<unknown>> = {
+  method: (request) => request.method,
+  header: (request, name) => request.header(name),
+  host: (request) => request.host,
+}
+
+/** Which route a method and path are: null for none of ours (the adapter passes the request on). */
+export function routeOf(method: string, path: string): Route | null {
+  const parts = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).split('/')
+  if (parts[0] !== '') return null
+  const [, collection, id, verb] = parts
+  const one = (action: Action): Route => ({ action, id: id ?? null })
+  if (parts.length === 2 && collection === 'scopes')
+    return method === 'GET' ? one('scopes') : { allow: 'GET' }
+  if (collection !== 'tokens' || parts.length > 4) return null
+  if (parts.length === 2) {
+    if (method === 'GET') return one('list')
+    return method === 'POST' ? one('create') : { allow: 'GET, POST' }
+  }
+  if (parts.length === 4) {
+    if (verb !== 'rotate') return null
+    return method === 'POST' ? one('rotate') : { allow: 'POST' }
+  }
+  if (method === 'GET') return one('read')
+  if (method === 'PATCH') return one('update')
+  return method === 'DELETE' ? one('revoke') : { allow: 'GET, PATCH, DELETE' }
+}
+
+function isKeyward(value: unknown): value is Keyward {
+  return typeof value === 'object' && value !== null && typeof (value as Keyward).tokens === 'object'
+}
+
+function misuse(message: string): KeywardError {
+  return new KeywardError('invalid_option', `tokenRoutes(): ${message}`)
+}
+
+function checkHook(value: unknown, name: string): void {
+  if (value !== undefined && typeof value !== 'function') throw misuse(`\`${name}\` must be a function.`)
+}
+
+/** Validates the options once, when the adapter's `tokenRoutes()` is called. */
+export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOptions<Req>): TokenRoutes<Req> {
+  const options: TokenRoutesOptions<Req> = isKeyward(arg) ? { keyward: arg } : (arg ?? {})
+  if (typeof options !== 'object' || options === null) {
+    throw misuse('takes a Keyward instance or an options object.')
+  }
+  assertKnownKeys(options, OPTIONS, (key) => `tokenRoutes(): unknown option ${JSON.stringify(key)}`)
+  if (options.keyward !== undefined && !isKeyward(options.keyward)) {
+    throw misuse('`keyward` must be an instance from createKeyward().')
+  }
+  for (const hook of ['user', 'reauthenticate', 'grantableScopes'] as const) checkHook(options[hook], hook)
+  if (options.patScope !== undefined) assertScopeSyntax(options.patScope)
+  const maxBodyBytes = integerOption(options.maxBodyBytes ?? 16_384, 'tokenRoutes(): maxBodyBytes')
+  const retryAfter = integerOption(options.retryAfter ?? 5, 'tokenRoutes(): retryAfter', 0)
+  const crossSite = createCrossSiteCheck(options.csrf)
+  const { user, patScope, reauthenticate, grantableScopes } = options
+  let keyward: Keyward | null = options.keyward ?? null
+
+  /** The signed-in user's id, or the refusal: no one, or a PAT without `patScope`. */
+  const userOf = async (request: TokenRouteRequest<Req>): Promise<string | TokenRouteResponse> => {
+    const signedIn = user === undefined ? null : await user(request.request)
+    if (signedIn !== null && signedIn !== undefined) {
+      // A bad value is the app's bug, answered 500 by the framework, never a client's 400.
+      if (typeof signedIn !== 'object' || !isUserId(signedIn.userId)) {
+        throw misuse('`user` must return { userId } (a non-empty string) or null for no one.')
+      }
+      return signedIn.userId
+    }
+    const principal = request.principal
+    if (!principal) return errorAnswer('unauthenticated', 'Sign in to manage your tokens.')
+    if (principal.kind === 'pat' && !(patScope !== undefined && hasScope(principal.scopes, patScope))) {
+      return errorAnswer(
+        'pat_not_allowed',
+        'A personal access token cannot manage tokens: sign in to the app instead.',
+      )
+    }
+    return principal.userId
+  }
+
+  const grantable = async (userId: string, request: Req): Promise<readonly ScopeInfo[]> => {
+    const scopes =
+      grantableScopes === undefined ? (keyward as Keyward).scopes : await grantableScopes(userId, request)
+    if (!Array.isArray(scopes) || scopes.some((scope) => typeof scope?.name !== 'string')) {
+      throw misuse('`grantableScopes` must return an array of { name, description }.')
+    }
+    return scopes
+  }
+
+  const reauthenticated = async (request: Req, action: 'create' | 'rotate'): Promise<boolean> => {
+    if (reauthenticate === undefined) return true
+    const fresh: unknown = await reauthenticate(request, action)
+    if (typeof fresh !== 'boolean') throw misuse('`reauthenticate` must return true or false.')
+    return fresh
+  }
+  const reauthenticationRequired = (action: string) =>
+    errorAnswer('reauthentication_required', `Sign in again to ${action} a token.`)
+
+  const perform = async (
+    kw: Keyward,
+    route: { action: Action; id: string | null },
+    userId: string,
+    request: TokenRouteRequest<Req>,
+    body: unknown,
+  ): Promise<TokenRouteResponse> => {
+    const owner = { userId }
+    const id = route.id ?? ''
+    const found = (record: TokenRecord | null) =>
+      record === null ? errorAnswer('not_found', 'No such token.') : jsonAnswer(200, tokenJSON(record))
+    switch (route.action) {
+      case 'scopes':
+        return jsonAnswer(200, {
+          scopes: await grantable(userId, request.request),
+          lifetime: kw.tokenLifetime,
+        })
+      case 'list': {
+        const page = await kw.tokens.page(userId, pageInput(new URLSearchParams(request.query)))
+        return jsonAnswer(200, { tokens: page.tokens.map(tokenJSON), nextCursor: page.nextCursor })
+      }
+      case 'read':
+        return found(await kw.tokens.get(id, owner))
+      case 'revoke':
+        return found(await kw.tokens.revoke(id, owner))
+      case 'update':
+        return found(await kw.tokens.update(id, changesInput(body), owner))
+      case 'create': {
+        const names = new Set((await grantable(userId, request.request)).map((scope) => scope.name))
+        const input = createInput(body, names)
+        if (!(await reauthenticated(request.request, 'create'))) return reauthenticationRequired('create')
+        const created = await kw.tokens.create({ userId, ...input })
+        return jsonAnswer(201, { token: created.token, record: tokenJSON(created.record) })
+      }
+      case 'rotate': {
+        const input = rotateInput(body)
+        if (!(await reauthenticated(request.request, 'rotate'))) return reauthenticationRequired('rotate')
+        const rotated = await kw.tokens.rotate(id, { ...input, ...owner })
+        return jsonAnswer(201, {
+          token: rotated.token,
+          record: tokenJSON(rotated.record),
+          previous: tokenJSON(rotated.previous),
+        })
+      }
+    }
+  }
+
+  return {
+    async handle(request) {
+      const route = routeOf(request.method, request.path)
+      if (route === null) return null
+      if ('allow' in route) {
+        return errorAnswer('method_not_allowed', `Allowed: ${route.allow}.`, { Allow: route.allow })
+      }
+      keyward ??= defaultKeyward()
+      const kw = keyward
+      try {
+        // First: behind patAuth({ optional: true }), a cross-site request arrives with no principal.
+        if (crossSite?.(request, CROSS_SITE_READERS as CrossSiteReaders<unknown>)) {
+          return errorAnswer(
+            'cross_site_request',
+            'A request from another site cannot manage tokens. Send it from this site.',
+          )
+        }
+        const userId = await userOf(request)
+        if (typeof userId !== 'string') return userId
+        // Someone else's token and no token at all are the same answer, without a store read.
+        if (route.id !== null && !TOKEN_ID.test(route.id)) return errorAnswer('not_found', 'No such token.')
+        let body: unknown
+        if (UNSAFE_BODIES.has(route.action)) {
+          if (!isJsonMediaType(request.header('content-type'))) {
+            return errorAnswer('unsupported_media_type', 'Send a JSON body (Content-Type: application/json).')
+          }
+          const read = await request.readBody(maxBodyBytes)
+          if (read.kind === 'too_large') {
+            return errorAnswer('payload_too_large', `The body must be at most ${maxBodyBytes} bytes.`)
+          }
+          body = bodyValue(read)
+        }
+        return await perform(kw, route, userId, request, body)
+      } catch (error) {
+        const answer = answerForError(error, retryAfter)
+        if (answer === null) throw error
+        return answer
+      }
+    },
+  }
+}

@@ -1,0 +1,50 @@
+import {
+  type TokenRoutesOptions as CoreTokenRoutesOptions,
+  createTokenRoutes,
+  type Keyward,
+  type Principal,
+  readWebBody,
+  type TokenRouteResponse,
+} from '@keyward/core'
+import { type Context, Hono } from 'hono'
+
+/** The hooks (`user`, `reauthenticate`, `grantableScopes`) are called with Hono's context `c`. */
+export type TokenRoutesOptions = CoreTokenRoutesOptions<Context>
+
+function respond(answer: TokenRouteResponse): Response {
+  return new Response(answer.body, { status: answer.status, headers: answer.headers })
+}
+
+/**
+ * The token-management routes as a Hono app to mount behind the app's login:
+ * `app.route('/settings', tokenRoutes({ user: (c) => … }))`, or behind `patAuth({ appSession })`.
+ * Paths: `GET|POST /tokens`, `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`.
+ */
+export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Hono {
+  const routes = createTokenRoutes<Context>(keywardOrOptions)
+  const serve = async (c: Context, path: string) => {
+    const url = new URL(c.req.url)
+    const answer = await routes.handle({
+      method: c.req.method,
+      path,
+      query: url.search,
+      header: (name) => c.req.header(name),
+      host: c.req.header('host') ?? url.host,
+      principal: c.get('principal') as Principal | undefined,
+      request: c,
+      // A body an earlier middleware read (a validator) is in Hono's cache, not in the stream.
+      readBody: async (maxBytes) =>
+        c.req.raw.bodyUsed ? { kind: 'text', text: await c.req.text() } : readWebBody(c.req.raw, maxBytes),
+    })
+    // Never null here: each path below is one of the routes.
+    if (answer === null) return c.notFound()
+    c.res = respond(answer)
+    return c.res
+  }
+  const app = new Hono()
+  app.all('/tokens', (c) => serve(c, '/tokens'))
+  app.all('/tokens/:id', (c) => serve(c, `/tokens/${c.req.param('id')}`))
+  app.all('/tokens/:id/rotate', (c) => serve(c, `/tokens/${c.req.param('id')}/rotate`))
+  app.all('/scopes', (c) => serve(c, '/scopes'))
+  return app
+}

@@ -1,0 +1,67 @@
+import {
+  type TokenRoutesOptions as CoreTokenRoutesOptions,
+  createTokenRoutes,
+  type Keyward,
+  KeywardError,
+  readNodeBody,
+} from '@keyward/core'
+import type { Context, Middleware, Next } from 'koa'
+
+/**
+ * The hooks (`user`, `reauthenticate`, `grantableScopes`) are called with Koa's `ctx`. `prefix`:
+ * where the routes live (`'/settings'`); leave it out under koa-mount or a router that strips it.
+ */
+export type TokenRoutesOptions = CoreTokenRoutesOptions<Context> & { prefix?: string }
+
+const PREFIX = /^(\/[^/?#]+)*$/
+
+function splitOptions(options?: Keyward | TokenRoutesOptions): {
+  core: Keyward | CoreTokenRoutesOptions<Context> | undefined
+  prefix: string
+} {
+  if (typeof options !== 'object' || options === null || !('prefix' in options)) {
+    return { core: options, prefix: '' }
+  }
+  const { prefix = '', ...core } = options
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
+    throw new KeywardError(
+      'invalid_option',
+      "tokenRoutes(): `prefix` must be a path such as '/settings' (no trailing slash), or ''.",
+    )
+  }
+  return { core, prefix }
+}
+
+/**
+ * The token-management routes as a Koa middleware, behind the app's login:
+ * `app.use(tokenRoutes({ prefix: '/settings', user: (ctx) => … }))`, or behind
+ * `patAuth({ appSession })`. Paths below the prefix: `GET|POST /tokens`,
+ * `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`; any other goes on.
+ * A body koa-bodyparser in front already parsed is taken as it is.
+ */
+export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Middleware {
+  const { core, prefix } = splitOptions(keywardOrOptions)
+  const routes = createTokenRoutes<Context>(core)
+  return async function keywardTokenRoutes(ctx: Context, next: Next) {
+    const path = ctx.path
+    if (!(path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/'))) {
+      return next()
+    }
+    const answer = await routes.handle({
+      method: ctx.method,
+      path: path.slice(prefix.length) || '/',
+      query: ctx.querystring,
+      header: (name) => ctx.get(name),
+      host: ctx.host,
+      principal: ctx.state.principal,
+      request: ctx,
+      readBody: (maxBytes) =>
+        readNodeBody(ctx.req, maxBytes, (ctx.request as unknown as { body?: unknown }).body),
+    })
+    if (answer === null) return next()
+    ctx.status = answer.status
+    ctx.set(answer.headers)
+    ctx.body = answer.body
+    ctx.type = 'application/json; charset=utf-8'
+  }
+}

@@ -13,6 +13,7 @@ import {
   type TokenRouteResponse,
   tokenJSON,
 } from './token-route-answers.js'
+import { boundedCreate, callerScopes, type RouteCaller, rotationRefusal } from './token-route-caller.js'
 import {
   bodyValue,
   changesInput,
@@ -161,15 +162,15 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
   const { user, patScope, reauthenticate, grantableScopes } = options
   let keyward: Keyward | null = options.keyward ?? null
 
-  /** The signed-in user's id, or the refusal: no one, or a PAT without `patScope`. */
-  const userOf = async (request: TokenRouteRequest<Req>): Promise<string | TokenRouteResponse> => {
+  /** The signed-in user, or the refusal: no one, or a PAT without `patScope`. */
+  const callerOf = async (request: TokenRouteRequest<Req>): Promise<RouteCaller | TokenRouteResponse> => {
     const signedIn = user === undefined ? null : await user(request.request)
     if (signedIn !== null && signedIn !== undefined) {
       // A bad value is the app's bug, answered 500 by the framework, never a client's 400.
       if (typeof signedIn !== 'object' || !isUserId(signedIn.userId)) {
         throw misuse('`user` must return { userId } (a non-empty string) or null for no one.')
       }
-      return signedIn.userId
+      return { userId: signedIn.userId, token: null }
     }
     const principal = request.principal
     if (!principal) return errorAnswer('unauthenticated', 'Sign in to manage your tokens.')
@@ -179,16 +180,18 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
         'A personal access token cannot manage tokens: sign in to the app instead.',
       )
     }
-    return principal.userId
+    return { userId: principal.userId, token: principal.kind === 'pat' ? principal : null }
   }
 
-  const grantable = async (userId: string, request: Req): Promise<readonly ScopeInfo[]> => {
+  const grantable = async (caller: RouteCaller, request: Req): Promise<readonly ScopeInfo[]> => {
     const scopes =
-      grantableScopes === undefined ? (keyward as Keyward).scopes : await grantableScopes(userId, request)
+      grantableScopes === undefined
+        ? (keyward as Keyward).scopes
+        : await grantableScopes(caller.userId, request)
     if (!Array.isArray(scopes) || scopes.some((scope) => typeof scope?.name !== 'string')) {
       throw misuse('`grantableScopes` must return an array of { name, description }.')
     }
-    return scopes
+    return callerScopes(scopes, caller, patScope)
   }
 
   const reauthenticated = async (request: Req, action: 'create' | 'rotate'): Promise<boolean> => {
@@ -203,10 +206,11 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
   const perform = async (
     kw: Keyward,
     route: { action: Action; id: string | null },
-    userId: string,
+    caller: RouteCaller,
     request: TokenRouteRequest<Req>,
     body: unknown,
   ): Promise<TokenRouteResponse> => {
+    const { userId } = caller
     const owner = { userId }
     const id = route.id ?? ''
     const found = (record: TokenRecord | null) =>
@@ -214,7 +218,7 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
     switch (route.action) {
       case 'scopes':
         return jsonAnswer(200, {
-          scopes: await grantable(userId, request.request),
+          scopes: await grantable(caller, request.request),
           lifetime: kw.tokenLifetime,
         })
       case 'list': {
@@ -228,14 +232,18 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
       case 'update':
         return found(await kw.tokens.update(id, changesInput(body), owner))
       case 'create': {
-        const names = new Set((await grantable(userId, request.request)).map((scope) => scope.name))
-        const input = createInput(body, names)
+        const names = new Set((await grantable(caller, request.request)).map((scope) => scope.name))
+        const input = boundedCreate(createInput(body, names), caller, kw.tokenLifetime, Date.now())
         if (!(await reauthenticated(request.request, 'create'))) return reauthenticationRequired('create')
         const created = await kw.tokens.create({ userId, ...input })
         return jsonAnswer(201, { token: created.token, record: tokenJSON(created.record) })
       }
       case 'rotate': {
         const input = rotateInput(body)
+        const current = await kw.tokens.get(id, owner)
+        if (current === null) return errorAnswer('not_found', 'No such token.')
+        const refusal = rotationRefusal(current, await grantable(caller, request.request), caller, Date.now())
+        if (refusal !== null) return errorAnswer('invalid_argument', refusal)
         if (!(await reauthenticated(request.request, 'rotate'))) return reauthenticationRequired('rotate')
         const rotated = await kw.tokens.rotate(id, { ...input, ...owner })
         return jsonAnswer(201, {
@@ -264,8 +272,8 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
             'A request from another site cannot manage tokens. Send it from this site.',
           )
         }
-        const userId = await userOf(request)
-        if (typeof userId !== 'string') return userId
+        const caller = await callerOf(request)
+        if (!('userId' in caller)) return caller
         // Someone else's token and no token at all are the same answer, without a store read.
         if (route.id !== null && !TOKEN_ID.test(route.id)) return errorAnswer('not_found', 'No such token.')
         let body: unknown
@@ -279,7 +287,7 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
           }
           body = bodyValue(read)
         }
-        return await perform(kw, route, userId, request, body)
+        return await perform(kw, route, caller, request, body)
       } catch (error) {
         const answer = answerForError(error, retryAfter)
         if (answer === null) throw error

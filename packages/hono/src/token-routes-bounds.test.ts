@@ -77,7 +77,11 @@ describe('token routes called with a PAT that holds patScope', () => {
       scopes: ['tokens:manage', 'repo:read'],
       expiresIn: '7d',
     })
-    const created = await call(token, 'POST', '/tokens', { name: 'x', scopes: ['repo:read'], expiresIn: '90d' })
+    const created = await call(token, 'POST', '/tokens', {
+      name: 'x',
+      scopes: ['repo:read'],
+      expiresIn: '90d',
+    })
     expect(created.status).toBe(201)
     const body = (await created.json()) as { record: { scopes: string[]; expiresAt: string } }
     expect(body.record.scopes).toEqual(['repo:read'])

@@ -43,8 +43,10 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Ho
   }
   const app = new Hono()
   app.all('/tokens', (c) => serve(c, '/tokens'))
-  app.all('/tokens/:id', (c) => serve(c, `/tokens/${c.req.param('id')}`))
-  app.all('/tokens/:id/rotate', (c) => serve(c, `/tokens/${c.req.param('id')}/rotate`))
+  // Hono decodes params: an id holding an encoded '/' must not become a path of its own.
+  const id = (c: Context) => encodeURIComponent(c.req.param('id') ?? '')
+  app.all('/tokens/:id', (c) => serve(c, `/tokens/${id(c)}`))
+  app.all('/tokens/:id/rotate', (c) => serve(c, `/tokens/${id(c)}/rotate`))
   app.all('/scopes', (c) => serve(c, '/scopes'))
   return app
 }

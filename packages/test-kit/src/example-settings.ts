@@ -60,9 +60,18 @@ export function exampleTokenRoutesTest(name: string, exampleDir: string): void {
       expect(output).toContain(`curl -i -c cookies.txt -d user=demo -d password=demo ${running.base}/login`)
     })
 
-    it('a signed-in user creates a token (201, shown once) that answers 200 on the notes API', async () => {
+    it('a signed-in user creates a token (201, shown once) that answers 200 on the notes API, never from another site', async () => {
       running = await startExample(exampleDir)
       const cookie = await signIn(running.base, 'demo')
+      const crossSite = await call(running.base, '/settings/tokens/tokens', {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' },
+        body: JSON.stringify({ name: 'forged', scopes: ['notes:write'] }),
+      })
+      expect([crossSite.status, (crossSite.body as { error: { code: string } }).error.code]).toEqual([
+        403,
+        'cross_site_request',
+      ])
       const created = await createToken(running.base, cookie, ['notes:read'])
       expect(created.status).toBe(201)
       expect(created.headers.get('cache-control')).toBe('no-store')

@@ -12,7 +12,8 @@ type Note = { id: number; text: string; createdAt: string }
 export function createApp(kw: Keyward) {
   const notes = new Map<string, Note[]>()
   const sessions = cookieSessions()
-  const app = new Hono<KeywardEnv>()
+  // Not strict: /settings/tokens/ (the address the demo prints) reaches the page mounted at /settings/tokens.
+  const app = new Hono<KeywardEnv>({ strict: false })
   app.get('/health', (c) => c.text('ok'))
 
   // The app's own login, before patAuth: no one could sign in if /login needed a token.

@@ -1,5 +1,5 @@
 import { authorize, isKeywardError, type Keyward } from '@keyward/core'
-import { patAuth, requireScope } from '@keyward/express'
+import { patAuth, requireScope, tokenRoutes } from '@keyward/express'
 import { eq } from 'drizzle-orm'
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
 import express, { type NextFunction, type Request, type Response } from 'express'
@@ -68,6 +68,12 @@ export function createApp({ db, kw }: { db: NodePgDatabase<typeof schema>; kw: K
     sessions.end(req.headers.cookie)
     res.status(204).end()
   })
+
+  // Keyward's token routes (and settings page) for the logged-in user, the app's login as is.
+  app.use(
+    '/settings/tokens',
+    tokenRoutes({ keyward: kw, user: (req) => (req.user ? { userId: req.user.id } : null) }),
+  )
 
   // Everything under /api takes either a personal access token or the app's own logged-in user.
   app.use(

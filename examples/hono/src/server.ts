@@ -1,17 +1,19 @@
 /**
  * The notes API on Hono. `npm start` serves it on PORT (default 3000) with the store from
  * KEYWARD_DATABASE_URL (default: SQLite `keyward.db`). `--demo` uses `demo.db` beside this example,
- * mints a read-only demo token and prints curl lines that show a 200, a 401 and a 403.
+ * mints a read-only demo token and prints curl lines that show a 200, a 401 and a 403, and the
+ * address of the token settings page with how to sign in (the example's own login, user demo).
  */
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createKeyward } from '@keyward/core'
 import { createApp } from './app.js'
+import { scopes } from './scopes.js'
 
 const demo = process.argv.includes('--demo')
 if (demo) process.env.KEYWARD_DATABASE_URL ??= fileURLToPath(new URL('../demo.db', import.meta.url))
 
-const kw = createKeyward({ tokenPrefix: 'notes', scopes: ['notes:read', 'notes:write'] })
+const kw = createKeyward({ tokenPrefix: 'notes', scopes })
 const server = serve(
   { fetch: createApp(kw).fetch, hostname: '127.0.0.1', port: Number(process.env.PORT ?? 3000) },
   async (info) => {
@@ -30,6 +32,10 @@ const server = serve(
     console.log(
       `403  curl -i -X POST -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' -d '{"text":"hi"}' ${base}/notes`,
     )
+    console.log(`\ntoken settings page: ${base}/settings/tokens/`)
+    console.log(`  sign in at ${base}/login as demo (password demo), the example's own login; or with curl:`)
+    console.log(`  curl -i -c cookies.txt -d user=demo -d password=demo ${base}/login`)
+    console.log(`  curl -i -b cookies.txt ${base}/settings/tokens/tokens`)
   },
 )
 

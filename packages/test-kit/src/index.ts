@@ -9,6 +9,7 @@ export {
   wrongSecret,
 } from '@keyward/core/internal/testing'
 export { conformance } from './conformance.js'
+export { exampleTokenRoutesTest } from './example-settings.js'
 export { exampleSmokeTest } from './example-smoke.js'
 export {
   type App,

@@ -1,0 +1,14 @@
+import { defineScopes } from '@keyward/core'
+
+/** What a notes token may carry, each with the words the token settings page shows beside it. */
+export const scopes = defineScopes({
+  'notes:read': 'Read your notes',
+  'notes:write': 'Write new notes',
+})
+
+// Registered once: requireScope() now takes only these names, and a typo is a compile error.
+declare module '@keyward/core' {
+  interface Register {
+    scopes: typeof scopes
+  }
+}

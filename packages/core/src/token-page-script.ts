@@ -109,7 +109,7 @@ function tokenRow(token) {
   name.textContent = token.name
   row.append(name)
   const prefix = document.createElement('code')
-  prefix.textContent = token.prefix + '…'
+  prefix.textContent = token.prefix
   addCell(row, prefix)
   addCell(row, token.scopes.length > 0 ? token.scopes.join(', ') : 'none')
   addCell(row, dateCell(token.createdAt, ''))

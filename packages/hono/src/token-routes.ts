@@ -49,6 +49,8 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Ho
   app.all('/tokens/:id/rotate', (c) => serve(c, `/tokens/${c.req.param('id')}/rotate`))
   app.all('/scopes', (c) => serve(c, '/scopes'))
   app.get('/', (c) => serve(c, '/'))
+  // Hono's strict routing tells `/settings/` from `/settings`: the page answers at both.
+  app.get('/*', (c, next) => (c.req.path === `${c.req.routePath.slice(0, -1)}` ? serve(c, '/') : next()))
   app.get('/assets/:name', (c) => serve(c, `/assets/${c.req.param('name')}`))
   return app
 }

@@ -56,7 +56,7 @@ export function pageHtml(links: PageLinks): string {
 <h2 id="create-title">Generate a new token</h2>
 <form id="create-form" novalidate>
 <label for="token-name">Name</label>
-<input type="text" id="token-name" name="name" required maxlength="200" autocomplete="off" aria-describedby="name-hint">
+<input type="text" id="token-name" name="name" required maxlength="255" autocomplete="off" aria-describedby="name-hint">
 <p id="name-hint" class="hint">What is this token for? For example: "CI deploys".</p>
 <label for="token-expiry">Expiration</label>
 <select id="token-expiry" name="expiresIn"></select>

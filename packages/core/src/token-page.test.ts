@@ -10,7 +10,7 @@ function get(path: string, fullPath?: string, method = 'GET'): TokenRouteRequest
   return {
     method,
     path,
-    fullPath,
+    ...(fullPath === undefined ? {} : { fullPath }),
     query: '',
     header: () => null,
     host: '127.0.0.1',

@@ -27,6 +27,8 @@ const LAUNCH_ARGS = [
   '--disable-sync',
 ]
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+// Expressions run in the page (this package is typed without the DOM library).
+const READ_CLIPBOARD = 'navigator.clipboard.readText()'
 const SCREENSHOT = join(import.meta.dirname, '../../../docs/settings-page.png')
 
 const scopes = defineScopes({
@@ -147,7 +149,7 @@ describe.skipIf(!hasChromium)('the token settings page in headless Chromium', ()
 
     await page.getByRole('button', { name: 'Copy', exact: true }).click()
     await expect.poll(() => page.locator('#message').textContent()).toBe('Copied to the clipboard.')
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token)
+    expect(await page.evaluate(READ_CLIPBOARD)).toBe(token)
     expect(await api(token)).toBe(200)
 
     await page.getByRole('button', { name: 'Done, hide it' }).click()
@@ -157,7 +159,7 @@ describe.skipIf(!hasChromium)('the token settings page in headless Chromium', ()
     await page.getByRole('row', { name: /CI deploys/ }).waitFor()
     expect(await page.content()).not.toContain(token)
     expect(page.url()).not.toContain(token)
-    const storage = await page.evaluate(() => localStorage.length + sessionStorage.length)
+    const storage = await page.evaluate('localStorage.length + sessionStorage.length')
     expect(storage).toBe(0)
     expect(await page.getByRole('row', { name: /CI deploys/ }).textContent()).toContain('repo:read')
 
@@ -188,7 +190,7 @@ describe.skipIf(!hasChromium)('the token settings page in headless Chromium', ()
 
   it('runs the whole create flow from the keyboard alone', async () => {
     const { context, page } = await signedIn('lin')
-    const focused = () => page.evaluate(() => document.activeElement?.id ?? '')
+    const focused = () => page.evaluate("document.activeElement ? document.activeElement.id : ''")
     await page.keyboard.press('Tab')
     expect(await focused()).toBe('token-name')
     await page.keyboard.type('Keyboard token')
@@ -205,7 +207,7 @@ describe.skipIf(!hasChromium)('the token settings page in headless Chromium', ()
     await expect.poll(focused).toBe('copy')
     await page.keyboard.press('Enter')
     await expect.poll(() => page.locator('#message').textContent()).toBe('Copied to the clipboard.')
-    const token = await page.evaluate(() => navigator.clipboard.readText())
+    const token = String(await page.evaluate(READ_CLIPBOARD))
     expect(await api(token)).toBe(200)
     await page.keyboard.press('Tab')
     expect(await focused()).toBe('dismiss')
@@ -233,12 +235,7 @@ describe.skipIf(!hasChromium)('the token settings page in headless Chromium', ()
     if (process.env.KEYWARD_SCREENSHOT === '1') await page.screenshot({ path: SCREENSHOT, fullPage: true })
     // Evaluated through the DevTools protocol, so the page's CSP does not stop the audit script.
     await page.evaluate(AXE_SOURCE)
-    const audit = await page.evaluate(async () => {
-      const result = await (
-        window as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }
-      ).axe.run()
-      return result.violations
-    })
+    const audit = await page.evaluate('axe.run().then((result) => result.violations)')
     expect(audit).toEqual([])
     expect(violations).toEqual([])
     await context.close()

@@ -67,6 +67,11 @@ function appFor(kw: Keyward): Hono {
       },
     }),
   )
+  // The same routes for an app whose login is too old to mint tokens.
+  app.route(
+    '/stale',
+    tokenRoutes({ keyward: kw, user: () => ({ userId: 'old' }), reauthenticate: () => false }),
+  )
   app.get('/api/repos', patAuth({ keyward: kw, realm: 'e2e' }), requireScope('repo:read'), (c) =>
     c.json({ repos: ['keyward'] }),
   )
@@ -116,6 +121,7 @@ describe.skipIf(!hasChromium)('the token settings page in headless Chromium', ()
   /** A signed-in browser context for `user`, with the clipboard granted; CSP reports collected. */
   async function signedIn(
     user: string,
+    mount = '/settings',
   ): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
     const context = await browser.newContext({ baseURL: server.origin })
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin })
@@ -125,7 +131,7 @@ describe.skipIf(!hasChromium)('the token settings page in headless Chromium', ()
     page.on('console', (message) => {
       if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text())
     })
-    await page.goto('/settings/')
+    await page.goto(`${mount}/`)
     await page.getByRole('checkbox', { name: 'repo:read' }).waitFor()
     return { context, page, violations }
   }
@@ -170,6 +176,17 @@ describe.skipIf(!hasChromium)('the token settings page in headless Chromium', ()
     await page.getByLabel('Show').selectOption('revoked')
     await expect.poll(() => page.getByRole('row', { name: /CI deploys/ }).textContent()).toContain('revoked')
     expect(violations).toEqual([])
+    await context.close()
+  })
+
+  it('shows a route error as a sentence: reauthentication_required', async () => {
+    const { context, page } = await signedIn('old', '/stale')
+    await page.getByLabel('Name').fill('Too late')
+    await page.getByRole('button', { name: 'Generate token', exact: true }).click()
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('For your security, sign in again before you create or regenerate a token.')
+    expect(await page.locator('#new-token').isHidden()).toBe(true)
     await context.close()
   })
 

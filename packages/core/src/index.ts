@@ -102,8 +102,10 @@ export {
 } from './token-format.js'
 export {
   createTokenRoutes,
+  PAGE_CSP,
   type RouteBody,
   type RouteUser,
+  type SettingsPageOptions,
   type TokenJSON,
   type TokenRouteErrorCode,
   type TokenRouteRequest,

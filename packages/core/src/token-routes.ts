@@ -6,6 +6,7 @@ import type { Keyward, ScopeInfo, TokenRecord } from './keyward-types.js'
 import { assertKnownKeys, integerOption } from './option-checks.js'
 import type { Principal } from './principal.js'
 import { assertScopeSyntax, hasScope } from './scopes.js'
+import { createTokenPage, type SettingsPageOptions } from './token-page.js'
 import {
   answerForError,
   errorAnswer,
@@ -24,6 +25,8 @@ import {
   rotateInput,
 } from './token-route-input.js'
 
+export type { SettingsPageOptions } from './token-page.js'
+export { PAGE_CSP } from './token-page.js'
 export type { TokenJSON, TokenRouteErrorCode, TokenRouteResponse } from './token-route-answers.js'
 export type { RouteBody } from './token-route-input.js'
 
@@ -63,6 +66,11 @@ export type TokenRoutesOptions<Req = unknown> = {
   maxBodyBytes?: number
   /** Seconds for `Retry-After` when the store cannot answer (default 5). */
   retryAfter?: number
+  /**
+   * The token settings page at `GET /` (with `GET /assets/page.css|page.js`), served under a strict
+   * Content-Security-Policy; `false` leaves it out. Default: on.
+   */
+  page?: boolean | SettingsPageOptions
 }
 
 /** A request as an adapter describes it, for one call of `handle`. */
@@ -70,6 +78,11 @@ export type TokenRouteRequest<Req = unknown> = {
   readonly method: string
   /** The path below where the routes are mounted (`/tokens/abc`), without the query. */
   readonly path: string
+  /**
+   * The path as the client sent it (`/settings/`), without the query: the page's links are built
+   * from it. Without it they are relative, right only when the mount is addressed with a final `/`.
+   */
+  readonly fullPath?: string
   /** The query string, with or without its `?`. */
   readonly query: string
   /** A request header by lower-case name. */
@@ -101,6 +114,7 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'csrf',
   'maxBodyBytes',
   'retryAfter',
+  'page',
 ])
 const TOKEN_ID = /^[0-9A-Za-z]{1,64}$/
 const UNSAFE_BODIES: ReadonlySet<Action> = new Set(['create', 'update', 'rotate'])
@@ -159,6 +173,7 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
   const maxBodyBytes = integerOption(options.maxBodyBytes ?? 16_384, 'tokenRoutes(): maxBodyBytes')
   const retryAfter = integerOption(options.retryAfter ?? 5, 'tokenRoutes(): retryAfter', 0)
   const crossSite = createCrossSiteCheck(options.csrf)
+  const page = createTokenPage(options.page)
   const { user, patScope, reauthenticate, grantableScopes } = options
   let keyward: Keyward | null = options.keyward ?? null
 
@@ -257,6 +272,9 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
 
   return {
     async handle(request) {
+      // The page is static and holds no one's data: it asks the routes, which check the user.
+      const pageAnswer = page?.serve(request.method, request.path, request.fullPath)
+      if (pageAnswer) return pageAnswer
       const route = routeOf(request.method, request.path)
       if (route === null) return null
       if ('allow' in route) {

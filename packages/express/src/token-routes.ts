@@ -17,7 +17,8 @@ function send(res: Response, answer: TokenRouteResponse): void {
 /**
  * The token-management routes as an Express router to mount behind the app's login:
  * `app.use('/settings', tokenRoutes({ user: (req) => … }))`, or behind `patAuth({ appSession })`.
- * Paths: `GET|POST /tokens`, `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`.
+ * Paths: `GET|POST /tokens`, `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`,
+ * and the settings page at `GET /` with `GET /assets/:name` (unless `page: false`).
  * A JSON body an `express.json()` in front already parsed is taken as it is.
  */
 export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Router {
@@ -29,6 +30,7 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Ro
       .handle({
         method: req.method,
         path: req.path,
+        fullPath: req.baseUrl + req.path,
         query: query === -1 ? '' : req.url.slice(query),
         header: (name) => req.get(name),
         host: req.headers.host,

@@ -18,7 +18,8 @@ function respond(answer: TokenRouteResponse): Response {
 /**
  * The token-management routes as a Hono app to mount behind the app's login:
  * `app.route('/settings', tokenRoutes({ user: (c) => … }))`, or behind `patAuth({ appSession })`.
- * Paths: `GET|POST /tokens`, `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`.
+ * Paths: `GET|POST /tokens`, `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`,
+ * and the settings page at `GET /` with `GET /assets/:name` (unless `page: false`).
  */
 export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Hono {
   const routes = createTokenRoutes<Context>(keywardOrOptions)
@@ -27,6 +28,7 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Ho
     const answer = await routes.handle({
       method: c.req.method,
       path,
+      fullPath: c.req.path,
       query: url.search,
       header: (name) => c.req.header(name),
       host: c.req.header('host') ?? url.host,
@@ -36,7 +38,7 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Ho
       readBody: async (maxBytes) =>
         c.req.raw.bodyUsed ? { kind: 'text', text: await c.req.text() } : readWebBody(c.req.raw, maxBytes),
     })
-    // Never null here: each path below is one of the routes.
+    // Null for a path below that is not one of the routes (an unknown asset, the page turned off).
     if (answer === null) return c.notFound()
     c.res = respond(answer)
     return c.res
@@ -48,5 +50,9 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Ho
   app.all('/tokens/:id', (c) => serve(c, `/tokens/${id(c)}`))
   app.all('/tokens/:id/rotate', (c) => serve(c, `/tokens/${id(c)}/rotate`))
   app.all('/scopes', (c) => serve(c, '/scopes'))
+  app.get('/', (c) => serve(c, '/'))
+  // Hono's strict routing tells `/settings/` from `/settings`: the page answers at both.
+  app.get('/*', (c, next) => (c.req.path === `${c.req.routePath.slice(0, -1)}` ? serve(c, '/') : next()))
+  app.get('/assets/:name', (c) => serve(c, `/assets/${c.req.param('name')}`))
   return app
 }

@@ -36,7 +36,8 @@ function splitOptions(options?: Keyward | TokenRoutesOptions): {
  * The token-management routes as a Koa middleware, behind the app's login:
  * `app.use(tokenRoutes({ prefix: '/settings', user: (ctx) => … }))`, or behind
  * `patAuth({ appSession })`. Paths below the prefix: `GET|POST /tokens`,
- * `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`; any other goes on.
+ * `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`, and the settings page
+ * at `GET /` with `GET /assets/:name` (unless `page: false`); any other goes on.
  * A body koa-bodyparser in front already parsed is taken as it is.
  */
 export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Middleware {
@@ -50,6 +51,7 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Mi
     const answer = await routes.handle({
       method: ctx.method,
       path: path.slice(prefix.length) || '/',
+      fullPath: path,
       query: ctx.querystring,
       header: (name) => ctx.get(name),
       host: ctx.host,
@@ -62,6 +64,6 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Mi
     ctx.status = answer.status
     ctx.set(answer.headers)
     ctx.body = answer.body
-    ctx.type = 'application/json; charset=utf-8'
+    ctx.type = answer.headers['Content-Type'] ?? 'application/json; charset=utf-8'
   }
 }

@@ -1,7 +1,7 @@
 import type { Keyward } from '@keyward/core'
+import { cookieSessions, credentialsOf, loginPage } from '@keyward/example-demo-login'
 import { patAuth, requireScope, tokenRoutes } from '@keyward/express'
 import express from 'express'
-import { cookieSessions, credentialsOf, loginPage } from './sessions.js'
 
 type Note = { id: number; text: string; createdAt: string }
 

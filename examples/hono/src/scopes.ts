@@ -1,14 +1,10 @@
-import { defineScopes } from '@keyward/core'
+import { scopes } from '@keyward/example-demo-login'
 
-/** What a notes token may carry, each with the words the token settings page shows beside it. */
-export const scopes = defineScopes({
-  'notes:read': 'Read your notes',
-  'notes:write': 'Write new notes',
-})
-
-// Registered once: requireScope() now takes only these names, and a typo is a compile error.
+// Registered in the app, once: requireScope() now takes only these names, and a typo is a compile error.
 declare module '@keyward/core' {
   interface Register {
     scopes: typeof scopes
   }
 }
+
+export { scopes }

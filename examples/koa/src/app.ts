@@ -1,8 +1,8 @@
 import type { Keyward } from '@keyward/core'
+import { cookieSessions, credentialsOf, loginPage } from '@keyward/example-demo-login'
 import { patAuth, requireScope, tokenRoutes } from '@keyward/koa'
 import Router from '@koa/router'
 import Koa, { type Context } from 'koa'
-import { cookieSessions, credentialsOf, loginPage } from './sessions.js'
 
 type Note = { id: number; text: string; createdAt: string }
 

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 
 /**
- * The example's OWN login, not Keyward's: two demo users, a random session id in an HttpOnly
+ * The examples' OWN login, not Keyward's: two demo users, a random session id in an HttpOnly
  * cookie, the sessions in this process's memory. A real app has its own users and session store;
- * Keyward only asks it who is signed in (the `user` hook of tokenRoutes()).
+ * Keyward only asks it who is signed in (the `user` hook of tokenRoutes()). Framework-agnostic:
+ * each example reads the Cookie header and writes Set-Cookie in its own framework's way.
  */
 
 /** The demo users and their passwords (a real app stores password hashes, never passwords). */

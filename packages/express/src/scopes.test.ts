@@ -1,139 +1,31 @@
-import type { AddressInfo } from 'node:net'
-import {
-  argon2Hasher,
-  createKeyward,
-  defineScopes,
-  type Keyward,
-  type KeywardOptions,
-  type RequiredScope,
-} from '@keyward/core'
-import { sqliteBackend } from '@keyward/core/internal/testing'
+import type { RequiredScope } from '@keyward/core'
+import { overLoopbackServer, scopeRegistryConformance } from '@keyward/test-kit'
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
-import { afterEach, describe, expect, expectTypeOf, it } from 'vitest'
+import { expectTypeOf } from 'vitest'
 import { patAuth, requireAnyScope, requireScope } from './index.js'
-
-// Typing with a registered registry is checked in types-registered/ (module augmentation is
-// global to a compilation, so it has one of its own).
-const scopes = defineScopes({
-  'repo:read': 'Read your repositories',
-  'repo:write': 'Push to your repositories',
-})
-const backend = sqliteBackend()
-
-// The open instances are process-wide: every case closes what it opened.
-const opened: Keyward[] = []
-afterEach(async () => {
-  for (const kw of opened.splice(0)) await kw.close()
-})
-
-async function instance(options: Omit<KeywardOptions, 'store'>): Promise<Keyward> {
-  const { store } = await backend.create()
-  const kw = createKeyward({
-    store,
-    tokenPrefix: 'test',
-    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-    logger: { warn: () => {} },
-    ...options,
-  })
-  opened.push(kw)
-  return kw
-}
-
-async function bearer(kw: Keyward, granted: string[]): Promise<Record<string, string>> {
-  const { token } = await kw.tokens.create({ userId: 'u1', name: 'ci', scopes: granted })
-  return { authorization: `Bearer ${token}` }
-}
-
-async function served(app: express.Express, use: (base: string) => Promise<void>): Promise<void> {
-  const server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  try {
-    await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
-  } finally {
-    await new Promise((resolve) => server.close(resolve))
-  }
-}
 
 const ok: RequestHandler = (_req, res) => {
   res.send('ok')
 }
 
-function refusal(build: () => RequestHandler): unknown {
-  try {
-    build()
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
-
-describe('express requireScope with a scope registry', () => {
-  it('takes any string while no registry is registered', () => {
-    expectTypeOf(requireScope).parameters.toEqualTypeOf<string[]>()
-    expectTypeOf(requireAnyScope).parameters.toEqualTypeOf<RequiredScope[]>()
-    expectTypeOf(requireScope).toBeCallableWith('anything:at-all')
-  })
-
-  it('guards declared scopes as before', async () => {
-    const kw = await instance({ scopes })
+scopeRegistryConformance<RequestHandler>({
+  name: 'express',
+  requireScope,
+  requireAnyScope,
+  app(kw, routes, errors) {
     const app = express()
     app.use(patAuth(kw))
-    app.get('/read', requireScope('repo:read'), ok)
-    app.get('/write', requireAnyScope('repo:write'), ok)
-    const headers = await bearer(kw, ['repo:read'])
-    await served(app, async (base) => {
-      expect((await fetch(`${base}/read`, { headers })).status).toBe(200)
-      const refused = await fetch(`${base}/write`, { headers })
-      expect(refused.status).toBe(403)
-      expect(refused.headers.get('www-authenticate')).toContain('scope="repo:write"')
-    })
-  })
-
-  it('refuses at start-up a guard for a scope the registry lacks, naming it and the declared ones', async () => {
-    await instance({ scopes })
-    for (const build of [() => requireScope('repo:read', 'repo:raed'), () => requireAnyScope('repo:raed')]) {
-      expect(refusal(build)).toMatchObject({
-        code: 'invalid_option',
-        message: expect.stringMatching(/unknown scope "repo:raed".*repo:read, repo:write/),
-      })
-    }
-  })
-
-  it('refuses on every request a guard built before its instance, from the first', async () => {
-    const typo = requireScope('repo:raed')
-    const declared = requireScope('repo:read')
-    const kw = await instance({ scopes })
-    const errors: unknown[] = []
-    const app = express()
-    app.use(patAuth(kw))
-    app.get('/typo', typo, ok)
-    app.get('/declared', declared, ok)
+    for (const [path, guard] of Object.entries(routes)) app.get(path, guard, ok)
     const failed: ErrorRequestHandler = (error, _req, res, _next) => {
       errors.push(error)
       res.status(500).send('failed')
     }
     app.use(failed)
-    const headers = await bearer(kw, ['repo:read'])
-    await served(app, async (base) => {
-      expect((await fetch(`${base}/declared`, { headers })).status).toBe(200)
-      expect((await fetch(`${base}/typo`, { headers })).status).toBe(500)
-      expect((await fetch(`${base}/typo`, { headers })).status).toBe(500)
-    })
-    expect(errors).toHaveLength(2)
-    expect(errors[0]).toMatchObject({
-      code: 'invalid_option',
-      message: expect.stringContaining('requireScope(): unknown scope "repo:raed"'),
-    })
-  })
-
-  it('keeps plain string scopes as they were: a scope outside the list answers 403', async () => {
-    const kw = await instance({ scopes: ['repo:read'] })
-    const app = express()
-    app.use(patAuth(kw))
-    app.get('/admin', requireScope('admin'), ok)
-    const headers = await bearer(kw, ['repo:read'])
-    await served(app, async (base) => {
-      expect((await fetch(`${base}/admin`, { headers })).status).toBe(403)
-    })
-  })
+    return overLoopbackServer(app)
+  },
+  typeChecks() {
+    expectTypeOf(requireScope).parameters.toEqualTypeOf<string[]>()
+    expectTypeOf(requireAnyScope).parameters.toEqualTypeOf<RequiredScope[]>()
+    expectTypeOf(requireScope).toBeCallableWith('anything:at-all')
+  },
 })

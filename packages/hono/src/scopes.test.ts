@@ -1,117 +1,31 @@
-import {
-  argon2Hasher,
-  createKeyward,
-  defineScopes,
-  type Keyward,
-  type KeywardOptions,
-  type RequiredScope,
-} from '@keyward/core'
-import { sqliteBackend } from '@keyward/core/internal/testing'
+import type { RequiredScope } from '@keyward/core'
+import { scopeRegistryConformance } from '@keyward/test-kit'
 import { Hono, type MiddlewareHandler } from 'hono'
-import { afterEach, describe, expect, expectTypeOf, it } from 'vitest'
+import { expectTypeOf } from 'vitest'
 import { type KeywardEnv, patAuth, requireAnyScope, requireScope } from './index.js'
 
-// Typing with a registered registry is checked in types-registered/ (module augmentation is
-// global to a compilation, so it has one of its own).
-const scopes = defineScopes({
-  'repo:read': 'Read your repositories',
-  'repo:write': 'Push to your repositories',
-})
-const backend = sqliteBackend()
-
-// The open instances are process-wide: every case closes what it opened.
-const opened: Keyward[] = []
-afterEach(async () => {
-  for (const kw of opened.splice(0)) await kw.close()
-})
-
-async function instance(options: Omit<KeywardOptions, 'store'>): Promise<Keyward> {
-  const { store } = await backend.create()
-  const kw = createKeyward({
-    store,
-    tokenPrefix: 'test',
-    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-    logger: { warn: () => {} },
-    ...options,
-  })
-  opened.push(kw)
-  return kw
-}
-
-async function bearer(kw: Keyward, granted: string[]): Promise<Record<string, string>> {
-  const { token } = await kw.tokens.create({ userId: 'u1', name: 'ci', scopes: granted })
-  return { authorization: `Bearer ${token}` }
-}
-
-function refusal(build: () => MiddlewareHandler): unknown {
-  try {
-    build()
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
-
-describe('hono requireScope with a scope registry', () => {
-  it('takes any string while no registry is registered', () => {
-    expectTypeOf(requireScope).parameters.toEqualTypeOf<string[]>()
-    expectTypeOf(requireAnyScope).parameters.toEqualTypeOf<RequiredScope[]>()
-    expectTypeOf(requireScope).toBeCallableWith('anything:at-all')
-  })
-
-  it('guards declared scopes as before', async () => {
-    const kw = await instance({ scopes })
-    const app = new Hono<KeywardEnv>()
-    app.use('*', patAuth(kw))
-    app.get('/read', requireScope('repo:read'), (c) => c.text('ok'))
-    app.get('/write', requireAnyScope('repo:write'), (c) => c.text('ok'))
-    const headers = await bearer(kw, ['repo:read'])
-    expect((await app.request('/read', { headers })).status).toBe(200)
-    const refused = await app.request('/write', { headers })
-    expect(refused.status).toBe(403)
-    expect(refused.headers.get('www-authenticate')).toContain('scope="repo:write"')
-  })
-
-  it('refuses at start-up a guard for a scope the registry lacks, naming it and the declared ones', async () => {
-    await instance({ scopes })
-    for (const build of [() => requireScope('repo:read', 'repo:raed'), () => requireAnyScope('repo:raed')]) {
-      expect(refusal(build)).toMatchObject({
-        code: 'invalid_option',
-        message: expect.stringMatching(/unknown scope "repo:raed".*repo:read, repo:write/),
-      })
-    }
-  })
-
-  it('refuses on every request a guard built before its instance, from the first', async () => {
-    const typo = requireScope('repo:raed')
-    const declared = requireScope('repo:read')
-    const kw = await instance({ scopes })
-    const errors: unknown[] = []
+scopeRegistryConformance<MiddlewareHandler>({
+  name: 'hono',
+  requireScope,
+  requireAnyScope,
+  app(kw, routes, errors) {
     const app = new Hono<KeywardEnv>()
     app.onError((error, c) => {
       errors.push(error)
       return c.text('failed', 500)
     })
     app.use('*', patAuth(kw))
-    app.get('/typo', typo, (c) => c.text('ok'))
-    app.get('/declared', declared, (c) => c.text('ok'))
-    const headers = await bearer(kw, ['repo:read'])
-    expect((await app.request('/declared', { headers })).status).toBe(200)
-    expect((await app.request('/typo', { headers })).status).toBe(500)
-    expect((await app.request('/typo', { headers })).status).toBe(500)
-    expect(errors).toHaveLength(2)
-    expect(errors[0]).toMatchObject({
-      code: 'invalid_option',
-      message: expect.stringContaining('requireScope(): unknown scope "repo:raed"'),
-    })
-  })
-
-  it('keeps plain string scopes as they were: a scope outside the list answers 403', async () => {
-    const kw = await instance({ scopes: ['repo:read'] })
-    const app = new Hono<KeywardEnv>()
-    app.use('*', patAuth(kw))
-    app.get('/admin', requireScope('admin'), (c) => c.text('ok'))
-    const headers = await bearer(kw, ['repo:read'])
-    expect((await app.request('/admin', { headers })).status).toBe(403)
-  })
+    for (const [path, guard] of Object.entries(routes)) app.get(path, guard, (c) => c.text('ok'))
+    return {
+      async request(path, headers = {}) {
+        const response = await app.request(path, { headers })
+        return { status: response.status, headers: response.headers, body: await response.text() }
+      },
+    }
+  },
+  typeChecks() {
+    expectTypeOf(requireScope).parameters.toEqualTypeOf<string[]>()
+    expectTypeOf(requireAnyScope).parameters.toEqualTypeOf<RequiredScope[]>()
+    expectTypeOf(requireScope).toBeCallableWith('anything:at-all')
+  },
 })

@@ -21,6 +21,9 @@ export type App = {
   close?(): Promise<void>
 }
 
+/** An app a suite only sends requests to (Hono: `app.request`; others: over loopback). */
+export type RequestingApp = Pick<App, 'request' | 'close'>
+
 /**
  * What a framework must provide: an app with these routes, all behind `patAuth(kw, realm "test")`
  * except `/optional` (patAuth optional) and `/bare-scope` (requireScope without patAuth):

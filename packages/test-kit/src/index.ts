@@ -18,10 +18,17 @@ export {
   type Harness,
   loginUser,
   type Reply,
+  type RequestingApp,
   type RequestOptions,
 } from './harness.js'
 export { type AppProcess, type NodeProcess, startAppProcess, startNodeProcess } from './processes.js'
-export { loopbackRequest, overLoopback, rawRequest } from './requests.js'
+export { loopbackRequest, overLoopback, overLoopbackServer, rawRequest } from './requests.js'
+export { type ScopeRegistryHarness, scopeRegistryConformance } from './scope-registry-cases.js'
+export {
+  type SettingsPageHarness,
+  type SettingsPageRouteOptions,
+  settingsPageConformance,
+} from './settings-page-cases.js'
 export { demoToken, type RunningExample, startExample } from './smoke.js'
 export type { RouteTestOptions, TokenRoutesHarness } from './token-route-context.js'
 export { tokenRoutesConformance } from './token-routes-conformance.js'

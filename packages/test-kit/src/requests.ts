@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http'
-import { connect } from 'node:net'
+import { createServer, request as httpRequest, type RequestListener } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
 import type { App, Reply, RequestOptions } from './harness.js'
 
 /** A raw HTTP/1.1 exchange on loopback: for what fetch cannot send (duplicate header lines). */
@@ -70,4 +70,17 @@ export function overLoopback(listen: App['listen']): App {
       await (await server)?.close()
     },
   }
+}
+
+/** For Express and Koa: an app's request handler served on 127.0.0.1, started on first request. */
+export function overLoopbackServer(handler: RequestListener): App {
+  return overLoopback(
+    () =>
+      new Promise((resolve) => {
+        const server = createServer(handler).listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as AddressInfo
+          resolve({ port, close: () => new Promise((done) => server.close(() => done())) })
+        })
+      }),
+  )
 }

@@ -6,7 +6,7 @@ import {
   readWebBody,
   type TokenRouteResponse,
 } from '@keyward/core'
-import { type Context, Hono } from 'hono'
+import { type Context, Hono, type Next } from 'hono'
 
 /** The hooks (`user`, `reauthenticate`, `grantableScopes`) are called with Hono's context `c`. */
 export type TokenRoutesOptions = CoreTokenRoutesOptions<Context>
@@ -23,7 +23,7 @@ function respond(answer: TokenRouteResponse): Response {
  */
 export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Hono {
   const routes = createTokenRoutes<Context>(keywardOrOptions)
-  const serve = async (c: Context, path: string) => {
+  const serve = async (c: Context, next: Next, path: string): Promise<Response> => {
     const url = new URL(c.req.url)
     const answer = await routes.handle({
       method: c.req.method,
@@ -38,21 +38,27 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Ho
       readBody: async (maxBytes) =>
         c.req.raw.bodyUsed ? { kind: 'text', text: await c.req.text() } : readWebBody(c.req.raw, maxBytes),
     })
-    // Null for a path below that is not one of the routes (an unknown asset, the page turned off).
-    if (answer === null) return c.notFound()
+    // Null for a path below that is not one of the routes (an unknown asset, the page turned off):
+    // the app's own handlers of that path answer it.
+    if (answer === null) {
+      await next()
+      return c.res
+    }
     c.res = respond(answer)
     return c.res
   }
   const app = new Hono()
-  app.all('/tokens', (c) => serve(c, '/tokens'))
+  app.all('/tokens', (c, next) => serve(c, next, '/tokens'))
   // Hono decodes params: an id holding an encoded '/' must not become a path of its own.
   const id = (c: Context) => encodeURIComponent(c.req.param('id') ?? '')
-  app.all('/tokens/:id', (c) => serve(c, `/tokens/${id(c)}`))
-  app.all('/tokens/:id/rotate', (c) => serve(c, `/tokens/${id(c)}/rotate`))
-  app.all('/scopes', (c) => serve(c, '/scopes'))
-  app.get('/', (c) => serve(c, '/'))
+  app.all('/tokens/:id', (c, next) => serve(c, next, `/tokens/${id(c)}`))
+  app.all('/tokens/:id/rotate', (c, next) => serve(c, next, `/tokens/${id(c)}/rotate`))
+  app.all('/scopes', (c, next) => serve(c, next, '/scopes'))
+  app.get('/', (c, next) => serve(c, next, '/'))
   // Hono's strict routing tells `/settings/` from `/settings`: the page answers at both.
-  app.get('/*', (c, next) => (c.req.path === `${c.req.routePath.slice(0, -1)}` ? serve(c, '/') : next()))
-  app.get('/assets/:name', (c) => serve(c, `/assets/${c.req.param('name')}`))
+  app.get('/*', (c, next) =>
+    c.req.path === `${c.req.routePath.slice(0, -1)}` ? serve(c, next, '/') : next(),
+  )
+  app.get('/assets/:name', (c, next) => serve(c, next, `/assets/${c.req.param('name')}`))
   return app
 }

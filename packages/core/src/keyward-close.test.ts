@@ -44,3 +44,26 @@ describe('close() of an instance whose given store was never used', () => {
     expect(counts.closed).toBe(1)
   })
 })
+
+describe('close() while the store does not answer a last-used write', () => {
+  it('gives up on the write after the store timeout, keeps it counted as pending, and closes', async () => {
+    const inner = sqliteStore({ path: ':memory:', notify: false })
+    await inner.migrate()
+    // A write sent down a connection that went silent: it never settles.
+    const store: KeywardStore = { ...inner, touchTokens: () => new Promise<number>(() => {}) }
+    const warnings: string[] = []
+    const kw = createKeyward({
+      store,
+      hasher: sha256Hasher(),
+      storeTimeout: '200ms',
+      lastUsed: { flushInterval: '1m' },
+      logger: { warn: (message) => warnings.push(message) },
+    })
+    const { token } = await kw.tokens.create({ userId: 'u', name: 't' })
+    expect((await kw.authenticate(`Bearer ${token}`)).ok).toBe(true)
+    const closed = kw.close().then(() => 'closed')
+    const late = new Promise((resolve) => setTimeout(resolve, 3000, 'still waiting'))
+    expect(await Promise.race([closed, late])).toBe('closed')
+    expect(warnings.some((line) => line.includes('last-used'))).toBe(true)
+  })
+})

@@ -1,4 +1,5 @@
 import type { KeywardStore } from './store.js'
+import { withTimeout } from './timeout.js'
 
 export type LastUsedStats = { statements: number; rows: number; pending: number; errors: number }
 
@@ -14,6 +15,7 @@ const BATCH_SIZE = 500
 export class LastUsedRecorder {
   readonly #pending = new Map<string, number>()
   readonly #interval: number
+  readonly #timeout: number
   readonly #store: () => Promise<KeywardStore>
   readonly #onError: (error: unknown) => void
   #timer: NodeJS.Timeout | null = null
@@ -23,10 +25,13 @@ export class LastUsedRecorder {
 
   constructor(options: {
     interval: number
+    /** A write the store has not answered by then counts as failed (kept for the next flush). Default: none. */
+    timeout?: number
     store: () => Promise<KeywardStore>
     onError: (error: unknown) => void
   }) {
     this.#interval = options.interval
+    this.#timeout = options.timeout ?? 0
     this.#store = options.store
     this.#onError = options.onError
   }
@@ -65,7 +70,11 @@ export class LastUsedRecorder {
     try {
       const store = await this.#store()
       for (; written < uses.length; written += BATCH_SIZE) {
-        this.stats.rows += await store.touchTokens(uses.slice(written, written + BATCH_SIZE))
+        // A connection gone silent must not hold a flush (and so close()) for ever.
+        this.stats.rows += await withTimeout(
+          store.touchTokens(uses.slice(written, written + BATCH_SIZE)),
+          this.#timeout,
+        )
         this.stats.statements++
       }
     } catch (error) {

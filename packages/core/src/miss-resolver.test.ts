@@ -75,6 +75,7 @@ async function setup() {
     logger: { warn: () => {} },
     cacheMax: 100,
     flushInterval: 60_000,
+    storeTimeout: 1_000,
     store,
     reportStoreError,
     lifecycle,

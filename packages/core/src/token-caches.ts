@@ -21,6 +21,7 @@ export function createTokenCaches(context: {
   cacheTtl: number
   cacheMax: number
   flushInterval: number
+  storeTimeout: number
   store: () => Promise<KeywardStore>
   reportStoreError: (error: unknown, during: string) => void
   lifecycle: Lifecycle
@@ -29,6 +30,7 @@ export function createTokenCaches(context: {
   const { clock, lifecycle, counters } = context
   const lastUsed = new LastUsedRecorder({
     interval: context.flushInterval,
+    timeout: context.storeTimeout,
     store: context.store,
     onError: (error) => context.reportStoreError(error, 'a last-used write'),
   })

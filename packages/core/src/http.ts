@@ -17,6 +17,8 @@ export {
   scopeFailure,
 } from './http-answers.js'
 
+import { hasQueryToken, readCookie } from './request-parts.js'
+
 export type GuardOptions<Req = unknown> = {
   /**
    * Default: the one Keyward instance open in this process (the app's own `createKeyward()`), or,
@@ -120,25 +122,6 @@ function isKeyward(value: unknown): value is Keyward {
 
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 const NO_PRINCIPAL: GuardResult = Object.freeze({ ok: true, principal: null })
-
-function hasQueryToken(url: string): boolean {
-  const query = url.indexOf('?')
-  // The cheap test first; a percent sign may hide an encoded name (access%5Ftoken).
-  if (query === -1 || !(url.includes('access', query) || url.includes('%', query))) return false
-  return new URLSearchParams(url.slice(query + 1)).has('access_token')
-}
-
-function readCookie(header: string | null | undefined, name: string): string | undefined {
-  if (!header) return undefined
-  for (const pair of header.split(';')) {
-    const at = pair.indexOf('=')
-    if (at !== -1 && pair.slice(0, at).trim() === name) {
-      const value = pair.slice(at + 1).trim()
-      return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
-    }
-  }
-  return undefined
-}
 
 /**
  * The instance `patAuth()` uses when given none: the only Keyward instance open in this process

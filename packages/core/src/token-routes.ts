@@ -24,11 +24,13 @@ import {
   type RouteBody,
   rotateInput,
 } from './token-route-input.js'
+import { type Action, routeOf, TOKEN_ID } from './token-route-paths.js'
 
 export type { SettingsPageOptions } from './token-page.js'
 export { PAGE_CSP } from './token-page.js'
 export type { TokenJSON, TokenRouteErrorCode, TokenRouteResponse } from './token-route-answers.js'
 export type { RouteBody } from './token-route-input.js'
+export { assertMountPrefix, pathBelow, routeOf } from './token-route-paths.js'
 
 /**
  * The token-management routes (list, create, read, rename, rotate, revoke, grantable scopes),
@@ -102,9 +104,6 @@ export type TokenRoutes<Req = unknown> = {
   handle(request: TokenRouteRequest<Req>): Promise<TokenRouteResponse | null>
 }
 
-type Action = 'list' | 'create' | 'read' | 'update' | 'revoke' | 'rotate' | 'scopes'
-type Route = { action: Action; id: string | null } | { allow: string }
-
 const OPTIONS: ReadonlySet<string> = new Set([
   'keyward',
   'user',
@@ -116,34 +115,11 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'retryAfter',
   'page',
 ])
-const TOKEN_ID = /^[0-9A-Za-z]{1,64}$/
 const UNSAFE_BODIES: ReadonlySet<Action> = new Set(['create', 'update', 'rotate'])
 const CROSS_SITE_READERS: CrossSiteReaders<TokenRouteRequest<unknown>> = {
   method: (request) => request.method,
   header: (request, name) => request.header(name),
   host: (request) => request.host,
-}
-
-/** Which route a method and path are: null for none of ours (the adapter passes the request on). */
-export function routeOf(method: string, path: string): Route | null {
-  const parts = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).split('/')
-  if (parts[0] !== '') return null
-  const [, collection, id, verb] = parts
-  const one = (action: Action): Route => ({ action, id: id ?? null })
-  if (parts.length === 2 && collection === 'scopes')
-    return method === 'GET' ? one('scopes') : { allow: 'GET' }
-  if (collection !== 'tokens' || parts.length > 4) return null
-  if (parts.length === 2) {
-    if (method === 'GET') return one('list')
-    return method === 'POST' ? one('create') : { allow: 'GET, POST' }
-  }
-  if (parts.length === 4) {
-    if (verb !== 'rotate') return null
-    return method === 'POST' ? one('rotate') : { allow: 'POST' }
-  }
-  if (method === 'GET') return one('read')
-  if (method === 'PATCH') return one('update')
-  return method === 'DELETE' ? one('revoke') : { allow: 'GET, PATCH, DELETE' }
 }
 
 function isKeyward(value: unknown): value is Keyward {

@@ -65,6 +65,7 @@ export type { Principal } from './principal.js'
 export { assertRegisteredScopes } from './registered-scopes.js'
 export { definePrincipalAccessor, realmOf, rememberRealm, storePrincipal } from './request-slots.js'
 export { readNodeBody, readWebBody } from './route-bodies.js'
+export { createScopeCheck } from './scope-check.js'
 export {
   defineScopes,
   type Register,
@@ -101,8 +102,10 @@ export {
   tokenPattern,
 } from './token-format.js'
 export {
+  assertMountPrefix,
   createTokenRoutes,
   PAGE_CSP,
+  pathBelow,
   type RouteBody,
   type RouteUser,
   type SettingsPageOptions,

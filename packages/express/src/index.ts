@@ -1,9 +1,8 @@
 import { IncomingMessage } from 'node:http'
 import {
-  assertRegisteredScopes,
-  assertRequiredScopes,
   authorizationFromRawHeaders,
   createGuard,
+  createScopeCheck,
   definePrincipalAccessor,
   type GuardOptions,
   type GuardResult,
@@ -14,7 +13,6 @@ import {
   type RequiredScope,
   realmOf,
   rememberRealm,
-  scopeFailure,
   storePrincipal,
 } from '@keyward/core'
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
@@ -116,13 +114,14 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): RequestHan
   }
 }
 
-function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): RequestHandler {
-  assertRequiredScopes(scopes, name)
-  // Against the app's scope registry: now when its instance is open, else on the first request.
-  let registryChecked = assertRegisteredScopes(scopes, name)
+function scopeGuard(
+  scopes: string[],
+  mode: 'all' | 'any',
+  name: 'requireScope' | 'requireAnyScope',
+): RequestHandler {
+  const check = createScopeCheck(scopes, mode, name)
   return function keywardRequireScope(req, res, next) {
-    if (!registryChecked) registryChecked = assertRegisteredScopes(scopes, name, true)
-    const failure = scopeFailure(req.principal, scopes, mode, realmOf(slotsOf(req)))
+    const failure = check(req.principal, realmOf(slotsOf(req)))
     if (failure) respond(res, failure)
     else next()
   }

@@ -1,8 +1,7 @@
 import {
-  assertRegisteredScopes,
-  assertRequiredScopes,
   authorizationFromRawHeaders,
   createGuard,
+  createScopeCheck,
   type GuardOptions,
   type HttpFailure,
   type Keyward,
@@ -12,7 +11,6 @@ import {
   type RequiredScope,
   realmOf,
   rememberRealm,
-  scopeFailure,
 } from '@keyward/core'
 import type { Context, MiddlewareHandler } from 'hono'
 
@@ -117,13 +115,14 @@ export function patAuth(
   return handler
 }
 
-function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): MiddlewareHandler {
-  assertRequiredScopes(scopes, name)
-  // Against the app's scope registry: now when its instance is open, else on the first request.
-  let registryChecked = assertRegisteredScopes(scopes, name)
+function scopeGuard(
+  scopes: string[],
+  mode: 'all' | 'any',
+  name: 'requireScope' | 'requireAnyScope',
+): MiddlewareHandler {
+  const check = createScopeCheck(scopes, mode, name)
   return async function keywardRequireScope(c, next) {
-    if (!registryChecked) registryChecked = assertRegisteredScopes(scopes, name, true)
-    const failure = scopeFailure(c.get('principal') as Principal | undefined, scopes, mode, realmOf(c))
+    const failure = check(c.get('principal') as Principal | undefined, realmOf(c))
     if (failure) return answer(c, respond(failure))
     await next()
   }

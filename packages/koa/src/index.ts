@@ -1,8 +1,7 @@
 import {
-  assertRegisteredScopes,
-  assertRequiredScopes,
   authorizationFromRawHeaders,
   createGuard,
+  createScopeCheck,
   type GuardOptions,
   type GuardResult,
   type HttpFailure,
@@ -12,7 +11,6 @@ import {
   type RequiredScope,
   realmOf,
   rememberRealm,
-  scopeFailure,
 } from '@keyward/core'
 import type { Context, Middleware, Next } from 'koa'
 
@@ -82,13 +80,14 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
   }
 }
 
-function scopeGuard(scopes: string[], mode: 'all' | 'any', name: string): Middleware {
-  assertRequiredScopes(scopes, name)
-  // Against the app's scope registry: now when its instance is open, else on the first request.
-  let registryChecked = assertRegisteredScopes(scopes, name)
+function scopeGuard(
+  scopes: string[],
+  mode: 'all' | 'any',
+  name: 'requireScope' | 'requireAnyScope',
+): Middleware {
+  const check = createScopeCheck(scopes, mode, name)
   return async function keywardRequireScope(ctx: Context, next: Next) {
-    if (!registryChecked) registryChecked = assertRegisteredScopes(scopes, name, true)
-    const failure = scopeFailure(ctx.state.principal, scopes, mode, realmOf(ctx))
+    const failure = check(ctx.state.principal, realmOf(ctx))
     if (failure) respond(ctx, failure)
     else await next()
   }

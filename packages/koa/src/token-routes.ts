@@ -1,8 +1,9 @@
 import {
+  assertMountPrefix,
   type TokenRoutesOptions as CoreTokenRoutesOptions,
   createTokenRoutes,
   type Keyward,
-  KeywardError,
+  pathBelow,
   readNodeBody,
 } from '@keyward/core'
 import type { Context, Middleware, Next } from 'koa'
@@ -13,8 +14,6 @@ import type { Context, Middleware, Next } from 'koa'
  */
 export type TokenRoutesOptions = CoreTokenRoutesOptions<Context> & { prefix?: string }
 
-const PREFIX = /^(\/[^/?#]+)*$/
-
 function splitOptions(options?: Keyward | TokenRoutesOptions): {
   core: Keyward | CoreTokenRoutesOptions<Context> | undefined
   prefix: string
@@ -23,12 +22,7 @@ function splitOptions(options?: Keyward | TokenRoutesOptions): {
     return { core: options, prefix: '' }
   }
   const { prefix = '', ...core } = options
-  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
-    throw new KeywardError(
-      'invalid_option',
-      "tokenRoutes(): `prefix` must be a path such as '/settings' (no trailing slash), or ''.",
-    )
-  }
+  assertMountPrefix(prefix)
   return { core, prefix }
 }
 
@@ -44,14 +38,12 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Mi
   const { core, prefix } = splitOptions(keywardOrOptions)
   const routes = createTokenRoutes<Context>(core)
   return async function keywardTokenRoutes(ctx: Context, next: Next) {
-    const path = ctx.path
-    if (!(path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/'))) {
-      return next()
-    }
+    const path = pathBelow(prefix, ctx.path)
+    if (path === null) return next()
     const answer = await routes.handle({
       method: ctx.method,
-      path: path.slice(prefix.length) || '/',
-      fullPath: path,
+      path,
+      fullPath: ctx.path,
       query: ctx.querystring,
       header: (name) => ctx.get(name),
       host: ctx.host,

@@ -18,6 +18,19 @@ export {
   unavailableError,
 } from './errors.js'
 export {
+  assertEndpointPath,
+  createSecretScanningHandler,
+  type GitHubPublicKey,
+  type GitHubPublicKeys,
+  type ReportedToken,
+  type SecretScanningErrorCode,
+  type SecretScanningFeedback,
+  type SecretScanningHandler,
+  type SecretScanningOptions,
+  type SecretScanningRequest,
+  type SecretScanningResult,
+} from './github-secret-scanning.js'
+export {
   type Argon2HasherOptions,
   type Argon2Parameters,
   argon2Hasher,
@@ -60,11 +73,25 @@ export {
   type TokenRecord,
   type TokenStatus,
 } from './keyward.js'
+export {
+  isRealToken,
+  LEAKED_REASON,
+  type LeakVerdict,
+  revokeLeakedToken,
+  revokeLeakedTokens,
+} from './leak-report.js'
 export type { TokenLifetime, TokenLifetimeOptions } from './lifetime.js'
 export type { Principal } from './principal.js'
 export { assertRegisteredScopes } from './registered-scopes.js'
 export { definePrincipalAccessor, realmOf, rememberRealm, storePrincipal } from './request-slots.js'
-export { readNodeBody, readWebBody } from './route-bodies.js'
+export { type RawBody, readNodeBody, readNodeBytes, readWebBody, readWebBytes } from './route-bodies.js'
+export {
+  type GitHubCustomPattern,
+  type GitleaksRuleOptions,
+  githubCustomPattern,
+  gitleaksRules,
+  type ScannerRuleOptions,
+} from './scanner-rules.js'
 export { createScopeCheck } from './scope-check.js'
 export {
   defineScopes,

@@ -214,6 +214,13 @@ export type Keyward = {
       id: string,
       options?: { gracePeriod?: DurationString | 0; userId?: string },
     ): Promise<CreatedToken & { previous: TokenRecord }>
+    /**
+     * Which stored token a plaintext token is: its record when the secret verifies, revoked and
+     * expired tokens included (a leak report must tell a real revoked token from a forged one, where
+     * `authenticate` refuses both alike); null when it is not one. No cache, no throttle: for leak
+     * reports and operators, not for authenticating requests.
+     */
+    identify(token: string): Promise<TokenRecord | null>
   }
   users: {
     /**

@@ -16,6 +16,7 @@ import { StoreOpening } from './store-opening.js'
 import { createAdministration } from './token-admin.js'
 import { createTokenCaches } from './token-caches.js'
 import { displayPrefix } from './token-format.js'
+import { createTokenIdentification } from './token-identify.js'
 import { createVerdicts } from './verdicts.js'
 
 export type * from './keyward-types.js'
@@ -123,6 +124,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     propagate: invalidations.propagate,
     sessions,
   })
+  const identify = createTokenIdentification({ ...settings, lifecycle, store: getStore })
 
   const flush = async () => {
     await lifecycle.settle()
@@ -140,7 +142,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return authentication.check(authorization, 'any', options, clientOfOptions)
     },
     credentialKind: authentication.credentialKind,
-    tokens: administration.tokens,
+    tokens: { ...administration.tokens, identify },
     users: administration.users,
     sessions: administration.sessions,
     stats: () =>

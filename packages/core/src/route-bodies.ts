@@ -2,14 +2,49 @@ import type { IncomingMessage } from 'node:http'
 import type { RouteBody } from './token-route-input.js'
 
 /**
- * Request bodies for the token routes, read with a size limit so that a huge upload is refused
- * (413) without being held in memory: from a Node request (Express, Koa) or a web stream (Hono).
+ * Request bodies for the token routes and the leak-report endpoint, read with a size limit so that
+ * a huge upload is refused (413) without being held in memory: from a Node request (Express, Koa)
+ * or a web stream (Hono); as text, or as the raw bytes a signature covers.
  */
 
-const TOO_LARGE: RouteBody = Object.freeze({ kind: 'too_large' })
+const TOO_LARGE: { readonly kind: 'too_large' } = Object.freeze({ kind: 'too_large' })
+
+/**
+ * A body as its bytes: `consumed` when a body parser of the app already read the stream into
+ * something else than its bytes (`express.json()`), so that they cannot be had any more.
+ */
+export type RawBody =
+  | { readonly kind: 'bytes'; readonly bytes: Buffer }
+  | { readonly kind: 'too_large' }
+  | { readonly kind: 'consumed' }
 
 function declaredTooLarge(contentLength: string | null | undefined, maxBytes: number): boolean {
   return contentLength != null && /^\d+$/.test(contentLength) && Number(contentLength) > maxBytes
+}
+
+/** The stream's bytes, or null past `maxBytes`. */
+function streamBytes(request: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
+  if (declaredTooLarge(request.headers['content-length'] as string | undefined, maxBytes)) {
+    return Promise.resolve(null)
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBytes) {
+        // The rest is left to Node, which discards what the handler does not read.
+        request.removeAllListeners('data')
+        resolve(null)
+        return
+      }
+      chunks.push(chunk)
+    })
+    request.on('end', () => resolve(Buffer.concat(chunks)))
+    request.on('error', reject)
+    // After 'end' this changes nothing; before it, the client went away.
+    request.on('close', () => reject(new Error('The request was aborted before its body was read.')))
+  })
 }
 
 /**
@@ -26,33 +61,34 @@ export function readNodeBody(
       parsed === undefined ? { kind: 'text', text: '' } : { kind: 'parsed', value: parsed },
     )
   }
-  if (declaredTooLarge(request.headers['content-length'] as string | undefined, maxBytes)) {
-    return Promise.resolve(TOO_LARGE)
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > maxBytes) {
-        // The rest is left to Node, which discards what the handler does not read.
-        request.removeAllListeners('data')
-        resolve(TOO_LARGE)
-        return
-      }
-      chunks.push(chunk)
-    })
-    request.on('end', () => resolve({ kind: 'text', text: Buffer.concat(chunks).toString('utf8') }))
-    request.on('error', reject)
-    // After 'end' this changes nothing; before it, the client went away.
-    request.on('close', () => reject(new Error('The request was aborted before its body was read.')))
-  })
+  return streamBytes(request, maxBytes).then((bytes) =>
+    bytes === null ? TOO_LARGE : { kind: 'text', text: bytes.toString('utf8') },
+  )
 }
 
-/** A fetch `Request`'s body (Hono), read chunk by chunk up to the limit. */
-export async function readWebBody(request: Request, maxBytes: number): Promise<RouteBody> {
-  if (declaredTooLarge(request.headers.get('content-length'), maxBytes)) return TOO_LARGE
-  if (request.body === null) return { kind: 'text', text: '' }
+/**
+ * A Node request's body as its bytes. A body parser in front that kept them (`express.raw()`) is
+ * fine: `parsed`, a Buffer, is the body. One that parsed them (`express.json()`) is `consumed`.
+ */
+export function readNodeBytes(request: IncomingMessage, maxBytes: number, parsed: unknown): Promise<RawBody> {
+  if (request.readableEnded) {
+    if (parsed instanceof Uint8Array) {
+      const bytes = Buffer.from(parsed.buffer, parsed.byteOffset, parsed.byteLength)
+      return Promise.resolve(bytes.length > maxBytes ? TOO_LARGE : { kind: 'bytes', bytes })
+    }
+    // Read by something that kept nothing (an empty body drained): no bytes, which no signature covers.
+    if (parsed === undefined) return Promise.resolve({ kind: 'bytes', bytes: Buffer.alloc(0) })
+    return Promise.resolve({ kind: 'consumed' })
+  }
+  return streamBytes(request, maxBytes).then((bytes) =>
+    bytes === null ? TOO_LARGE : { kind: 'bytes', bytes },
+  )
+}
+
+/** A web stream's bytes, read chunk by chunk up to the limit; null past it. */
+async function webBytes(request: Request, maxBytes: number): Promise<Buffer | null> {
+  if (declaredTooLarge(request.headers.get('content-length'), maxBytes)) return null
+  if (request.body === null) return Buffer.alloc(0)
   const reader = request.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -62,9 +98,21 @@ export async function readWebBody(request: Request, maxBytes: number): Promise<R
     size += value.byteLength
     if (size > maxBytes) {
       await reader.cancel()
-      return TOO_LARGE
+      return null
     }
     chunks.push(value)
   }
-  return { kind: 'text', text: Buffer.concat(chunks).toString('utf8') }
+  return Buffer.concat(chunks)
+}
+
+/** A fetch `Request`'s body (Hono), read chunk by chunk up to the limit. */
+export async function readWebBody(request: Request, maxBytes: number): Promise<RouteBody> {
+  const bytes = await webBytes(request, maxBytes)
+  return bytes === null ? TOO_LARGE : { kind: 'text', text: bytes.toString('utf8') }
+}
+
+/** A fetch `Request`'s body as its bytes, up to the limit. */
+export async function readWebBytes(request: Request, maxBytes: number): Promise<RawBody> {
+  const bytes = await webBytes(request, maxBytes)
+  return bytes === null ? TOO_LARGE : { kind: 'bytes', bytes }
 }

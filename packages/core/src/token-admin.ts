@@ -120,7 +120,7 @@ export function createAdministration(context: AdministrationContext) {
     return version
   }
 
-  const tokens: Keyward['tokens'] = {
+  const tokens: Omit<Keyward['tokens'], 'identify'> = {
     async create(input) {
       const userId = requireUserId(input?.userId)
       const name = requireText(input.name, 'name')

@@ -139,4 +139,5 @@ export function requireScope(...scopes: RequiredScope[]): RequestHandler {
 export function requireAnyScope(...scopes: RequiredScope[]): RequestHandler {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }
+export { type SecretScanningOptions, secretScanning } from './secret-scanning.js'
 export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'

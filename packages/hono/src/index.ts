@@ -140,4 +140,5 @@ export function requireScope(...scopes: RequiredScope[]): MiddlewareHandler {
 export function requireAnyScope(...scopes: RequiredScope[]): MiddlewareHandler {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }
+export { type SecretScanningOptions, secretScanning } from './secret-scanning.js'
 export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'

@@ -105,4 +105,5 @@ export function requireScope(...scopes: RequiredScope[]): Middleware {
 export function requireAnyScope(...scopes: RequiredScope[]): Middleware {
   return scopeGuard(scopes, 'any', 'requireAnyScope')
 }
+export { type SecretScanningOptions, secretScanning } from './secret-scanning.js'
 export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'

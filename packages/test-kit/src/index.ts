@@ -25,6 +25,13 @@ export { type AppProcess, type NodeProcess, startAppProcess, startNodeProcess } 
 export { loopbackRequest, overLoopback, overLoopbackServer, rawRequest } from './requests.js'
 export { type ScopeRegistryHarness, scopeRegistryConformance } from './scope-registry-cases.js'
 export {
+  githubKeyPair,
+  SECRET_SCANNING_PATH,
+  type SecretScanningHarness,
+  type SecretScanningTestOptions,
+  secretScanningConformance,
+} from './secret-scanning-cases.js'
+export {
   type SettingsPageHarness,
   type SettingsPageRouteOptions,
   settingsPageConformance,

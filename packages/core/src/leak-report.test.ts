@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest'
+import { isKeywardError } from './errors.js'
+import { argon2Hasher } from './hashing.js'
+import { createKeyward } from './keyward.js'
+import { isRealToken, LEAKED_REASON, revokeLeakedToken, revokeLeakedTokens } from './leak-report.js'
+import type { KeywardStore } from './store.js'
+import { manualClock, sqliteBackend, wrongSecret } from './testing/backends.js'
+import { checksum } from './token-format.js'
+
+const bearer = (token: string) => `Bearer ${token}`
+const DAY = 86_400_000
+
+/** The same token with its last character changed: a bad checksum. */
+const badChecksum = (token: string) => token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A')
+
+const backend = sqliteBackend()
+
+/** A real store, with a count of its token reads: what a refusal without I/O must leave at 0. */
+async function setup() {
+  const { store } = await backend.create()
+  let reads = 0
+  const counted: KeywardStore = {
+    ...store,
+    findToken: (id, signal) => {
+      reads++
+      return store.findToken(id, signal)
+    },
+  }
+  const clock = manualClock()
+  const kw = createKeyward({
+    store: counted,
+    clock,
+    tokenPrefix: 'acme',
+    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+    logger: { warn: () => {} },
+  })
+  const mint = (expiresIn: `${number}d` = '30d') => kw.tokens.create({ userId: 'ada', name: 'ci', expiresIn })
+  return { kw, clock, mint, reads: () => reads }
+}
+
+describe('tokens.identify()', () => {
+  it('gives the record of a real token whatever its state, and null for anything else', async () => {
+    const { kw, clock, mint } = await setup()
+    const active = await mint()
+    const revoked = await mint()
+    const expiring = await mint('1d')
+    await kw.tokens.revoke(revoked.record.id, { reason: 'owner' })
+    clock.advance(2 * DAY)
+    expect(await kw.tokens.identify(active.token)).toMatchObject({ id: active.record.id, status: 'active' })
+    expect(await kw.tokens.identify(revoked.token)).toMatchObject({
+      id: revoked.record.id,
+      status: 'revoked',
+    })
+    expect(await kw.tokens.identify(expiring.token)).toMatchObject({
+      id: expiring.record.id,
+      status: 'expired',
+    })
+    expect(await kw.tokens.identify(wrongSecret(active.token, 1))).toBeNull()
+    expect(await kw.tokens.identify(badChecksum(active.token))).toBeNull()
+    expect(await kw.tokens.identify(`other${active.token.slice(4)}`)).toBeNull()
+    expect(await kw.tokens.identify('')).toBeNull()
+    await kw.close()
+  })
+
+  it('refuses a non-string, and answers `closed` once the instance is closed', async () => {
+    const { kw, mint } = await setup()
+    const { token } = await mint()
+    await expect(kw.tokens.identify(42 as never)).rejects.toMatchObject({ code: 'invalid_argument' })
+    await kw.close()
+    const error = await kw.tokens.identify(token).catch((caught: unknown) => caught)
+    expect(isKeywardError(error) && error.code).toBe('closed')
+  })
+})
+
+describe('revokeLeakedToken()', () => {
+  it('revokes a real active token with the reason `leaked`: it stops authenticating, cached or not', async () => {
+    const { kw, mint } = await setup()
+    const { token, record } = await mint()
+    expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+    const verdict = await revokeLeakedToken(kw, token)
+    expect(verdict).toMatchObject({ outcome: 'revoked', tokenId: record.id })
+    expect(isRealToken(verdict)).toBe(true)
+    expect(await kw.tokens.get(record.id)).toMatchObject({ status: 'revoked', revokedReason: LEAKED_REASON })
+    expect(await kw.authenticate(bearer(token))).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_token' },
+    })
+    await kw.close()
+  })
+
+  it('leaves a token revoked before as it was: a real token all the same', async () => {
+    const { kw, clock, mint } = await setup()
+    const { token, record } = await mint()
+    await kw.tokens.revoke(record.id, { reason: 'owner' })
+    const before = await kw.tokens.get(record.id)
+    clock.advance(60_000)
+    const verdict = await revokeLeakedToken(kw, token)
+    expect(verdict).toMatchObject({ outcome: 'already_revoked', tokenId: record.id })
+    expect(isRealToken(verdict)).toBe(true)
+    expect(await kw.tokens.get(record.id)).toEqual(before)
+    await kw.close()
+  })
+
+  it('marks an expired token leaked: real, and revoked now', async () => {
+    const { kw, clock, mint } = await setup()
+    const { token, record } = await mint('1d')
+    clock.advance(2 * DAY)
+    expect(await revokeLeakedToken(kw, token)).toMatchObject({ outcome: 'revoked', tokenId: record.id })
+    expect(await kw.tokens.get(record.id)).toMatchObject({ status: 'revoked', revokedReason: LEAKED_REASON })
+    await kw.close()
+  })
+
+  it('ends a rotated token at once, grace period or not; its successor keeps working', async () => {
+    const { kw, mint } = await setup()
+    const old = await mint()
+    const rotated = await kw.tokens.rotate(old.record.id, { gracePeriod: '1h' })
+    expect((await kw.authenticate(bearer(old.token))).ok).toBe(true)
+    expect(await revokeLeakedToken(kw, old.token)).toMatchObject({ outcome: 'revoked' })
+    expect((await kw.authenticate(bearer(old.token))).ok).toBe(false)
+    expect((await kw.authenticate(bearer(rotated.token))).ok).toBe(true)
+    await kw.close()
+  })
+
+  it('does not revoke on a real id with another secret: unknown, and the real token goes on', async () => {
+    const { kw, mint } = await setup()
+    const { token, record } = await mint()
+    const forged = wrongSecret(token, 7)
+    const verdict = await revokeLeakedToken(kw, forged)
+    expect(verdict).toEqual({ outcome: 'unknown', tokenId: record.id })
+    expect(isRealToken(verdict)).toBe(false)
+    expect(await kw.tokens.get(record.id)).toMatchObject({ status: 'active', revokedReason: null })
+    expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+    await kw.close()
+  })
+
+  it('answers not_ours for junk, another prefix and a bad checksum without reading the store', async () => {
+    const { kw, mint, reads } = await setup()
+    const { token } = await mint()
+    const foreignBody = `other_${token.slice(5, -6)}`
+    const cases = [
+      ['not a token', 'malformed'],
+      [foreignBody + checksum(foreignBody), 'malformed'],
+      [`acmf${token.slice(4, -6)}${checksum(`acmf${token.slice(4, -6)}`)}`, 'wrong_prefix'],
+      [badChecksum(token), 'bad_checksum'],
+      ['x'.repeat(10_000), 'too_long'],
+    ] as const
+    for (const [reported, reason] of cases) {
+      expect(await revokeLeakedToken(kw, reported)).toEqual({ outcome: 'not_ours', reason })
+    }
+    expect(reads()).toBe(0)
+    expect((await kw.authenticate(bearer(token))).ok).toBe(true)
+    await kw.close()
+  })
+
+  it('a well-formed token of an id never stored is unknown', async () => {
+    const { kw, mint } = await setup()
+    const { token } = await mint()
+    const body = `acme_${'0'.repeat(22)}${token.slice(27, -6)}`
+    expect(await revokeLeakedToken(kw, body + checksum(body))).toEqual({
+      outcome: 'unknown',
+      tokenId: '0'.repeat(22),
+    })
+    await kw.close()
+  })
+})
+
+describe('revokeLeakedTokens()', () => {
+  it('decides each distinct token once, in order', async () => {
+    const { kw, mint, reads } = await setup()
+    const a = await mint()
+    const b = await mint()
+    const verdicts = await revokeLeakedTokens(kw, [a.token, 'junk', a.token, b.token])
+    expect([...verdicts.keys()]).toEqual([a.token, 'junk', b.token])
+    expect([...verdicts.values()].map((verdict) => verdict.outcome)).toEqual([
+      'revoked',
+      'not_ours',
+      'revoked',
+    ])
+    expect(reads()).toBe(2)
+    await kw.close()
+  })
+})

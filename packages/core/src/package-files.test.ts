@@ -15,7 +15,13 @@ function packed(workspace: string): string[] {
 }
 
 describe('published tarballs', () => {
-  for (const workspace of ['packages/core', 'packages/hono', 'packages/express', 'packages/koa']) {
+  for (const workspace of [
+    'packages/core',
+    'packages/hono',
+    'packages/express',
+    'packages/koa',
+    'packages/cli',
+  ]) {
     it(`${workspace} carries no build leftovers, tests, fixtures or testing helpers`, () => {
       const files = packed(workspace)
       expect(files).toContain('package.json')

@@ -1,0 +1,28 @@
+import type { Command } from '../command.js'
+import { checkCommand } from './check.js'
+import { scopesCommand } from './scopes.js'
+import { sessionsBump } from './sessions-bump.js'
+import { tokensCreate } from './tokens-create.js'
+import { tokensList } from './tokens-list.js'
+import { tokensRevoke } from './tokens-revoke.js'
+import { tokensRevokeAll } from './tokens-revoke-all.js'
+import { tokensRotate } from './tokens-rotate.js'
+import { tokensShow } from './tokens-show.js'
+import { usersCutOff } from './users-cut-off.js'
+
+/**
+ * The command table, in the order `keyward --help` lists it. A new command is a module of its own
+ * (its words, help, options and `run`) and one line here.
+ */
+export const COMMANDS: readonly Command[] = [
+  tokensCreate,
+  tokensList,
+  tokensShow,
+  tokensRevoke,
+  tokensRotate,
+  tokensRevokeAll,
+  sessionsBump,
+  usersCutOff,
+  scopesCommand,
+  checkCommand,
+]

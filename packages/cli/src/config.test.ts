@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { CliError } from './cli-error.js'
+import { describeEnvironment, loadConfigFile, locateConfig } from './config.js'
+import { assertKeyward } from './keyward-shape.js'
+
+const FIXTURES = new URL('../fixtures/', import.meta.url).pathname
+const dir = mkdtempSync(join(tmpdir(), 'keyward-cli-config-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function configFailure(error: unknown): CliError {
+  expect(error).toBeInstanceOf(CliError)
+  expect((error as CliError).exitCode).toBe(3)
+  return error as CliError
+}
+
+describe('locateConfig', () => {
+  it('prefers --config, then KEYWARD_CONFIG, then keyward.config.{ts,mts,js,mjs} in that order', () => {
+    const here = mkdtempSync(join(dir, 'locate-'))
+    expect(locateConfig(undefined, { cwd: here, env: {} })).toBeNull()
+    writeFileSync(join(here, 'keyward.config.mjs'), '')
+    expect(locateConfig(undefined, { cwd: here, env: {} })?.path).toBe(join(here, 'keyward.config.mjs'))
+    writeFileSync(join(here, 'keyward.config.ts'), '')
+    expect(locateConfig(undefined, { cwd: here, env: {} })).toEqual({
+      path: join(here, 'keyward.config.ts'),
+      from: 'directory',
+    })
+    writeFileSync(join(here, 'env.mjs'), '')
+    writeFileSync(join(here, 'flag.mjs'), '')
+    expect(locateConfig(undefined, { cwd: here, env: { KEYWARD_CONFIG: 'env.mjs' } })).toEqual({
+      path: join(here, 'env.mjs'),
+      from: 'KEYWARD_CONFIG',
+    })
+    expect(locateConfig('flag.mjs', { cwd: here, env: { KEYWARD_CONFIG: 'env.mjs' } })).toEqual({
+      path: join(here, 'flag.mjs'),
+      from: '--config',
+    })
+  })
+
+  it('refuses a named file that is not there', () => {
+    let caught: unknown
+    try {
+      locateConfig('missing.ts', { cwd: dir, env: {} })
+    } catch (error) {
+      caught = error
+    }
+    expect(configFailure(caught).message).toBe(
+      `--config names missing.ts, and there is no such file (looked in ${dir}).`,
+    )
+  })
+})
+
+describe('loadConfigFile', () => {
+  it('loads a TypeScript config with top-level await, without a build step', async () => {
+    process.env.CLI_TEST_SQLITE_PATH = join(dir, 'ts.db')
+    const kw = await loadConfigFile({ path: join(FIXTURES, 'keyward.config.ts'), from: '--config' }, dir)
+    try {
+      expect(kw.tokenPrefix).toBe('clitest')
+      expect(kw.scopes.map((s) => s.name)).toEqual(['repo:read', 'repo:write'])
+    } finally {
+      await kw.close()
+    }
+  })
+
+  it('loads a JavaScript config exporting `keyward` as a function', async () => {
+    process.env.CLI_TEST_SQLITE_PATH = join(dir, 'js.db')
+    const kw = await loadConfigFile({ path: join(FIXTURES, 'plain.config.mjs'), from: '--config' }, dir)
+    expect(kw.tokenPrefix).toBe('plainjs')
+    await kw.close()
+  })
+
+  it('refuses, naming the file and what to export: no export, a wrong export, a module that throws', async () => {
+    const load = (file: string) =>
+      loadConfigFile({ path: join(FIXTURES, file), from: '--config' }, FIXTURES).then(
+        () => {
+          throw new Error('expected a refusal')
+        },
+        (error: unknown) => configFailure(error),
+      )
+    expect((await load('no-export.config.ts')).message).toBe(
+      'no-export.config.ts exports neither `default` nor `keyward` (it exports kw, settings).',
+    )
+    const wrong = await load('not-keyward.config.ts')
+    expect(wrong.message).toBe(
+      'not-keyward.config.ts is not a Keyward instance: it has no scopes, authenticate, credentialKind, stats and 10 more.',
+    )
+    expect(wrong.hint).toContain('export default kw')
+    const broken = await load('broken.config.ts')
+    expect(broken.message).toBe(
+      'broken.config.ts could not be loaded: the app configuration is broken on purpose',
+    )
+    expect(broken.cause).toBeInstanceOf(Error)
+  })
+})
+
+describe('assertKeyward', () => {
+  it('says what it got instead', () => {
+    for (const [value, what] of [
+      [null, 'null'],
+      [42, 'number'],
+      [[], 'an array'],
+    ] as const) {
+      let caught: unknown
+      try {
+        assertKeyward(value, 'app.ts')
+      } catch (error) {
+        caught = error
+      }
+      expect(configFailure(caught).message).toMatch(
+        new RegExp(`^app\\.ts (gives ${what}, not|is not) a Keyward instance`),
+      )
+    }
+  })
+})
+
+describe('describeEnvironment', () => {
+  it('says which database the environment names, without its password', () => {
+    expect(describeEnvironment({}, '/srv/app')).toBe(
+      'the environment (KEYWARD_DATABASE_URL): SQLite file /srv/app/keyward.db',
+    )
+    expect(
+      describeEnvironment(
+        { KEYWARD_DATABASE_URL: 'postgres://app:pw@db/prod', KEYWARD_REDIS_URL: 'redis://:pw@cache:6379' },
+        '/srv/app',
+      ),
+    ).toBe(
+      'the environment (KEYWARD_DATABASE_URL): Postgres postgres://app:***@db/prod, Redis redis://:***@cache:6379',
+    )
+  })
+})

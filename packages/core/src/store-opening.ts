@@ -136,9 +136,14 @@ export class StoreOpening {
     await this.#opening?.catch(() => {})
   }
 
-  /** Closes the store if it was opened or given; a given store never used is closed without opening it. */
+  /**
+   * Closes the store if it was opened or given; a given store never used is closed without opening
+   * it, and a store promise that rejected (a database or driver that was not there) left nothing
+   * to close: that failure was reported to the calls that needed the store.
+   */
   async close(): Promise<void> {
     const store = this.#opening ?? (this.#given === undefined ? null : Promise.resolve(this.#given))
-    if (store !== null) await (await store).close()
+    const opened = await store?.catch(() => null)
+    await opened?.close()
   }
 }

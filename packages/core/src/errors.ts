@@ -107,6 +107,7 @@ export const KEYWARD_ERROR_CODES = {
   store_error: 'The token store failed.',
   invalidation_unconfirmed: 'Saved in the store, but other processes could not be told at once.',
   closed: 'This Keyward instance is closed.',
+  unsupported: 'The store does not implement a method this call needs (a custom store).',
 } as const
 
 export type KeywardErrorCode = keyof typeof KEYWARD_ERROR_CODES

@@ -3,6 +3,16 @@ import argon2 from 'argon2'
 import { KeywardError } from './errors.js'
 import { integerOption } from './option-checks.js'
 
+export type Argon2Parameters = {
+  /** KiB. OWASP's minimum for argon2id: 19456 (19 MiB). */
+  memoryCost: number
+  timeCost: number
+  parallelism: number
+}
+
+/** A hasher's algorithm and, for argon2id, its parameters (`argon2Hasher().parameters`). */
+export type HasherParameters = Readonly<{ algorithm: string } & Partial<Argon2Parameters>>
+
 /**
  * How token secrets are kept at rest. `verify` must return false (never throw) for a wrong secret
  * and for a stored hash it does not accept; it throws only when it cannot answer, and the request
@@ -16,13 +26,8 @@ export interface TokenHasher {
   needsRehash(stored: string): boolean
   /** False when `stored` is not one of ours or lies outside the configured bounds. Cheap. */
   accepts(stored: string): boolean
-}
-
-export type Argon2Parameters = {
-  /** KiB. OWASP's minimum for argon2id: 19456 (19 MiB). */
-  memoryCost: number
-  timeCost: number
-  parallelism: number
+  /** What it hashes with, for `kw.doctor()` to weigh against the time a hash takes. Optional. */
+  readonly parameters?: HasherParameters
 }
 
 export type Argon2HasherOptions = Partial<Argon2Parameters> & {
@@ -136,6 +141,7 @@ export function argon2Hasher(options: Argon2HasherOptions = {}): TokenHasher {
       )
     },
     accepts,
+    parameters: Object.freeze({ algorithm: 'argon2id', ...params }),
   }
 }
 
@@ -162,5 +168,6 @@ export function sha256Hasher(): TokenHasher {
     },
     needsRehash: (stored) => !accepts(stored),
     accepts,
+    parameters: Object.freeze({ algorithm: 'sha256' }),
   }
 }

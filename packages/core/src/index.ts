@@ -34,6 +34,7 @@ export {
   type Argon2HasherOptions,
   type Argon2Parameters,
   argon2Hasher,
+  type HasherParameters,
   OWASP_ARGON2ID,
   sha256Hasher,
   type TokenHasher,
@@ -53,18 +54,30 @@ export {
   type RequestReaders,
   scopeFailure,
 } from './http.js'
+export type { InvalidationChannel } from './invalidation-channel.js'
 export {
   type AcceptedCredentials,
+  type ApplyMigrationsOptions,
   type AuthResult,
   type CreatedToken,
   type CreateTokenInput,
   type CredentialKind,
   type CredentialShape,
   createKeyward,
+  type DoctorCheck,
+  type DoctorCheckName,
+  type DoctorOptions,
+  type DoctorReport,
+  type ExpiringTokensOptions,
   type Keyward,
+  type KeywardMigrations,
   type KeywardOptions,
   type KeywardStats,
   type Logger,
+  type MigrationStatus,
+  type Propagation,
+  type PurgeResult,
+  type PurgeTokensOptions,
   type RejectionReason,
   type ScopeInfo,
   storeFromEnv,
@@ -109,13 +122,18 @@ export {
   type SessionOptions,
 } from './sessions.js'
 export type {
+  ExpiringTokenQuery,
   KeywardStore,
+  MigrateOptions,
+  ProgressCallback,
+  PurgeQuery,
   RevokeInput,
   TokenExpectation,
   TokenPageQuery,
   TokenPatch,
   TokenRow,
 } from './store.js'
+export type { StoreFromEnvOptions } from './store-opening.js'
 export type { BreakerState, StoreReadOptions, StoreReadStats } from './store-reads.js'
 export {
   checksum,

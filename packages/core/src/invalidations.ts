@@ -1,3 +1,4 @@
+import { BusProbes } from './bus-probe.js'
 import type { Clock } from './clock.js'
 import type { InvalidationCounters } from './engine-stats.js'
 import { describeStoreError, KeywardError } from './errors.js'
@@ -11,6 +12,7 @@ import type { SharedLevel } from './shared-level.js'
 import { type DeploymentKey, signedBus } from './shared-trust.js'
 import { Signal } from './signal.js'
 import type { KeywardStore } from './store.js'
+import { withTimeout } from './timeout.js'
 
 /** At most one warning per minute about messages stamped far from this process's clock. */
 const STALE_WARNING_INTERVAL = 60_000
@@ -46,6 +48,8 @@ export class Invalidations {
   #bus: InvalidationBus | null = null
   #live = false
   #heartbeat: Heartbeat | null = null
+  #subscription: Promise<void> | null = null
+  readonly #probes = new BusProbes()
   #staleWarnedAt = Number.NEGATIVE_INFINITY
   #channelWarned = false
 
@@ -169,31 +173,46 @@ export class Invalidations {
       },
     )
     this.#heartbeat = heartbeat
-    bus
-      .subscribe(
-        (message) => {
-          if (message.beat !== undefined) return heartbeat?.received(message.beat)
-          this.stats.received++
-          if (message.tokens) this.#context.invalidate(message.tokens)
-          if (message.user) this.versionSeen.emit(message.user.id, message.user.version)
-        },
-        // Back after a disconnection.
-        () => this.#dropEverything(),
-      )
-      .then(
-        () => {
-          this.#setLive(true)
-          if (!lifecycle.closed) heartbeat?.start()
-        },
-        (error) => {
-          // A subscription still pending when close() ends it is no outage.
-          if (lifecycle.closed) return
-          // The listener keeps trying in the background; the heartbeat says when it is back.
-          heartbeat?.start()
-          this.stats.errors++
-          logger.warn(`could not subscribe to invalidations: ${describeStoreError(error)}`)
-        },
-      )
+    const subscription = bus.subscribe(
+      (message) => {
+        if (message.beat !== undefined) {
+          this.#probes.received(message.beat)
+          return heartbeat?.received(message.beat)
+        }
+        this.stats.received++
+        if (message.tokens) this.#context.invalidate(message.tokens)
+        if (message.user) this.versionSeen.emit(message.user.id, message.user.version)
+      },
+      // Back after a disconnection.
+      () => this.#dropEverything(),
+    )
+    this.#subscription = subscription
+    subscription.then(
+      () => {
+        this.#setLive(true)
+        if (!lifecycle.closed) heartbeat?.start()
+      },
+      (error) => {
+        // A subscription still pending when close() ends it is no outage.
+        if (lifecycle.closed) return
+        // The listener keeps trying in the background; the heartbeat says when it is back.
+        heartbeat?.start()
+        this.stats.errors++
+        logger.warn(`could not subscribe to invalidations: ${describeStoreError(error)}`)
+      },
+    )
+  }
+
+  /**
+   * Proves the channel now: once subscribed, sends a probe through the bus and waits for it to come
+   * back, each within `timeoutMs`. Rejects when there is no bus, the subscription failed, or the
+   * probe is not back in time.
+   */
+  async probe(timeoutMs: number): Promise<void> {
+    const bus = this.#bus
+    if (bus === null || this.#subscription === null) throw new Error('no invalidation bus was started')
+    await withTimeout(this.#subscription, timeoutMs)
+    await this.#probes.roundTrip((beat) => bus.publish({ beat }), timeoutMs)
   }
 
   /** Without a channel a revocation reaches other processes only by expiry: said once, loudly. */

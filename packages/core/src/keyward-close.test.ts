@@ -45,6 +45,20 @@ describe('close() of an instance whose given store was never used', () => {
   })
 })
 
+describe('close() of an instance whose store never opened', () => {
+  it('resolves: a store promise that rejected left nothing to close', async () => {
+    const kw = createKeyward({
+      store: Promise.reject(new Error('no such database')),
+      hasher: sha256Hasher(),
+      logger: { warn: () => {} },
+    })
+    await expect(kw.tokens.list('someone')).rejects.toMatchObject({ code: 'store_error' })
+    await expect(kw.close()).resolves.toBeUndefined()
+    const never = createKeyward({ store: Promise.reject(new Error('no driver')), logger: { warn: () => {} } })
+    await expect(never.close()).resolves.toBeUndefined()
+  })
+})
+
 describe('close() while the store does not answer a last-used write', () => {
   it('gives up on the write after the store timeout, keeps it counted as pending, and closes', async () => {
     const inner = sqliteStore({ path: ':memory:', notify: false })

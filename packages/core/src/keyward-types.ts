@@ -1,5 +1,6 @@
 import type { AuthenticateOptions, ClientReader } from './client-address.js'
 import type { Clock } from './clock.js'
+import type { DoctorOptions, DoctorReport } from './doctor.js'
 import type { Duration, DurationString } from './duration.js'
 import type { AuthError } from './errors.js'
 import type { TokenHasher } from './hashing.js'
@@ -7,7 +8,9 @@ import type { AuthorizationInput } from './header.js'
 import type { HeartbeatOptions } from './heartbeat.js'
 import type { KeywardStats } from './keyward-stats.js'
 import type { TokenLifetime, TokenLifetimeOptions } from './lifetime.js'
+import type { KeywardMigrations } from './migrations-admin.js'
 import type { Principal } from './principal.js'
+import type { Propagation } from './propagation.js'
 import type { ProtectionOptions } from './protection.js'
 import type { ScopeRegistry } from './scope-registry.js'
 import type { IssuedSession, SessionOptions } from './sessions.js'
@@ -15,6 +18,7 @@ import type { SharedCache } from './shared-cache.js'
 import type { KeywardStore, TokenStatus } from './store.js'
 import type { StoreReadOptions } from './store-reads.js'
 import type { TokenPageOptions } from './token-pages.js'
+import type { ExpiringTokensOptions, PurgeResult, PurgeTokensOptions } from './token-upkeep.js'
 import type { UserCutOff } from './users.js'
 
 /** The public types of a Keyward instance, re-exported by `keyward.ts` (and the package index). */
@@ -90,7 +94,11 @@ export type KeywardOptions = {
   heartbeat?: HeartbeatOptions | false
 }
 
+export type { DoctorCheck, DoctorCheckName, DoctorOptions, DoctorReport } from './doctor.js'
 export type { KeywardStats, RejectionReason } from './keyward-stats.js'
+export type { ApplyMigrationsOptions, KeywardMigrations, MigrationStatus } from './migrations-admin.js'
+export type { Propagation } from './propagation.js'
+export type { ExpiringTokensOptions, PurgeResult, PurgeTokensOptions } from './token-upkeep.js'
 export type { TokenPageOptions, TokenStatus }
 
 /** One page of `tokens.page()`: `nextCursor` continues it, null on the last page. */
@@ -221,7 +229,34 @@ export type Keyward = {
      * reports and operators, not for authenticating requests.
      */
     identify(token: string): Promise<TokenRecord | null>
+    /**
+     * Active tokens (not revoked) whose expiry falls in (now, now + `within`], of every user or of
+     * `userId`, soonest expiry first, then by id; paged as `page()` (limit 1 to 100, default 50;
+     * opaque cursor). A token in a rotation's grace period is listed: it expires when the grace
+     * period ends. Bad input is `invalid_argument`.
+     */
+    expiring(options: ExpiringTokensOptions): Promise<TokenPage>
+    /**
+     * Deletes the tokens revoked, or expired, more than `olderThan` (at least `'1d'`) before now, in
+     * batches of `batchSize` rows a statement (500), after counting them (`onProgress` gets the
+     * total). `dryRun` counts and deletes nothing. Active tokens are never touched, and neither is a
+     * token in a rotation's grace period: it is unrevoked and expires when the grace period ends,
+     * so it goes only once that end is `olderThan` in the past.
+     */
+    purge(options: PurgeTokensOptions): Promise<PurgeResult>
   }
+  /** The store's migrations: `status()` reads them, `apply()` runs what is pending. */
+  readonly migrations: KeywardMigrations
+  /**
+   * Checks what this instance depends on (store, migrations, deployment key, invalidation channel,
+   * Redis, the hasher's cost on this machine) and reports each; never throws for an outage.
+   */
+  doctor(options?: DoctorOptions): Promise<DoctorReport>
+  /**
+   * How a revocation made by this process reaches the other processes on the same database, and
+   * within what bound (opens the store if needed).
+   */
+  propagation(): Promise<Propagation>
   users: {
     /**
      * Cuts a deleted or disabled user off: revokes every active token (with `reason`) and bumps the

@@ -1,12 +1,15 @@
 import { createAuthentication } from './authentication.js'
 import { assertAuthenticateOptions, clientOfOptions } from './client-address.js'
+import { createDoctor } from './doctor-run.js'
 import { assembleStats, engineCounters } from './engine-stats.js'
 import { deregisterInstance, registerInstance } from './instances.js'
 import { Invalidations } from './invalidations.js'
 import type { Keyward, KeywardOptions } from './keyward-types.js'
 import { Lifecycle } from './lifecycle.js'
 import { describeLifetime } from './lifetime.js'
+import { createMigrations } from './migrations-admin.js'
 import { createMissResolver } from './miss-resolver.js'
+import { createPropagation } from './propagation.js'
 import { createProtection } from './protection.js'
 import { createSessions } from './sessions.js'
 import { resolveSettings } from './settings.js'
@@ -17,6 +20,7 @@ import { createAdministration } from './token-admin.js'
 import { createTokenCaches } from './token-caches.js'
 import { displayPrefix } from './token-format.js'
 import { createTokenIdentification } from './token-identify.js'
+import { createTokenUpkeep } from './token-upkeep.js'
 import { createVerdicts } from './verdicts.js'
 
 export type * from './keyward-types.js'
@@ -126,6 +130,26 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   })
   const identify = createTokenIdentification({ ...settings, lifecycle, store: getStore })
 
+  // The operator's calls: tokens across users, migrations, the doctor, the propagation bound.
+  const upkeep = createTokenUpkeep({ clock, lifecycle, store: getStore })
+  const migrations = createMigrations({ lifecycle, store: opening.source })
+  const propagation = createPropagation({
+    lifecycle,
+    store: getStore,
+    shared,
+    settings: { cacheTtl, sharedTtl, heartbeat: settings.heartbeat },
+  })
+  const doctor = createDoctor({
+    lifecycle,
+    store: getStore,
+    deploymentKey: opening.deploymentKey,
+    shared,
+    probe: (timeoutMs) => invalidations.probe(timeoutMs),
+    propagation: propagation.of,
+    hasher: settings.hasher,
+    storeTimeout: settings.storeTimeout,
+  })
+
   const flush = async () => {
     await lifecycle.settle()
     await caches.lastUsed.flush()
@@ -142,9 +166,12 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return authentication.check(authorization, 'any', options, clientOfOptions)
     },
     credentialKind: authentication.credentialKind,
-    tokens: { ...administration.tokens, identify },
+    tokens: { ...administration.tokens, identify, expiring: upkeep.expiring, purge: upkeep.purge },
     users: administration.users,
     sessions: administration.sessions,
+    migrations,
+    doctor,
+    propagation: propagation.propagation,
     stats: () =>
       assembleStats({
         counters,

@@ -3,9 +3,11 @@
  * for the reads of the request path (sent to postgres.js directly, to be cancellable).
  */
 import { and, count, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
-import { postgresMigrationsTableSql, postgresTablesFor } from './drizzle/postgres.js'
+import { postgresTablesFor } from './drizzle/postgres.js'
 import { KeywardError } from './errors.js'
 import type { PostgresConnection, PostgresDatabase } from './postgres-connection.js'
+import { postgresMigrator, rowsOf } from './postgres-migrations.js'
+import { postgresUpkeep } from './postgres-upkeep.js'
 import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
 import {
   DEPLOYMENT_KEY_NAME,
@@ -19,14 +21,10 @@ import {
   toColumns,
 } from './store.js'
 import { activeAt, unchangedSince } from './store-conditions.js'
-import { type ColumnSpec, plannedMigrations, TABLES, tableName } from './store-schema.js'
+import { type ColumnSpec, TABLES, tableName } from './store-schema.js'
 import { tokenPageWhere } from './token-page-query.js'
 
-/** Rows from `execute()`, whichever driver: postgres.js returns an array, node-postgres `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[]
-  return ((result as { rows?: T[] }).rows ?? []) as T[]
-}
+export { rowsOf } from './postgres-migrations.js'
 
 /** A row of the tokens table as postgres.js returns it (BIGINT as a string). */
 type RawTokenRow = { [K in keyof TokenRow]: unknown }
@@ -88,7 +86,7 @@ export type PostgresStatements = ReturnType<ReturnType<typeof statementsFor>>
 /** Every method of the store but `close`, on `connection`. */
 export function postgresMethods(connection: PostgresConnection<PostgresStatements>, naming: StoreNaming) {
   const { tokens, sessionVersions, meta } = postgresTablesFor(naming)
-  const migrationsTable = tableName('postgres', naming, TABLES.migrations.name)
+  const migrator = postgresMigrator(naming)
   const findSql = `SELECT ${tokenColumnsSql()} FROM ${tableName('postgres', naming, TABLES.tokens.name)} WHERE "id" = $1`
   const versionSql = `SELECT "version" FROM ${tableName('postgres', naming, TABLES.sessionVersions.name)} WHERE "user_id" = $1`
   const db = () => connection.prepared.db
@@ -99,28 +97,15 @@ export function postgresMethods(connection: PostgresConnection<PostgresStatement
     (await db().select({ value: meta.value }).from(meta).where(eq(meta.name, DEPLOYMENT_KEY_NAME)))[0]?.value
 
   return {
-    async migrate() {
+    async migrate(options = {}) {
       connection.open()
-      await db().transaction(async (tx) => {
-        // Serialise concurrent migrations from several processes (CREATE … IF NOT EXISTS alone races).
-        await tx.execute(
-          sql`SELECT pg_advisory_xact_lock(hashtext(${`keyward:${naming.schema}:${naming.tablePrefix}`}))`,
-        )
-        for (const ddl of postgresMigrationsTableSql(naming)) await tx.execute(sql.raw(ddl))
-        const applied = new Set(
-          rowsOf<{ version: number }>(
-            await tx.execute(sql.raw(`SELECT "version" FROM ${migrationsTable}`)),
-          ).map((r) => Number(r.version)),
-        )
-        for (const { version, statements } of plannedMigrations('postgres', naming, applied)) {
-          for (const ddl of statements) await tx.execute(sql.raw(ddl))
-          await tx.execute(
-            sql`INSERT INTO ${sql.raw(migrationsTable)} ("version", "applied_at") VALUES (${version}, ${Date.now()})`,
-          )
-        }
-        await insertKey(tx)
-      })
+      await migrator.migrate(db(), options, insertKey)
     },
+    async migrationStatus() {
+      connection.open()
+      return migrator.status(db())
+    },
+    ...postgresUpkeep(db, tokens, () => connection.open()),
     async insertToken(row) {
       connection.open()
       await db().insert(tokens).values(toColumns(row))

@@ -68,6 +68,11 @@ export interface InvalidationBus {
    * silent without closing. A bus without it gets no heartbeat.
    */
   reconnect?(): void
+  /**
+   * A polled bus (SQLite's): how often, in ms, subscribers look for new messages. What
+   * `kw.propagation()` states as the wait before another process reads one.
+   */
+  readonly pollInterval?: number
 }
 
 export interface SharedCache {

@@ -22,6 +22,7 @@ export class SharedLevel {
     forged: 0,
   }
   #cache: SharedCache | null = null
+  #raw: SharedCache | null = null
   readonly #context: { deploymentKey: DeploymentKey; clock: Clock; logger: Logger }
 
   constructor(context: { deploymentKey: DeploymentKey; clock: Clock; logger: Logger }) {
@@ -33,8 +34,14 @@ export class SharedLevel {
     return this.#cache
   }
 
+  /** The shared cache as configured, without the checks: for probing Redis itself (`kw.doctor()`). */
+  get raw(): SharedCache | null {
+    return this.#raw
+  }
+
   /** Puts `raw` behind the deployment key's checks and uses it from now on. */
   attach(raw: SharedCache): SharedCache {
+    this.#raw = raw
     const { deploymentKey, clock } = this.#context
     this.#cache = trustedSharedCache(raw, deploymentKey, clock, () => {
       this.stats.forged++

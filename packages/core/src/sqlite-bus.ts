@@ -48,6 +48,7 @@ export function sqliteBus(
   const subscriptions = new Set<{ deliver: (m: InvalidationMessage) => void; timer: NodeJS.Timeout }>()
 
   return {
+    pollInterval: options.pollInterval,
     async publish(message) {
       const listeners = inProcess.get(registryKey)
       if (listeners) for (const deliver of [...listeners]) deliver(message)

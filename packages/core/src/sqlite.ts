@@ -2,12 +2,14 @@ import Database from 'better-sqlite3'
 import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
-import { sqliteMigrationsTableSql, sqliteTablesFor } from './drizzle/sqlite.js'
+import { sqliteTablesFor } from './drizzle/sqlite.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
 import { assertKnownKeys } from './option-checks.js'
 import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
 import { sqliteBus } from './sqlite-bus.js'
+import { sqliteMigrator } from './sqlite-migrations.js'
+import { sqliteUpkeep } from './sqlite-upkeep.js'
 import {
   DEPLOYMENT_KEY_NAME,
   fromColumns,
@@ -17,7 +19,6 @@ import {
   toColumns,
 } from './store.js'
 import { activeAt, unchangedSince } from './store-conditions.js'
-import { plannedMigrations, TABLES } from './store-schema.js'
 import { tokenPageWhere } from './token-page-query.js'
 
 /** The store's tables (`keywardTables()` in `@keyward/core/drizzle/sqlite` takes options). */
@@ -80,7 +81,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
     options.notify === false ? null : sqliteBus(db, { tablePrefix: naming.tablePrefix, pollInterval })
 
   const { tokens, sessionVersions, meta } = sqliteTablesFor(naming.tablePrefix)
-  const migrationsTable = `${naming.tablePrefix}${TABLES.migrations.name}`
+  const migrator = sqliteMigrator(db, naming)
   // better-sqlite3 compiles a statement when it is prepared, so the tables must exist first.
   const prepareStatements = () => ({
     find: db
@@ -123,27 +124,16 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
   return {
     dialect: 'sqlite',
     ...(bus ? { bus } : options.notify === false ? {} : { isolated: true }),
-    async migrate() {
+    async migrate(options) {
       open()
-      db.run(sql.raw(sqliteMigrationsTableSql(naming.tablePrefix)))
-      db.transaction(
-        (tx) => {
-          const applied = new Set(
-            tx
-              .all<{ version: number }>(sql.raw(`SELECT "version" FROM "${migrationsTable}"`))
-              .map((r) => r.version),
-          )
-          for (const { version, statements } of plannedMigrations('sqlite', naming, applied)) {
-            for (const statement of statements) tx.run(sql.raw(statement))
-            tx.run(
-              sql`INSERT INTO ${sql.identifier(migrationsTable)} ("version", "applied_at") VALUES (${version}, ${Date.now()})`,
-            )
-          }
-        },
-        { behavior: 'immediate' },
-      )
+      migrator.migrate(options)
       insertKey()
     },
+    async migrationStatus() {
+      open()
+      return migrator.status()
+    },
+    ...sqliteUpkeep(db, tokens, open),
     async insertToken(row) {
       open()
       db.insert(tokens).values(toColumns(row)).run()

@@ -31,7 +31,8 @@ export type ContractStore = {
 export type StoreContractOptions = {
   /**
    * Fail, rather than skip, the cases of the optional methods (`listTokenPage`, `deploymentKey`,
-   * `countActiveTokens`) when the store lacks them. Default false.
+   * `countActiveTokens`, `listExpiringTokens`, `countPurgeableTokens` with `purgeTokens`,
+   * `migrationStatus`) when the store lacks them. Default false.
    */
   requireOptional?: boolean
   /**
@@ -41,12 +42,21 @@ export type StoreContractOptions = {
   without?: readonly OptionalMethod[]
 }
 
-export type OptionalMethod = 'listTokenPage' | 'deploymentKey' | 'countActiveTokens'
+export type OptionalMethod =
+  | 'listTokenPage'
+  | 'deploymentKey'
+  | 'countActiveTokens'
+  | 'listExpiringTokens'
+  | 'countPurgeableTokens'
+  | 'purgeTokens'
+  | 'migrationStatus'
 
 /** What each case gets from `storeContract()`. */
 export type ContractContext = {
   /** A fresh, migrated store (closed after the file). */
   created(): Promise<ContractStore>
+  /** A fresh store as `create` gave it, not migrated by the suite (closed after the file). */
+  fresh(): Promise<ContractStore>
   /** True when the case is to be skipped: the store lacks an optional method (and may). */
   lacks(store: KeywardStore, method: OptionalMethod, context: { skip(): void }): boolean
   /** Whether the cases of an optional method are defined (not when the options say it is `without`). */

@@ -10,7 +10,16 @@ storeContract('sqlite in memory, as an author would run it', () =>
 
 /** A store with only the required methods. */
 function requiredOnly(): KeywardStore {
-  const { listTokenPage, deploymentKey, countActiveTokens, ...required } = sqliteStore({
+  const {
+    listTokenPage,
+    deploymentKey,
+    countActiveTokens,
+    listExpiringTokens,
+    countPurgeableTokens,
+    purgeTokens,
+    migrationStatus,
+    ...required
+  } = sqliteStore({
     path: ':memory:',
     notify: false,
   })
@@ -20,7 +29,15 @@ function requiredOnly(): KeywardStore {
 // Declared without the optional methods: their cases are not defined, the rest must pass, and
 // nothing is skipped (under CI=true nothing may be).
 storeContract('a store declared without the optional methods', requiredOnly, {
-  without: ['listTokenPage', 'deploymentKey', 'countActiveTokens'],
+  without: [
+    'listTokenPage',
+    'deploymentKey',
+    'countActiveTokens',
+    'listExpiringTokens',
+    'countPurgeableTokens',
+    'purgeTokens',
+    'migrationStatus',
+  ],
 })
 
 describe('storeContract() options', () => {

@@ -7,6 +7,7 @@ import type { KeywardStore } from './store.js'
 import type { ContractStore, OptionalMethod, StoreContractOptions } from './store-contract-kit.js'
 import { tokenRowCases } from './store-contract-rows.js'
 import { storeStateCases } from './store-contract-state.js'
+import { storeUpkeepCases } from './store-contract-upkeep.js'
 
 export type { ContractStore, StoreContractOptions } from './store-contract-kit.js'
 
@@ -28,16 +29,20 @@ export function storeContract(
   afterAll(async () => {
     await Promise.allSettled(opened.map((store) => store.close()))
   })
-  const created = async (): Promise<ContractStore> => {
+  const fresh = async (): Promise<ContractStore> => {
     const made = await create()
-    const fresh: ContractStore =
+    const given: ContractStore =
       'store' in made && typeof made.store === 'object' ? made : { store: made as KeywardStore }
-    opened.push(fresh.store)
-    await fresh.store.migrate()
-    const reopen = fresh.reopen
-    if (reopen === undefined) return fresh
+    opened.push(given.store)
+    return given
+  }
+  const created = async (): Promise<ContractStore> => {
+    const given = await fresh()
+    await given.store.migrate()
+    const reopen = given.reopen
+    if (reopen === undefined) return given
     return {
-      store: fresh.store,
+      store: given.store,
       reopen: async () => {
         const again = await reopen()
         opened.push(again)
@@ -54,9 +59,10 @@ export function storeContract(
 
   describe(`store contract: ${name}`, () => {
     const defines = (method: OptionalMethod) => !without.includes(method)
-    const context = { created, lacks, defines, requireOptional: options.requireOptional === true }
+    const context = { created, fresh, lacks, defines, requireOptional: options.requireOptional === true }
     tokenRowCases(context)
     storeStateCases(context)
+    storeUpkeepCases(context)
     if (without.length > 0) {
       it(`lacks the optional methods it is declared without: ${without.join(', ')}`, async () => {
         const { store } = await created()

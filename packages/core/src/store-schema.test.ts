@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { migrationSql as postgresMigrationSql } from './drizzle/postgres.js'
 import { migrationSql as sqliteMigrationSql } from './drizzle/sqlite.js'
-import { expectationConditions, migrationsOf, pendingMigrations } from './store-schema.js'
+import { expectationConditions, migrationsOf, pendingMigrations, plannedMigrations } from './store-schema.js'
 
 // The SQL migrate() ran before the stores derived their DDL from store-schema.ts, captured verbatim:
 // the shared description must render it byte for byte (a shipped migration is never edited).
@@ -58,25 +58,55 @@ const sqliteDefaultBefore = [
   'INSERT OR IGNORE INTO "keyward_migrations" ("version", "applied_at") VALUES (4, CAST(strftime(\'%s\', \'now\') AS INTEGER) * 1000)',
 ]
 
+// The indexes of tokens.expiring() and tokens.purge(): migration 4 on Postgres, 5 on SQLite.
+const postgresIndexes = [
+  'CREATE INDEX IF NOT EXISTS "p_tokens_expires_idx" ON "kw"."p_tokens" ("expires_at", "id")',
+  'CREATE INDEX IF NOT EXISTS "p_tokens_revoked_idx" ON "kw"."p_tokens" ("revoked_at")',
+  'INSERT INTO "kw"."p_migrations" ("version", "applied_at") VALUES (4, (extract(epoch from now()) * 1000)::bigint) ON CONFLICT DO NOTHING',
+]
+const sqliteIndexes = [
+  'CREATE INDEX IF NOT EXISTS "s_tokens_expires_idx" ON "s_tokens" ("expires_at", "id")',
+  'CREATE INDEX IF NOT EXISTS "s_tokens_revoked_idx" ON "s_tokens" ("revoked_at")',
+  'INSERT OR IGNORE INTO "s_migrations" ("version", "applied_at") VALUES (5, CAST(strftime(\'%s\', \'now\') AS INTEGER) * 1000)',
+]
+
 describe('the shared store schema', () => {
-  it('renders the SQL migrate() has always run, byte for byte, on both dialects', () => {
-    expect(postgresMigrationSql({ schema: 'kw', tablePrefix: 'p_' })).toEqual(postgresBefore)
-    expect(postgresMigrationSql()).toEqual(postgresDefaultBefore)
-    expect(sqliteMigrationSql({ tablePrefix: 's_' })).toEqual(sqliteBefore)
-    expect(sqliteMigrationSql()).toEqual(sqliteDefaultBefore)
+  it('renders the SQL migrate() has always run, byte for byte, on both dialects, then the new migrations', () => {
+    expect(postgresMigrationSql({ schema: 'kw', tablePrefix: 'p_' })).toEqual([
+      ...postgresBefore,
+      ...postgresIndexes,
+    ])
+    expect(postgresMigrationSql().slice(0, postgresDefaultBefore.length)).toEqual(postgresDefaultBefore)
+    expect(sqliteMigrationSql({ tablePrefix: 's_' })).toEqual([...sqliteBefore, ...sqliteIndexes])
+    expect(sqliteMigrationSql().slice(0, sqliteDefaultBefore.length)).toEqual(sqliteDefaultBefore)
   })
 
   it('numbers each dialect’s migrations as they shipped: the invalidations table is SQLite’s alone', () => {
-    expect(migrationsOf('postgres').map((m) => m.version)).toEqual([1, 2, 3])
-    expect(migrationsOf('sqlite').map((m) => m.version)).toEqual([1, 2, 3, 4])
+    expect(migrationsOf('postgres').map((m) => m.version)).toEqual([1, 2, 3, 4])
+    expect(migrationsOf('sqlite').map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
     expect(migrationsOf('sqlite')[2]?.steps).toEqual([{ createTable: 'invalidations' }])
+  })
+
+  it('creates an index added by a later migration there, not with its table', () => {
+    const [first] = plannedMigrations('sqlite', { schema: null, tablePrefix: 'x_' }, new Set())
+    expect(first?.statements.join('\n')).toContain('"x_tokens_user_created_idx"')
+    expect(first?.statements.join('\n')).not.toContain('_expires_idx')
+    expect(plannedMigrations('sqlite', { schema: null, tablePrefix: 'x_' }, new Set([1, 2, 3, 4]))).toEqual([
+      {
+        version: 5,
+        statements: [
+          'CREATE INDEX IF NOT EXISTS "x_tokens_expires_idx" ON "x_tokens" ("expires_at", "id")',
+          'CREATE INDEX IF NOT EXISTS "x_tokens_revoked_idx" ON "x_tokens" ("revoked_at")',
+        ],
+      },
+    ])
   })
 
   it('leaves pending only the migrations not applied, in order', () => {
     const migrations = migrationsOf('sqlite')
-    expect(pendingMigrations(migrations, new Set()).map((m) => m.version)).toEqual([1, 2, 3, 4])
-    expect(pendingMigrations(migrations, new Set([1, 3])).map((m) => m.version)).toEqual([2, 4])
-    expect(pendingMigrations(migrations, new Set([1, 2, 3, 4]))).toEqual([])
+    expect(pendingMigrations(migrations, new Set()).map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
+    expect(pendingMigrations(migrations, new Set([1, 3])).map((m) => m.version)).toEqual([2, 4, 5])
+    expect(pendingMigrations(migrations, new Set([1, 2, 3, 4, 5]))).toEqual([])
   })
 
   it('builds the compare-and-set conditions of updateToken from the expectation', () => {

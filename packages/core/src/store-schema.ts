@@ -44,7 +44,12 @@ export const TABLES = {
       metadata: { name: 'metadata', type: 'text' },
       description: { name: 'description', type: 'text' },
     },
-    indexes: [{ name: 'tokens_user_created_idx', columns: ['userId', 'createdAt'] }],
+    indexes: [
+      { name: 'tokens_user_created_idx', columns: ['userId', 'createdAt'] },
+      // `tokens.expiring()` reads by (expires_at, id); `tokens.purge()` by expires_at or revoked_at.
+      { name: 'tokens_expires_idx', columns: ['expiresAt', 'id'] },
+      { name: 'tokens_revoked_idx', columns: ['revokedAt'] },
+    ],
   },
   sessionVersions: {
     name: 'session_versions',
@@ -83,10 +88,11 @@ export const TABLES = {
 
 export type TableKey = keyof typeof TABLES
 
-/** `createTable` creates a table with the columns no later step adds, then its indexes. */
+/** `createTable` creates a table with the columns and indexes no later step adds, then its indexes. */
 export type MigrationStep =
   | { readonly createTable: TableKey }
   | { readonly addColumn: { readonly table: TableKey; readonly column: string } }
+  | { readonly createIndex: { readonly table: TableKey; readonly index: string } }
 
 /**
  * Every migration, in the order each dialect shipped it, with its version there (absent: not on that
@@ -105,6 +111,13 @@ const MIGRATIONS: ReadonlyArray<{
   {
     version: { postgres: 3, sqlite: 4 },
     steps: [{ addColumn: { table: 'tokens', column: 'description' } }],
+  },
+  {
+    version: { postgres: 4, sqlite: 5 },
+    steps: [
+      { createIndex: { table: 'tokens', index: 'tokens_expires_idx' } },
+      { createIndex: { table: 'tokens', index: 'tokens_revoked_idx' } },
+    ],
   },
 ]
 
@@ -183,6 +196,24 @@ function addedLater(table: TableKey): Set<string> {
   )
 }
 
+/** The indexes of `table` created by a later `createIndex` step, not by its `createTable`. */
+function indexedLater(table: TableKey): Set<string> {
+  return new Set(
+    MIGRATIONS.flatMap(({ steps }) =>
+      steps.flatMap((step) =>
+        'createIndex' in step && step.createIndex.table === table ? [step.createIndex.index] : [],
+      ),
+    ),
+  )
+}
+
+type IndexSpec = NonNullable<TableSpec['indexes']>[number]
+
+function indexSql(spec: TableSpec, index: IndexSpec, table: string, p: string): string {
+  const columns = index.columns.map((key) => `"${(spec.columns[key] as ColumnSpec).name}"`)
+  return `CREATE INDEX IF NOT EXISTS "${p}${index.name}" ON ${table} (${columns.join(', ')})`
+}
+
 /** `CREATE TABLE IF NOT EXISTS` for the bookkeeping table, on one line, as it has always been run. */
 export function migrationsTableSql(dialect: Dialect, { schema, tablePrefix }: StoreNaming): string {
   const ddl = ddlOf(dialect, schema)
@@ -194,6 +225,13 @@ export function migrationsTableSql(dialect: Dialect, { schema, tablePrefix }: St
 }
 
 function stepSql(step: MigrationStep, ddl: DdlDialect, p: string): string[] {
+  if ('createIndex' in step) {
+    const { table, index } = step.createIndex
+    const spec: TableSpec = TABLES[table]
+    const found = spec.indexes?.find((candidate) => candidate.name === index)
+    if (found === undefined) throw new Error(`store-schema: ${table} has no index ${index}`)
+    return [indexSql(spec, found, ddl.table(p + spec.name), p)]
+  }
   if ('addColumn' in step) {
     const { table, column } = step.addColumn
     const spec = (TABLES[table].columns as Record<string, ColumnSpec>)[column] as ColumnSpec
@@ -205,14 +243,12 @@ function stepSql(step: MigrationStep, ddl: DdlDialect, p: string): string[] {
     .filter(([key]) => !later.has(key))
     .map(([, column]) => columnSql(column, ddl.types))
   const table = ddl.table(p + spec.name)
+  const laterIndexes = indexedLater(step.createTable)
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (\n        ${body.join(',\n        ')}\n      )`,
-    ...(spec.indexes ?? []).map(
-      (index) =>
-        `CREATE INDEX IF NOT EXISTS "${p}${index.name}" ON ${table} (${index.columns
-          .map((key) => `"${(spec.columns[key] as ColumnSpec).name}"`)
-          .join(', ')})`,
-    ),
+    ...(spec.indexes ?? [])
+      .filter((index) => !laterIndexes.has(index.name))
+      .map((index) => indexSql(spec, index, table, p)),
   ]
 }
 

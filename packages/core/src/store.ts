@@ -37,6 +37,55 @@ export type TokenPageQuery = {
   after?: { createdAt: number; id: string } | undefined
 }
 
+/**
+ * Active tokens about to expire, of every user or of `userId`: not revoked, with an expiry after
+ * `now` and at or before `until`; soonest first by (expiresAt, id), only rows after `after` in that
+ * order, at most `limit`. A token in a rotation's grace period is active (its expiry is the end of
+ * the grace period) and is listed.
+ */
+export type ExpiringTokenQuery = {
+  now: number
+  until: number
+  userId?: string | undefined
+  limit: number
+  after?: { expiresAt: number; id: string } | undefined
+}
+
+/**
+ * Tokens past use for long enough to delete: revoked before `before` (epoch ms), or with an expiry
+ * before it. Keyward passes a `before` at least a day in the past, so no active token matches, nor
+ * one in a rotation's grace period (unrevoked, expiring at the end of the grace period).
+ */
+export type PurgeQuery = { before: number }
+
+/** Reports progress on long work: `done` of `total` units (statements, rows). */
+export type ProgressCallback = (done: number, total: number) => void
+
+export type MigrateOptions = {
+  /**
+   * Called with (0, total) once the pending statements are known, then after each statement. A
+   * callback that throws aborts the migration (rolled back).
+   */
+  onProgress?: ProgressCallback | undefined
+}
+
+/** Which of the store's migrations have run, and the SQL of those that have not. */
+export type MigrationStatus = {
+  /** `'sqlite'`, `'postgres'`, or a custom store's. */
+  readonly dialect: string
+  /** Versions recorded in `<prefix>migrations`, ascending. */
+  readonly applied: readonly number[]
+  /** The migrations `migrate()` would run, in order, each with exactly the statements it runs. */
+  readonly pending: ReadonlyArray<{ readonly version: number; readonly statements: readonly string[] }>
+  /** No migration pending. */
+  readonly current: boolean
+  /**
+   * What `migrate()` runs first, every time (idempotent): the schema and the bookkeeping table. After
+   * each pending migration's statements it records the version in `<prefix>migrations`.
+   */
+  readonly setup?: readonly string[]
+}
+
 export type TokenPatch = Partial<
   Pick<
     TokenRow,
@@ -78,8 +127,17 @@ export interface KeywardStore {
    * no one to tell, so a missing `bus` is no gap and Keyward does not warn about it.
    */
   readonly isolated?: boolean
-  /** Creates or upgrades the tables. Idempotent, and safe to run from several processes at once. */
-  migrate(): Promise<void>
+  /**
+   * Creates or upgrades the tables. Idempotent, and safe to run from several processes at once.
+   * `onProgress`, optional for custom stores, counts the statements it runs.
+   */
+  migrate(options?: MigrateOptions): Promise<void>
+  /**
+   * Which migrations have run and what `migrate()` would run: a read that changes nothing, and
+   * works on a database never migrated (everything pending). Without it, `kw.migrations` throws
+   * `unsupported`.
+   */
+  migrationStatus?(): Promise<MigrationStatus>
   insertToken(row: TokenRow): Promise<void>
   /**
    * `signal`, optional for custom stores, aborts when Keyward stops waiting (the store timeout):
@@ -125,6 +183,19 @@ export interface KeywardStore {
    * `maxTokensPerUser` counts from `listTokens`.
    */
   countActiveTokens?(userId: string, now: number): Promise<number>
+  /**
+   * A page of active tokens about to expire, of every user or one (see `ExpiringTokenQuery`), by
+   * keyset on (expires_at, id). Without it, `tokens.expiring()` pages one user's `listTokens` in
+   * memory, and refuses a call for every user with `unsupported`.
+   */
+  listExpiringTokens?(query: ExpiringTokenQuery): Promise<TokenRow[]>
+  /** How many tokens `purgeTokens` would delete (see `PurgeQuery`). */
+  countPurgeableTokens?(query: PurgeQuery): Promise<number>
+  /**
+   * Deletes at most `limit` tokens that match `query`, in one statement, and returns how many.
+   * Without it (or `countPurgeableTokens`), `tokens.purge()` throws `unsupported`.
+   */
+  purgeTokens?(query: PurgeQuery & { limit: number }): Promise<number>
   close(): Promise<void>
 }
 

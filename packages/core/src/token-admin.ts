@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js'
 import { toGracePeriod } from './duration.js'
-import { describeStoreError, isKeywardError, KeywardError } from './errors.js'
+import { KeywardError } from './errors.js'
 import type { TokenHasher } from './hashing.js'
 import {
   ownerOf,
@@ -17,6 +17,7 @@ import { normalizeScopes } from './scopes.js'
 import type { Sessions } from './sessions.js'
 import type { InvalidationMessage } from './shared-cache.js'
 import type { KeywardStore, TokenRow } from './store.js'
+import { storeCalls } from './store-calls.js'
 import { assertRoomForToken } from './token-cap.js'
 import { displayPrefix, generateToken } from './token-format.js'
 import { encodeCursor, pageInMemory, requirePageOptions } from './token-pages.js'
@@ -46,22 +47,7 @@ export type AdministrationContext = {
 export function createAdministration(context: AdministrationContext) {
   const { tokenPrefix, clock, hasher, lifetime, maxTokensPerUser, propagate, sessions } = context
   const { allowList } = context
-  const assertOpen = () => {
-    if (context.lifecycle.closed) throw new KeywardError('closed', 'This Keyward instance is closed.')
-  }
-  const withStore = async <T>(during: string, work: (store: KeywardStore) => Promise<T>): Promise<T> => {
-    assertOpen()
-    try {
-      return await work(await context.store())
-    } catch (error) {
-      if (isKeywardError(error)) throw error
-      // No `cause`: a driver's error can hold the statement's parameters (a new token's hash).
-      throw new KeywardError(
-        'store_error',
-        `The token store failed during ${during}: ${describeStoreError(error)}`,
-      )
-    }
-  }
+  const { assertOpen, withStore } = storeCalls(context)
 
   const mint = async (
     store: KeywardStore,
@@ -120,7 +106,7 @@ export function createAdministration(context: AdministrationContext) {
     return version
   }
 
-  const tokens: Omit<Keyward['tokens'], 'identify'> = {
+  const tokens: Omit<Keyward['tokens'], 'identify' | 'expiring' | 'purge'> = {
     async create(input) {
       const userId = requireUserId(input?.userId)
       const name = requireText(input.name, 'name')

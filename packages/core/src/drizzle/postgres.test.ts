@@ -63,7 +63,8 @@ describe.skipIf(!available)('Keyward tables for drizzle-kit on Postgres', () => 
     expect(new Set(expected.columns.map((c) => c.table_name))).toEqual(
       new Set(['keyward_meta', 'keyward_migrations', 'keyward_session_versions', 'keyward_tokens']),
     )
-    expect(expected.indexes.length).toBe(5)
+    // Three of the tokens table (by user, by expiry, by revocation) and four primary keys.
+    expect(expected.indexes.length).toBe(7)
     expect(await introspect(generated)).toEqual(expected)
   })
 
@@ -107,8 +108,12 @@ describe.skipIf(!available)('Keyward tables for drizzle-kit on Postgres', () => 
     await again.migrate()
     expect(await again.getSessionVersion('u1')).toBe(0)
     await again.close()
-    expect(migrationSql({ after: 3 })).toEqual([
+    expect(migrationSql({ after: 4 })).toEqual([
       'CREATE TABLE IF NOT EXISTS "keyward_migrations" ("version" INTEGER PRIMARY KEY, "applied_at" BIGINT NOT NULL)',
+    ])
+    expect(migrationSql({ after: 3 }).slice(1, 3)).toEqual([
+      'CREATE INDEX IF NOT EXISTS "keyward_tokens_expires_idx" ON "keyward_tokens" ("expires_at", "id")',
+      'CREATE INDEX IF NOT EXISTS "keyward_tokens_revoked_idx" ON "keyward_tokens" ("revoked_at")',
     ])
     expect(() => migrationSql({ schemas: 'x' } as never)).toThrow(/no option "schemas"/)
   })

@@ -71,12 +71,12 @@ export function postgresTablesFor({ schema, tablePrefix: p }: StoreNaming) {
   // Only the schema name differs at run time; the column types are the same either way.
   const table = (schema === null ? pgTable : pgSchema(schema).table) as typeof pgTable
   const { tokens, sessionVersions, meta, migrations } = TABLES
-  const [byUser] = tokens.indexes
-  const [first, ...rest] = byUser.columns
   return {
-    tokens: table(`${p}${tokens.name}`, builders(tokens), (t) => [
-      index(`${p}${byUser.name}`).on(t[first], ...rest.map((key) => t[key])),
-    ]),
+    tokens: table(`${p}${tokens.name}`, builders(tokens), (t) =>
+      tokens.indexes.map(({ name, columns: [first, ...rest] }) =>
+        index(`${p}${name}`).on(t[first], ...rest.map((key) => t[key])),
+      ),
+    ),
     sessionVersions: table(`${p}${sessionVersions.name}`, builders(sessionVersions)),
     meta: table(`${p}${meta.name}`, builders(meta)),
     /** Which of the migrations have run; `migrate()` keeps it. */

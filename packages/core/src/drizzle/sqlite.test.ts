@@ -114,7 +114,7 @@ describe('Keyward tables for drizzle-kit on SQLite', () => {
     await store.migrate()
     expect(await store.getSessionVersion('u1')).toBe(0)
     await store.close()
-    expect(migrationSql({ after: 1 }).join('\n')).not.toContain('"keyward_tokens" (')
+    expect(migrationSql({ after: 1 }).join('\n')).not.toContain('CREATE TABLE IF NOT EXISTS "keyward_tokens"')
     expect(() => migrationSql({ schema: 'x' } as never)).toThrow(/no option "schema"/)
     expect(() => keywardTables({ tablePrefix: 'Bad-' })).toThrow(/tablePrefix must match/)
   })

@@ -67,12 +67,12 @@ function builders<T extends TableSpec>(spec: T): Builders<T> {
 /** The tables for a validated prefix (the store calls this). */
 export function sqliteTablesFor(p: string) {
   const { tokens, sessionVersions, meta, migrations, invalidations } = TABLES
-  const [byUser] = tokens.indexes
-  const [first, ...rest] = byUser.columns
   return {
-    tokens: sqliteTable(`${p}${tokens.name}`, builders(tokens), (t) => [
-      index(`${p}${byUser.name}`).on(t[first], ...rest.map((key) => t[key])),
-    ]),
+    tokens: sqliteTable(`${p}${tokens.name}`, builders(tokens), (t) =>
+      tokens.indexes.map(({ name, columns: [first, ...rest] }) =>
+        index(`${p}${name}`).on(t[first], ...rest.map((key) => t[key])),
+      ),
+    ),
     sessionVersions: sqliteTable(`${p}${sessionVersions.name}`, builders(sessionVersions)),
     meta: sqliteTable(`${p}${meta.name}`, builders(meta)),
     /**

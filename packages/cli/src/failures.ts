@@ -33,6 +33,10 @@ const KEYWARD_FAILURES: Readonly<Record<KeywardErrorCode, { exitCode: ExitCode; 
     exitCode: EXIT.refused,
     hint: 'Revoke tokens the user no longer needs: `keyward tokens list --user <id> --status active`, then `keyward tokens revoke <id>`.',
   },
+  unsupported: {
+    exitCode: EXIT.config,
+    hint: "The app's store does not implement what this command needs: use sqliteStore() or postgresStore(), or add the method to the custom store.",
+  },
   store_error: {
     exitCode: EXIT.unavailable,
     hint: 'Check that the database is up and reachable with the configured URL, then run the command again.',

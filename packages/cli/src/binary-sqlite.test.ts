@@ -2,10 +2,13 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { KeywardStore } from '@keyward/core'
 import { sqliteStore } from '@keyward/core/sqlite'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { binaryCases } from '../fixtures/binary-cases.js'
 import { assertBuilt, CONFIG, cli, PACKAGE } from '../fixtures/harness.js'
+import { operatorCases } from '../fixtures/operator-cases.js'
 
 assertBuilt()
 const dir = mkdtempSync(join(tmpdir(), 'keyward-cli-sqlite-'))
@@ -19,6 +22,42 @@ beforeAll(async () => {
 })
 
 binaryCases('SQLite', () => ({ CLI_TEST_SQLITE_PATH: path }))
+
+// Fresh databases: a file of their own, which the first command creates empty.
+const opened: KeywardStore[] = []
+afterAll(async () => {
+  for (const store of opened) await store.close()
+})
+let fresh = 0
+operatorCases('SQLite', async () => {
+  const file = join(dir, `fresh-${++fresh}.db`)
+  return {
+    env: { CLI_TEST_SQLITE_PATH: file },
+    async tables() {
+      if (!existsSync(file)) return []
+      const db = new Database(file, { readonly: true })
+      try {
+        const rows = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all()
+        return (rows as { name: string }[]).map((row) => row.name)
+      } finally {
+        db.close()
+      }
+    },
+    async runScript(script) {
+      const db = new Database(file)
+      try {
+        db.exec(script)
+      } finally {
+        db.close()
+      }
+    },
+    store() {
+      const store = sqliteStore({ path: file })
+      opened.push(store)
+      return store
+    },
+  }
+})
 
 describe('keyward binary: where the configuration comes from', () => {
   it('finds keyward.config.ts in the working directory, or the file KEYWARD_CONFIG names', async () => {
@@ -36,6 +75,16 @@ describe('keyward binary: where the configuration comes from', () => {
   it('without a config file, uses the environment as patAuth() does: KEYWARD_DATABASE_URL', async () => {
     const envDb = join(dir, 'env.db')
     const env = { KEYWARD_DATABASE_URL: envDb }
+    // Unlike patAuth(), the CLI does not migrate the environment's store on open: `keyward migrate` does.
+    const unmigrated = await cli(['tokens', 'create', '--user', 'u1', '--name', 'from env'], {
+      env,
+      cwd: dir,
+    })
+    expect(unmigrated.code).toBe(3)
+    expect(unmigrated.stdout).toBe('')
+    expect(unmigrated.stderr).toContain('The database is not migrated')
+    expect(unmigrated.stderr).toContain('Run `keyward migrate`')
+    expect((await cli(['migrate'], { env, cwd: dir })).code).toBe(0)
     const created = await cli(['tokens', 'create', '--user', 'u1', '--name', 'from env'], { env, cwd: dir })
     expect(created.code, created.stderr).toBe(0)
     expect(created.stderr).toContain(
@@ -50,6 +99,45 @@ describe('keyward binary: where the configuration comes from', () => {
     const bump = await cli(['sessions', 'bump', '--user', 'u1'], { env, cwd: dir })
     expect(bump.code).toBe(3)
     expect(bump.stderr).toContain('keyward users cut-off')
+  })
+
+  it('the environment’s store not migrated: doctor fails on migrations (exit 1), check of a real token says to migrate (exit 3)', async () => {
+    const env = { KEYWARD_DATABASE_URL: join(dir, 'env-unmigrated.db') }
+    const doctor = await cli(['doctor', '--no-hasher'], { env, cwd: dir })
+    expect(doctor.code).toBe(1)
+    expect(doctor.stdout).toMatch(
+      /^FAIL +migrations +5 migration\(s\) pending on sqlite .*run `keyward migrate`/m,
+    )
+    expect(doctor.stderr).toContain('checks failed')
+    const status = await cli(['migrate', '--status', '--json'], { env, cwd: dir })
+    expect(JSON.parse(status.stdout)).toMatchObject({ applied: [], current: false })
+    // A well-formed token of the default prefix, minted on a migrated database of the same app.
+    const other = { KEYWARD_DATABASE_URL: join(dir, 'env-minted.db') }
+    await cli(['migrate', '-q'], { env: other, cwd: dir })
+    const token = (
+      await cli(['tokens', 'create', '--user', 'u1', '--name', 'x'], { env: other, cwd: dir })
+    ).stdout.trim()
+    const check = await cli(['check'], { env, cwd: dir, stdin: token })
+    expect(check.code).toBe(3)
+    expect(check.stderr).toContain('The database is not migrated')
+    expect(check.stderr).not.toContain(token)
+  })
+
+  it('doctor against an unreachable Postgres: exit 1, the store check saying what to check', async () => {
+    const env = { KEYWARD_DATABASE_URL: 'postgres://postgres@127.0.0.1:9/nowhere' }
+    const doctor = await cli(['doctor', '--no-hasher'], { env, cwd: dir })
+    expect(doctor.code).toBe(1)
+    expect(doctor.stdout).toMatch(
+      /^FAIL +store +the store did not answer: .*ECONNREFUSED.*Check KEYWARD_DATABASE_URL/m,
+    )
+    expect(doctor.stdout).toMatch(/^skip +migrations +not checked: the store could not be reached/m)
+    const json = JSON.parse((await cli(['doctor', '--no-hasher', '--json'], { env, cwd: dir })).stdout)
+    expect(json.ok).toBe(false)
+    expect(json.checks[0]).toMatchObject({
+      name: 'store',
+      status: 'fail',
+      detail: expect.stringContaining('ECONNREFUSED'),
+    })
   })
 
   it('refuses without any configuration, creating no database', async () => {

@@ -39,6 +39,12 @@ export type Command = {
    * uses it to say why a token is never read from the command line.
    */
   readonly extraArguments?: string
+  /**
+   * Meant for a database whose migrations may be pending (`migrate`, `doctor`): a store failure is
+   * reported as it came. For every other command, one on a database not migrated says to run
+   * `keyward migrate`.
+   */
+  readonly worksUnmigrated?: boolean
   run(context: CommandContext): Promise<number>
 }
 

@@ -1,13 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { testRedis } from '@keyward/test-kit'
 import { afterAll, describe, expect, it } from 'vitest'
+import { captureIo } from '../fixtures/capture-io.js'
 import { CliError } from './cli-error.js'
-import { describeEnvironment, loadConfigFile, locateConfig } from './config.js'
+import { describeEnvironment, loadConfigFile, loadConfiguration, locateConfig } from './config.js'
 import { assertKeyward } from './keyward-shape.js'
 
 const FIXTURES = new URL('../fixtures/', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'keyward-cli-config-'))
+const redis = await testRedis()
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 function configFailure(error: unknown): CliError {
@@ -129,4 +132,36 @@ describe('describeEnvironment', () => {
       'the environment (KEYWARD_DATABASE_URL): Postgres postgres://app:***@db/prod, Redis redis://:***@cache:6379',
     )
   })
+})
+
+describe('loadConfiguration from the environment', () => {
+  it('opens the store of KEYWARD_DATABASE_URL without migrating it', async () => {
+    const { io } = captureIo({ env: { KEYWARD_DATABASE_URL: join(dir, 'env-status.db') }, cwd: dir })
+    const { keyward, source } = await loadConfiguration(undefined, io)
+    try {
+      expect(source).toBe(`the environment (KEYWARD_DATABASE_URL): SQLite file ${join(dir, 'env-status.db')}`)
+      expect(await keyward.migrations.status()).toMatchObject({ applied: [], current: false })
+      expect((await keyward.propagation()).channel).toBe('sqlite')
+    } finally {
+      await keyward.close()
+    }
+  })
+
+  it.skipIf(redis === null)(
+    'adds Redis from KEYWARD_REDIS_URL as the shared level, as patAuth() does',
+    async () => {
+      const env = { KEYWARD_DATABASE_URL: join(dir, 'env-redis.db'), KEYWARD_REDIS_URL: redis?.url ?? '' }
+      const { io } = captureIo({ env, cwd: dir })
+      const { keyward } = await loadConfiguration(undefined, io)
+      try {
+        await keyward.migrations.apply()
+        // Reads only: the propagation and the doctor's Redis probe write no key.
+        expect((await keyward.propagation()).channel).toBe('redis')
+        const report = await keyward.doctor({ hasher: false })
+        expect(report.checks.find((check) => check.name === 'shared-cache')?.status).toBe('ok')
+      } finally {
+        await keyward.close()
+      }
+    },
+  )
 })

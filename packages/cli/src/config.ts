@@ -1,12 +1,12 @@
 import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { createKeyward, type Keyward } from '@keyward/core'
+import { createKeyward, type Keyward, type KeywardOptions, storeFromEnv } from '@keyward/core'
 import { CliError } from './cli-error.js'
 import { EXIT } from './exit-codes.js'
 import type { Io } from './io.js'
 import { assertKeyward } from './keyward-shape.js'
-import { maskUrl } from './redact.js'
+import { maskUrl, redactTokens } from './redact.js'
 
 /**
  * Which Keyward instance the commands use: the app's own, exported by a config module, so that the
@@ -125,9 +125,39 @@ export function describeEnvironment(env: Io['env'], cwd: string): string {
 export type LoadedConfiguration = { readonly keyward: Keyward; readonly source: string }
 
 /**
- * The app's instance from its config file, else `createKeyward()` with no options (what
- * `patAuth()` with no argument uses). Without a config file and without KEYWARD_DATABASE_URL, the
- * default SQLite file must exist already: a mistyped directory must not create a new database.
+ * What `createKeyward()` with no options builds (the store from KEYWARD_DATABASE_URL, Redis from
+ * KEYWARD_REDIS_URL as the shared level), except that the store is not migrated when it opens: a
+ * `migrate --print` or a `doctor` must see the database as it is. Its warnings go to stderr
+ * through the token filter.
+ */
+async function environmentKeyward(io: Io): Promise<Keyward> {
+  const env = io.env as NodeJS.ProcessEnv
+  const store = storeFromEnv(env, { migrate: false })
+  // Awaited by the instance on first use; a driver missing is reported then, not as unhandled.
+  store.catch(() => {})
+  const redisUrl = env.KEYWARD_REDIS_URL?.trim()
+  let sharedCache: KeywardOptions['sharedCache']
+  if (redisUrl) {
+    const { redisCache } = await import('@keyward/core/redis').catch((error: unknown) => {
+      throw new CliError(EXIT.config, 'KEYWARD_REDIS_URL needs the "ioredis" package.', {
+        hint: 'npm install ioredis, or unset KEYWARD_REDIS_URL.',
+        cause: error,
+      })
+    })
+    sharedCache = redisCache({ url: redisUrl })
+  }
+  return createKeyward({
+    store,
+    ...(sharedCache === undefined ? {} : { sharedCache }),
+    logger: { warn: (message) => void io.stderr.write(`keyward: ${redactTokens(message)}\n`) },
+  })
+}
+
+/**
+ * The app's instance from its config file, else the environment's, as `patAuth()` with no argument
+ * configures it but without migrating on open. Without a config file and without
+ * KEYWARD_DATABASE_URL, the default SQLite file must exist already: a mistyped directory must not
+ * create a new database.
  */
 export async function loadConfiguration(flag: string | undefined, io: Io): Promise<LoadedConfiguration> {
   const file = locateConfig(flag, io)
@@ -145,5 +175,5 @@ export async function loadConfiguration(flag: string | undefined, io: Io): Promi
       },
     )
   }
-  return { keyward: createKeyward(), source: describeEnvironment(io.env, io.cwd) }
+  return { keyward: await environmentKeyward(io), source: describeEnvironment(io.env, io.cwd) }
 }

@@ -15,6 +15,7 @@ const EXPECTED: Record<KeywardErrorCode, number> = {
   store_error: EXIT.unavailable,
   invalidation_unconfirmed: EXIT.unavailable,
   closed: EXIT.unavailable,
+  unsupported: EXIT.config,
 }
 
 describe('describeFailure', () => {

@@ -64,10 +64,15 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   description: '--description',
   reason: '--reason',
   id: '<id>',
+  within: '--within',
+  olderThan: '--older-than',
+  limit: '--limit',
+  timeout: '--timeout',
 }
 
 function argumentHint(message: string): string | null {
-  const option = /^(\w+)\b/.exec(message)?.[1]
+  // `doctor(): timeout must be …` names the option after the call.
+  const option = /^(?:[\w.]+\(\):? )?(\w+)\b/.exec(message)?.[1]
   const flag = option === undefined ? undefined : FLAG_OF[option]
   return flag === undefined ? null : `Fix ${flag} on the command line; nothing was changed.`
 }

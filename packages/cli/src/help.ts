@@ -67,7 +67,7 @@ export function groupHelp(table: readonly Command[], path: readonly string[], ve
   const lines =
     path.length === 0
       ? [
-          `keyward ${version}: manage Keyward tokens and sessions with the app's own configuration.`,
+          `keyward ${version}: manage Keyward tokens and sessions, and migrate and check the store, with the app's own configuration.`,
           '',
           'Usage: keyward <command> [options]',
         ]
@@ -83,7 +83,8 @@ export function groupHelp(table: readonly Command[], path: readonly string[], ve
       '',
       'Configuration: --config <file>, else KEYWARD_CONFIG, else keyward.config.{ts,mts,js,mjs} in this',
       "directory: a module exporting the app's Keyward instance (as default or `keyward`), TypeScript",
-      'loaded as is. Without one, the environment: KEYWARD_DATABASE_URL and KEYWARD_REDIS_URL.',
+      'loaded as is. Without one, the environment: KEYWARD_DATABASE_URL and KEYWARD_REDIS_URL (the store',
+      'is not migrated when opened: run `keyward migrate`).',
       '',
       'Results go to stdout (a new token alone on its line, so TOKEN=$(keyward tokens create …) works);',
       'messages go to stderr.',

@@ -52,3 +52,21 @@ export function assertKeyward(value: unknown, where: string): Keyward {
   }
   return value as Keyward
 }
+
+/**
+ * The operator calls of issue 23, which the commands for them check before use rather than
+ * `assertKeyward` for every command: an app on an older @keyward/core keeps the other commands.
+ */
+export type OperatorMember =
+  | 'migrations.status'
+  | 'migrations.apply'
+  | 'tokens.expiring'
+  | 'tokens.purge'
+  | 'doctor'
+
+export function requireMember(kw: Keyward, path: OperatorMember, name: string): void {
+  if (typeof member(kw, path) === 'function') return
+  throw new CliError(EXIT.config, `${name} needs kw.${path}(), and the app's Keyward instance has none.`, {
+    hint: "Upgrade the app's @keyward/core to the version beside this @keyward/cli.",
+  })
+}

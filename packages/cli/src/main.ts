@@ -11,6 +11,7 @@ import { describeFailure } from './failures.js'
 import { commandHelp, groupHelp } from './help.js'
 import { createOutput, type Io, type Output, processIo } from './io.js'
 import { redactTokens } from './redact.js'
+import { explainStoreFailure } from './unmigrated.js'
 
 /** `keyward …`: resolve the command, parse its line, run it, close the instance, map failures to exit codes. */
 
@@ -72,6 +73,7 @@ export async function run(
   const debug = argv.includes('--debug')
   const errors = createOutput(io, { quiet: false })
   let opening: Promise<Keyward> | null = null
+  let running: Command | null = null
   let exitCode: number
   try {
     const resolution = resolveCommand(table, argv)
@@ -83,6 +85,7 @@ export async function run(
     }
     if (resolution.kind === 'group') return runGroup(table, resolution.path, resolution.rest, io)
     const { command, rest } = resolution
+    running = command
     if (asksForHelp(rest)) {
       io.stdout.write(`${commandHelp(command)}\n`)
       return EXIT.ok
@@ -105,7 +108,9 @@ export async function run(
     }
     exitCode = await command.run(context)
   } catch (error) {
-    exitCode = reportFailure(errors, error, debug)
+    const kw = opening === null ? null : await (opening as Promise<Keyward>).catch(() => null)
+    const explained = running?.worksUnmigrated ? error : await explainStoreFailure(error, kw)
+    exitCode = reportFailure(errors, explained, debug)
   }
   // Whatever happened, the instance is closed: pending writes flushed, connections and timers gone.
   const keyward = opening === null ? null : await (opening as Promise<Keyward>).catch(() => null)

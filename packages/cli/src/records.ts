@@ -74,3 +74,15 @@ export function tokenTable(output: Output, records: readonly TokenRecord[]): str
   ]
   return formatTable(columns, records)
 }
+
+/** How long until `date`, to the two largest units: `6d 23h`, `5h 12m`, `12m`, `<1m`. */
+export function timeUntil(date: Date, now: number): string {
+  const minutes = Math.floor((date.getTime() - now) / 60_000)
+  if (minutes < 1) return '<1m'
+  const days = Math.floor(minutes / 1440)
+  const hours = Math.floor((minutes % 1440) / 60)
+  const rest = minutes % 60
+  if (days > 0) return hours > 0 ? `${days}d ${hours}h` : `${days}d`
+  if (hours > 0) return rest > 0 ? `${hours}h ${rest}m` : `${hours}h`
+  return `${rest}m`
+}

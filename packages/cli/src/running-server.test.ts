@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createKeyward, type KeywardStore, sha256Hasher } from '@keyward/core'
+import { postgresStore } from '@keyward/core/postgres'
 import { sqliteStore } from '@keyward/core/sqlite'
 import { type AppProcess, postgresBackend, startAppProcess, TEST_DATABASE_URL } from '@keyward/test-kit'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -33,13 +35,32 @@ type Setup = {
   channel: RegExp
   skip: boolean
   env(): Promise<Record<string, string>>
+  /** The store keyward.config.ts opens for `env`, to ask an instance on it for its propagation. */
+  store(env: Record<string, string>): KeywardStore
+}
+
+/** What kw.propagation() says for the config's store (the config keeps the default cache settings). */
+async function statedBound(store: KeywardStore): Promise<number> {
+  const kw = createKeyward({ store, hasher: sha256Hasher() })
+  try {
+    return (await kw.propagation()).boundMs
+  } finally {
+    await kw.close()
+  }
+}
+
+/** The bound the CLI printed after a revoke or a bump: `… refuse it within 1250 ms (…)`. */
+function printedBound(stderr: string): number {
+  const found = /refuse it within (\d+) ms \(/.exec(stderr)?.[1]
+  if (found === undefined) throw new Error(`no bound in: ${stderr}`)
+  return Number(found)
 }
 
 const setups: Setup[] = [
   {
     name: 'SQLite (the invalidation table, polled every 250 ms)',
     boundMs: 1000,
-    channel: /next poll of its invalidation table/,
+    channel: /on this SQLite file refuse it within \d+ ms \(their poll of its invalidation table\)/,
     skip: false,
     async env() {
       const path = join(dir, `${Math.random().toString(36).slice(2)}.db`)
@@ -48,11 +69,12 @@ const setups: Setup[] = [
       await store.close()
       return { CLI_TEST_SQLITE_PATH: path }
     },
+    store: (env) => sqliteStore({ path: env.CLI_TEST_SQLITE_PATH as string }),
   },
   {
     name: 'Postgres (LISTEN/NOTIFY)',
     boundMs: 500,
-    channel: /Postgres NOTIFY/,
+    channel: /on this database refuse it within \d+ ms \(Postgres NOTIFY\)/,
     skip: pg === null,
     async env() {
       const location = (await pg?.create())?.location
@@ -63,6 +85,12 @@ const setups: Setup[] = [
         CLI_TEST_TABLE_PREFIX: location?.tablePrefix ?? '',
       }
     },
+    store: (env) =>
+      postgresStore({
+        url: TEST_DATABASE_URL,
+        schema: env.CLI_TEST_SCHEMA as string,
+        tablePrefix: env.CLI_TEST_TABLE_PREFIX as string,
+      }),
   },
 ]
 
@@ -92,6 +120,10 @@ for (const setup of setups) {
       const revoked = await keyward(['tokens', 'revoke', id])
       expect(revoked.code, revoked.stderr).toBe(0)
       expect(revoked.stderr).toMatch(setup.channel)
+      // The bound printed is the one the core states for this store, and the server kept to it.
+      const stated = await statedBound(setup.store(env))
+      expect(printedBound(revoked.stderr)).toBe(stated)
+      expect(setup.boundMs).toBeLessThanOrEqual(stated)
       const revokeMs = await within(
         setup.boundMs,
         async () => (await server.request('GET', '/me', pat)).status === 401,
@@ -103,6 +135,7 @@ for (const setup of setups) {
       const bumped = await keyward(['sessions', 'bump', '--user', 'u2'])
       expect(bumped.code, bumped.stderr).toBe(0)
       expect(bumped.stderr).toMatch(setup.channel)
+      expect(printedBound(bumped.stderr)).toBe(stated)
       const bumpMs = await within(
         setup.boundMs,
         async () => (await server.request('GET', '/me', bearer)).status === 401,

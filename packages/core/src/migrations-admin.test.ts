@@ -12,7 +12,7 @@ import { createKeyward, storeFromEnv } from './keyward.js'
 import { postgresStore } from './postgres.js'
 import { sqliteStore } from './sqlite.js'
 import type { KeywardStore } from './store.js'
-import { type Dialect, migrationsOf, plannedMigrations } from './store-schema.js'
+import { type Dialect, migrationsOf, plannedMigrations, recordMigrationSql } from './store-schema.js'
 import { eventually, postgresBackend, TEST_DATABASE_URL } from './testing/backends.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'keyward-migrations-'))
@@ -92,7 +92,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(before).toEqual({
         dialect,
         applied: [],
-        pending: plannedMigrations(dialect, fresh.naming, new Set()),
+        pending: plannedMigrations(dialect, fresh.naming, new Set()).map((migration) => ({
+          ...migration,
+          record: recordMigrationSql(dialect, fresh.naming, migration.version),
+        })),
         current: false,
         setup: fresh.setup,
       })
@@ -118,6 +121,32 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await kw.authenticate(`Bearer ${token}`)).ok).toBe(true)
       await eventually(() => kw.stats().invalidations.subscribed, 3000)
       expect(warnings).toEqual([])
+    })
+
+    it('the status as SQL (setup, then each statement and its record), run by hand, leaves nothing pending', async () => {
+      const fresh = freshDatabases[dialect]()
+      const kw = instance(fresh.store)
+      const before = await kw.migrations.status()
+      const script = [
+        ...(before.setup ?? []),
+        ...before.pending.flatMap((migration) => [...migration.statements, migration.record as string]),
+      ]
+      if (dialect === 'sqlite') {
+        const db = new Database(join(dir, `${files}.db`))
+        db.transaction(() => {
+          for (const statement of script) db.exec(statement)
+        })()
+        db.close()
+      } else {
+        await admin.begin(async (tx) => {
+          for (const statement of script) await tx.unsafe(statement)
+        })
+      }
+      const after = await kw.migrations.status()
+      expect(after).toMatchObject({ current: true, pending: [] })
+      expect(after.applied).toEqual(migrationsOf(dialect).map((m) => m.version))
+      // migrate() then only adds what is not SQL (the deployment key row), and records nothing twice.
+      expect(await kw.migrations.apply()).toEqual(after)
     })
   })
 }

@@ -29,8 +29,12 @@ function frozen(status: MigrationStatus): MigrationStatus {
     ...status,
     applied: Object.freeze([...status.applied]),
     pending: Object.freeze(
-      status.pending.map(({ version, statements }) =>
-        Object.freeze({ version, statements: Object.freeze([...statements]) }),
+      status.pending.map(({ version, statements, record }) =>
+        Object.freeze({
+          version,
+          statements: Object.freeze([...statements]),
+          ...(record === undefined ? {} : { record }),
+        }),
       ),
     ),
     ...(status.setup === undefined ? {} : { setup: Object.freeze([...status.setup]) }),

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { postgresMigrationsTableSql } from './drizzle/postgres.js'
 import type { PostgresDatabase } from './postgres-connection.js'
 import type { MigrateOptions, MigrationStatus, StoreNaming } from './store.js'
-import { plannedMigrations, TABLES, tableName } from './store-schema.js'
+import { plannedMigrations, recordMigrationSql, TABLES, tableName } from './store-schema.js'
 
 /** Rows from `execute()`, whichever driver: postgres.js returns an array, node-postgres `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {
@@ -63,7 +63,10 @@ export function postgresMigrator(naming: StoreNaming) {
         await db.execute(sql`SELECT to_regclass(${table}) IS NOT NULL AS "found"`),
       )
       const applied = found?.found === true ? await appliedIn(db) : new Set<number>()
-      const pending = plannedMigrations('postgres', naming, applied)
+      const pending = plannedMigrations('postgres', naming, applied).map((migration) => ({
+        ...migration,
+        record: recordMigrationSql('postgres', naming, migration.version),
+      }))
       return {
         dialect: 'postgres',
         applied: [...applied].sort((a, b) => a - b),

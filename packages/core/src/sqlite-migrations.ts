@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { sqliteMigrationsTableSql } from './drizzle/sqlite.js'
 import type { MigrateOptions, MigrationStatus, StoreNaming } from './store.js'
-import { plannedMigrations, TABLES } from './store-schema.js'
+import { plannedMigrations, recordMigrationSql, TABLES } from './store-schema.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: any schema the drizzle instance was built with
 type SyncSqlite = BaseSQLiteDatabase<'sync', any, any>
@@ -48,7 +48,10 @@ export function sqliteMigrator(db: SyncSqlite, naming: StoreNaming) {
         sql`SELECT count(*) AS "n" FROM sqlite_master WHERE type = 'table' AND name = ${table}`,
       )
       const applied = exists?.n ? appliedIn(db) : new Set<number>()
-      const pending = plannedMigrations('sqlite', naming, applied)
+      const pending = plannedMigrations('sqlite', naming, applied).map((migration) => ({
+        ...migration,
+        record: recordMigrationSql('sqlite', naming, migration.version),
+      }))
       return {
         dialect: 'sqlite',
         applied: [...applied].sort((a, b) => a - b),

@@ -224,6 +224,18 @@ export function migrationsTableSql(dialect: Dialect, { schema, tablePrefix }: St
   return `CREATE TABLE IF NOT EXISTS ${ddl.table(tablePrefix + name)} (${body.join(', ')})`
 }
 
+/**
+ * The statement recording `version` in `<prefix>migrations`, for SQL run by hand (`migrationSql()`,
+ * `keyward migrate --print`): idempotent, and stamped by the database's clock, where `migrate()`
+ * binds its own.
+ */
+export function recordMigrationSql(dialect: Dialect, naming: StoreNaming, version: number): string {
+  const table = tableName(dialect, naming, TABLES.migrations.name)
+  return dialect === 'postgres'
+    ? `INSERT INTO ${table} ("version", "applied_at") VALUES (${version}, (extract(epoch from now()) * 1000)::bigint) ON CONFLICT DO NOTHING`
+    : `INSERT OR IGNORE INTO ${table} ("version", "applied_at") VALUES (${version}, CAST(strftime('%s', 'now') AS INTEGER) * 1000)`
+}
+
 function stepSql(step: MigrationStep, ddl: DdlDialect, p: string): string[] {
   if ('createIndex' in step) {
     const { table, index } = step.createIndex

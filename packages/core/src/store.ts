@@ -76,7 +76,15 @@ export type MigrationStatus = {
   /** Versions recorded in `<prefix>migrations`, ascending. */
   readonly applied: readonly number[]
   /** The migrations `migrate()` would run, in order, each with exactly the statements it runs. */
-  readonly pending: ReadonlyArray<{ readonly version: number; readonly statements: readonly string[] }>
+  readonly pending: ReadonlyArray<{
+    readonly version: number
+    readonly statements: readonly string[]
+    /**
+     * The statement recording the version in `<prefix>migrations` after its statements (idempotent),
+     * for running the SQL by hand (`keyward migrate --print`); a custom store may leave it out.
+     */
+    readonly record?: string
+  }>
   /** No migration pending. */
   readonly current: boolean
   /**

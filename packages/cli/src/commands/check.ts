@@ -4,6 +4,7 @@ import { EXIT } from '../exit-codes.js'
 import { fullDate, recordJSON } from '../records.js'
 import { formatPairs } from '../table.js'
 import { readOneToken } from '../token-input.js'
+import { pendingStatus, unmigratedError } from '../unmigrated.js'
 import { REJECTION_TEXT } from './check-reasons.js'
 
 /** The reason the core counted for the refusal just made: the counter that moved. */
@@ -70,6 +71,11 @@ export const checkCommand: Command = {
       return EXIT.ok
     }
     const { error } = result
+    if (error.code === 'unavailable') {
+      // A store that did not answer may be a database never migrated: say so, with what to run.
+      const pending = await pendingStatus(kw)
+      if (pending !== null) throw unmigratedError(pending)
+    }
     const reason = reasonCounted(before, kw.stats().rejections)
     const record = error.code === 'unavailable' ? null : await storedRecord(kw, token)
     const because = reason === null ? error.description : REJECTION_TEXT[reason]

@@ -1,9 +1,13 @@
 import type { Command } from '../command.js'
 import { checkCommand } from './check.js'
+import { doctorCommand } from './doctor.js'
+import { migrateCommand } from './migrate.js'
 import { scopesCommand } from './scopes.js'
 import { sessionsBump } from './sessions-bump.js'
 import { tokensCreate } from './tokens-create.js'
+import { tokensExpiring } from './tokens-expiring.js'
 import { tokensList } from './tokens-list.js'
+import { tokensPurge } from './tokens-purge.js'
 import { tokensRevoke } from './tokens-revoke.js'
 import { tokensRevokeAll } from './tokens-revoke-all.js'
 import { tokensRotate } from './tokens-rotate.js'
@@ -18,11 +22,15 @@ export const COMMANDS: readonly Command[] = [
   tokensCreate,
   tokensList,
   tokensShow,
+  tokensExpiring,
   tokensRevoke,
   tokensRotate,
   tokensRevokeAll,
+  tokensPurge,
   sessionsBump,
   usersCutOff,
   scopesCommand,
   checkCommand,
+  migrateCommand,
+  doctorCommand,
 ]

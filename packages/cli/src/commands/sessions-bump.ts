@@ -35,7 +35,7 @@ export const sessionsBump: Command = {
     output.info(
       `Session version of user ${user} is now ${version}: every session token issued before is refused.`,
     )
-    output.info(propagationNote(kw))
+    output.info(await propagationNote(kw))
     return EXIT.ok
   },
 }

@@ -19,7 +19,7 @@ export const tokensRevokeAll: Command = {
     const revoked = await kw.tokens.revokeAll(user, reason === undefined ? {} : { reason })
     if (args.flag('json')) output.json({ userId: user, revoked })
     output.info(`Revoked ${revoked} active token${revoked === 1 ? '' : 's'} of user ${user}.`)
-    if (revoked > 0) output.info(propagationNote(kw))
+    if (revoked > 0) output.info(await propagationNote(kw))
     return EXIT.ok
   },
 }

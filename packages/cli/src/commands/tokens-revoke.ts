@@ -88,7 +88,7 @@ export const tokensRevoke: Command = {
         ? `Token ${record.id} (${record.prefix}, user ${record.userId}) was already revoked at ${record.revokedAt?.toISOString()}.`
         : `Revoked token ${record.id} (${record.prefix}, "${record.name}", user ${record.userId}).`,
     )
-    output.info(propagationNote(kw))
+    output.info(await propagationNote(kw))
     return EXIT.ok
   },
 }

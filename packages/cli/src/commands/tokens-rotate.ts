@@ -40,7 +40,7 @@ export const tokensRotate: Command = {
           : 'now'
       }.`,
     )
-    output.info(propagationNote(kw))
+    output.info(await propagationNote(kw))
     output.info(recordPairs(record))
     return EXIT.ok
   },

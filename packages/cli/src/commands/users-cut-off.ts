@@ -26,7 +26,7 @@ export const usersCutOff: Command = {
     output.info(
       `Cut off user ${user}: ${cut.tokensRevoked} active token${cut.tokensRevoked === 1 ? '' : 's'} revoked, session version now ${cut.sessionVersion} (every earlier session token is refused).`,
     )
-    output.info(propagationNote(kw))
+    output.info(await propagationNote(kw))
     return EXIT.ok
   },
 }

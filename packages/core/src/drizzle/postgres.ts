@@ -20,9 +20,9 @@ import {
   type ColumnSpec,
   migrationsTableSql,
   plannedMigrations,
+  recordMigrationSql,
   TABLES,
   type TableSpec,
-  tableName,
   versionsUpTo,
 } from '../store-schema.js'
 import { namingOptions } from './naming.js'
@@ -121,12 +121,11 @@ export function postgresMigrationsTableSql(naming: StoreNaming): string[] {
 export function migrationSql(options: PostgresMigrationSqlOptions = {}): string[] {
   const { after = 0, ...naming } = options
   const resolved = namingOptions(naming, ['schema', 'tablePrefix'], 'migrationSql()')
-  const bookkeeping = tableName('postgres', resolved, TABLES.migrations.name)
   return [
     ...postgresMigrationsTableSql(resolved),
     ...plannedMigrations('postgres', resolved, versionsUpTo(after)).flatMap(({ version, statements }) => [
       ...statements,
-      `INSERT INTO ${bookkeeping} ("version", "applied_at") VALUES (${version}, (extract(epoch from now()) * 1000)::bigint) ON CONFLICT DO NOTHING`,
+      recordMigrationSql('postgres', resolved, version),
     ]),
   ]
 }

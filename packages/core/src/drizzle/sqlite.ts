@@ -17,6 +17,7 @@ import {
   type ColumnSpec,
   migrationsTableSql,
   plannedMigrations,
+  recordMigrationSql,
   TABLES,
   type TableSpec,
   versionsUpTo,
@@ -129,7 +130,7 @@ export function migrationSql(options: SqliteMigrationSqlOptions = {}): string[] 
     sqliteMigrationsTableSql(p),
     ...pending.flatMap(({ version, statements }) => [
       ...statements,
-      `INSERT OR IGNORE INTO "${p}${TABLES.migrations.name}" ("version", "applied_at") VALUES (${version}, CAST(strftime('%s', 'now') AS INTEGER) * 1000)`,
+      recordMigrationSql('sqlite', { schema: null, tablePrefix: p }, version),
     ]),
   ]
 }

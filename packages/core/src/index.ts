@@ -175,6 +175,7 @@ export {
   tokenPattern,
 } from './token-format.js'
 export {
+  type AuditEntryJSON,
   assertMountPrefix,
   createTokenRoutes,
   PAGE_CSP,

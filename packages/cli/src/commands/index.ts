@@ -1,4 +1,5 @@
 import type { Command } from '../command.js'
+import { auditCommand } from './audit.js'
 import { checkCommand } from './check.js'
 import { scopesCommand } from './scopes.js'
 import { sessionsBump } from './sessions-bump.js'
@@ -25,4 +26,5 @@ export const COMMANDS: readonly Command[] = [
   usersCutOff,
   scopesCommand,
   checkCommand,
+  auditCommand,
 ]

@@ -42,7 +42,9 @@ export function postgresAudit(
       // insert of the same key waits for the other transaction, then does nothing.
       return db()
         .insert(expiryWarnings)
-        .values(claims.map((claim) => ({ ...claim, warnedAt: at })))
+        .values(
+          claims.map((claim) => ({ key: `${claim.windowMs}:${claim.tokenId}`, ...claim, warnedAt: at })),
+        )
         .onConflictDoNothing()
         .returning({ tokenId: expiryWarnings.tokenId, windowMs: expiryWarnings.windowMs })
     },

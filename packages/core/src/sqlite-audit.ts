@@ -39,7 +39,9 @@ export function sqliteAudit(db: SyncSqlite, { audit, expiryWarnings, tokens }: T
       // Inserted if absent: RETURNING gives only the rows this statement inserted.
       return db
         .insert(expiryWarnings)
-        .values(claims.map((claim) => ({ ...claim, warnedAt: at })))
+        .values(
+          claims.map((claim) => ({ key: `${claim.windowMs}:${claim.tokenId}`, ...claim, warnedAt: at })),
+        )
         .onConflictDoNothing()
         .returning({ tokenId: expiryWarnings.tokenId, windowMs: expiryWarnings.windowMs })
         .all()

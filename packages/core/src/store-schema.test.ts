@@ -76,7 +76,7 @@ const postgresAudit = [
   'CREATE INDEX IF NOT EXISTS "p_audit_user_idx" ON "kw"."p_audit" ("user_id", "id")',
   'CREATE INDEX IF NOT EXISTS "p_audit_token_idx" ON "kw"."p_audit" ("token_id", "id")',
   'CREATE INDEX IF NOT EXISTS "p_audit_at_idx" ON "kw"."p_audit" ("at")',
-  'CREATE TABLE IF NOT EXISTS "kw"."p_expiry_warnings" (\n        "token_id" TEXT NOT NULL,\n        "window_ms" BIGINT NOT NULL,\n        "warned_at" BIGINT NOT NULL,\n        CONSTRAINT "p_expiry_warnings_pk" PRIMARY KEY ("token_id", "window_ms")\n      )',
+  'CREATE TABLE IF NOT EXISTS "kw"."p_expiry_warnings" (\n        "key" TEXT PRIMARY KEY NOT NULL,\n        "token_id" TEXT NOT NULL,\n        "window_ms" BIGINT NOT NULL,\n        "warned_at" BIGINT NOT NULL\n      )',
   'INSERT INTO "kw"."p_migrations" ("version", "applied_at") VALUES (5, (extract(epoch from now()) * 1000)::bigint) ON CONFLICT DO NOTHING',
 ]
 const sqliteAudit = [
@@ -84,7 +84,7 @@ const sqliteAudit = [
   'CREATE INDEX IF NOT EXISTS "s_audit_user_idx" ON "s_audit" ("user_id", "id")',
   'CREATE INDEX IF NOT EXISTS "s_audit_token_idx" ON "s_audit" ("token_id", "id")',
   'CREATE INDEX IF NOT EXISTS "s_audit_at_idx" ON "s_audit" ("at")',
-  'CREATE TABLE IF NOT EXISTS "s_expiry_warnings" (\n        "token_id" TEXT NOT NULL,\n        "window_ms" INTEGER NOT NULL,\n        "warned_at" INTEGER NOT NULL,\n        CONSTRAINT "s_expiry_warnings_pk" PRIMARY KEY ("token_id", "window_ms")\n      )',
+  'CREATE TABLE IF NOT EXISTS "s_expiry_warnings" (\n        "key" TEXT PRIMARY KEY NOT NULL,\n        "token_id" TEXT NOT NULL,\n        "window_ms" INTEGER NOT NULL,\n        "warned_at" INTEGER NOT NULL\n      )',
   'INSERT OR IGNORE INTO "s_migrations" ("version", "applied_at") VALUES (6, CAST(strftime(\'%s\', \'now\') AS INTEGER) * 1000)',
 ]
 

@@ -24,8 +24,6 @@ export type TableSpec = {
   readonly name: string
   readonly columns: Readonly<Record<string, ColumnSpec>>
   readonly indexes?: ReadonlyArray<{ readonly name: string; readonly columns: readonly string[] }>
-  /** A primary key of several columns, as a named table constraint (the name after the prefix). */
-  readonly primaryKey?: { readonly name: string; readonly columns: readonly string[] }
 }
 
 export const TABLES = {
@@ -111,15 +109,19 @@ export const TABLES = {
       { name: 'audit_at_idx', columns: ['at'] },
     ],
   },
-  /** Expiry warnings sent, one row per (token, window): inserted if absent, so each is sent once. */
+  /**
+   * Expiry warnings sent, one row per (token, window): inserted if absent, so each is sent once.
+   * The key is one column, `<window_ms>:<token_id>`, rather than a composite primary key, which
+   * drizzle-kit's `pushSchema` fails to introspect on Postgres.
+   */
   expiryWarnings: {
     name: 'expiry_warnings',
     columns: {
+      key: { name: 'key', type: 'text', primaryKey: true, notNull: true },
       tokenId: { name: 'token_id', type: 'text', notNull: true },
       windowMs: { name: 'window_ms', type: 'bigint', notNull: true },
       warnedAt: { name: 'warned_at', type: 'bigint', notNull: true },
     },
-    primaryKey: { name: 'expiry_warnings_pk', columns: ['tokenId', 'windowMs'] },
   },
 } as const satisfies Record<string, TableSpec>
 
@@ -285,10 +287,6 @@ function stepSql(step: MigrationStep, ddl: DdlDialect, p: string): string[] {
   const body = Object.entries(spec.columns)
     .filter(([key]) => !later.has(key))
     .map(([, column]) => columnSql(column, ddl))
-  if (spec.primaryKey !== undefined) {
-    const keys = spec.primaryKey.columns.map((key) => `"${(spec.columns[key] as ColumnSpec).name}"`)
-    body.push(`CONSTRAINT "${p}${spec.primaryKey.name}" PRIMARY KEY (${keys.join(', ')})`)
-  }
   const table = ddl.table(p + spec.name)
   const laterIndexes = indexedLater(step.createTable)
   return [

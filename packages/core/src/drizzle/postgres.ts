@@ -13,7 +13,6 @@ import {
   type PgTextBuilderInitial,
   pgSchema,
   pgTable,
-  primaryKey,
   text,
 } from 'drizzle-orm/pg-core'
 import type { StoreNaming } from '../store.js'
@@ -96,9 +95,7 @@ export function postgresTablesFor({ schema, tablePrefix: p }: StoreNaming) {
       ),
     ),
     /** Which expiry warnings were sent (`tokens.warnExpiring()`), one row per token and window. */
-    expiryWarnings: table(`${p}${expiryWarnings.name}`, builders(expiryWarnings), (t) => [
-      primaryKey({ name: `${p}${expiryWarnings.primaryKey.name}`, columns: [t.tokenId, t.windowMs] }),
-    ]),
+    expiryWarnings: table(`${p}${expiryWarnings.name}`, builders(expiryWarnings)),
   }
 }
 

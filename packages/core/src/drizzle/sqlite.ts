@@ -91,9 +91,7 @@ export function sqliteTablesFor(p: string) {
       ),
     ),
     /** Which expiry warnings were sent (`tokens.warnExpiring()`), one row per token and window. */
-    expiryWarnings: sqliteTable(`${p}${expiryWarnings.name}`, builders(expiryWarnings), (t) => [
-      primaryKey({ name: `${p}${expiryWarnings.primaryKey.name}`, columns: [t.tokenId, t.windowMs] }),
-    ]),
+    expiryWarnings: sqliteTable(`${p}${expiryWarnings.name}`, builders(expiryWarnings)),
   }
 }
 

@@ -164,7 +164,7 @@ describe('kw.doctor() in trouble: failing checks, no exception, no hang', () => 
       'invalidation-channel': 'fail',
     })
     expect(detail(report, 'migrations')).toMatch(
-      /5 migration\(s\) pending on sqlite \(version 1, 2, 3, 4, 5\)/,
+      /6 migration\(s\) pending on sqlite \(version 1, 2, 3, 4, 5, 6\)/,
     )
     expect(detail(report, 'deployment-key')).toMatch(/keyward migrate/)
     expect(detail(report, 'invalidation-channel')).toMatch(/did not come back.*invalidations exists/)

@@ -63,6 +63,8 @@ export type StatsSources = {
   redeliveries: () => RedeliveryStats
   protection: ProtectionStats
   storeGate: StoreReadStats
+  events: KeywardStats['events']
+  audit: KeywardStats['audit']
 }
 
 export function assembleStats(from: StatsSources): KeywardStats {
@@ -81,5 +83,7 @@ export function assembleStats(from: StatsSources): KeywardStats {
     protection: { ...from.protection },
     errors: { ...counters.errors },
     storeGate: { ...from.storeGate },
+    events: { ...from.events },
+    audit: { ...from.audit },
   }
 }

@@ -166,3 +166,34 @@ describe('createSecretScanningHandler()', () => {
     expect(result.tokens).toEqual([])
   })
 })
+
+describe('the leak events of a GitHub report', () => {
+  it('token.leaked carries what GitHub said, by the github-secret-scanning actor', async () => {
+    const { kw, send, mint } = await setup()
+    const seen: unknown[] = []
+    kw.events.on('token.leaked', (event) => void seen.push(event))
+    const revokedBy: unknown[] = []
+    kw.events.on('token.revoked', (event) => void revokedBy.push(event.actor))
+    const { token, record } = await mint()
+    const body = JSON.stringify([
+      { token, type: 'acme_pat', url: 'https://github.com/o/r/blob/abc/.env', source: 'commit' },
+      { token, type: 'other', url: 'https://example.com', source: 'content' },
+    ])
+    expect((await send(body)).response.status).toBe(200)
+    const actor = { kind: 'system', id: 'github-secret-scanning', address: null, userAgent: null }
+    expect(seen).toEqual([
+      expect.objectContaining({
+        token: expect.objectContaining({ id: record.id, status: 'revoked', revokedReason: 'leaked' }),
+        revokedNow: true,
+        report: {
+          reporter: 'github',
+          type: 'acme_pat',
+          url: 'https://github.com/o/r/blob/abc/.env',
+          source: 'commit',
+        },
+        actor,
+      }),
+    ])
+    expect(revokedBy).toEqual([actor])
+  })
+})

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { Actor } from './actor.js'
 import { isKeywardError, KeywardError, type KeywardErrorCode } from './errors.js'
 import { checkSignature, type GitHubPublicKeys, signingKeys } from './github-public-keys.js'
 import { defaultKeyward } from './http.js'
@@ -103,9 +104,9 @@ function misuse(message: string): KeywardError {
   return new KeywardError('invalid_option', `secretScanning(): ${message}`)
 }
 
-type Match = { token: string; type: string }
+type Match = { token: string; type: string; url?: string; source?: string }
 
-/** The report's matches, or the reason it is not a report. Only `token` and `type` are read. */
+/** The report's matches, or the reason it is not a report. Only `token`, `type`, `url` and `source` are read. */
 function matchesOf(text: string): Match[] | string {
   let value: unknown
   try {
@@ -116,14 +117,19 @@ function matchesOf(text: string): Match[] | string {
   if (!Array.isArray(value)) return 'The body must be a JSON array of matches.'
   const matches: Match[] = []
   for (const [index, entry] of value.entries()) {
-    const { token, type } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<
+    const { token, type, url, source } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<
       string,
       unknown
     >
     if (typeof token !== 'string' || typeof type !== 'string') {
       return `Match ${index} must be an object with string "token" and "type".`
     }
-    matches.push({ token, type })
+    matches.push({
+      token,
+      type,
+      ...(typeof url === 'string' ? { url } : {}),
+      ...(typeof source === 'string' ? { source } : {}),
+    })
   }
   return matches
 }
@@ -138,6 +144,9 @@ export function assertEndpointPath(path: unknown): asserts path is string {
     )
   }
 }
+
+/** The actor of a revocation by GitHub's report, in the events and the audit log. */
+const GITHUB_ACTOR = Object.freeze({ kind: 'system', id: 'github-secret-scanning' }) satisfies Actor
 
 const sha256 = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex')
 
@@ -201,11 +210,23 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
         )
       }
       keyward ??= defaultKeyward()
-      const typeOf = new Map<string, string>()
-      for (const { token, type } of matches) if (!typeOf.has(token)) typeOf.set(token, type)
+      // The first match of each token says what GitHub knows of it.
+      const matchOf = new Map<string, Match>()
+      for (const match of matches) if (!matchOf.has(match.token)) matchOf.set(match.token, match)
       let verdicts: ReadonlyMap<string, LeakVerdict>
       try {
-        verdicts = await revokeLeakedTokens(keyward, typeOf.keys())
+        verdicts = await revokeLeakedTokens(keyward, matchOf.keys(), {
+          actor: GITHUB_ACTOR,
+          reportOf: (token) => {
+            const { type, url, source } = matchOf.get(token) as Match
+            return {
+              reporter: 'github',
+              type,
+              ...(url === undefined ? {} : { url }),
+              ...(source === undefined ? {} : { source }),
+            }
+          },
+        })
       } catch (error) {
         if (!isKeywardError(error) || !OUTAGES.has(error.code)) throw error
         // Revocations made before the outage stand; GitHub's retry finds them already revoked.
@@ -215,7 +236,9 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
       }
       const tokens: ReportedToken[] = []
       for (const [token, verdict] of verdicts) {
-        tokens.push(Object.freeze({ tokenHash: sha256(token), type: typeOf.get(token) as string, verdict }))
+        tokens.push(
+          Object.freeze({ tokenHash: sha256(token), type: (matchOf.get(token) as Match).type, verdict }),
+        )
       }
       const feedback: SecretScanningFeedback[] = tokens.map(({ tokenHash, type, verdict }) => ({
         token_hash: tokenHash,

@@ -1,4 +1,17 @@
+export type {
+  Actor,
+  ActorKind,
+  KnownActor,
+} from './actor.js'
 export type { AppSession, AppSessionUser } from './app-session.js'
+export type {
+  AuditAction,
+  AuditEntry,
+  AuditPage,
+  AuditPageOptions,
+  AuditPurgeOptions,
+  KeywardAudit,
+} from './audit.js'
 export { type AuthenticateOptions, type ClientReader, clientKey } from './client-address.js'
 export { type Clock, systemClock } from './clock.js'
 export type { CrossSiteOptions, CrossSiteReaders } from './cross-site.js'
@@ -17,6 +30,16 @@ export {
   type KeywardErrorCode,
   unavailableError,
 } from './errors.js'
+export {
+  EVENT_TYPES,
+  type KeywardEvent,
+  type KeywardEventListener,
+  type KeywardEventMap,
+  type KeywardEvents,
+  type KeywardEventType,
+  type LeakReport,
+} from './events.js'
+export type { ExpiryWarning, ExpiryWarnings, WarnExpiringOptions } from './expiry-warnings.js'
 export {
   assertEndpointPath,
   createSecretScanningHandler,
@@ -89,6 +112,8 @@ export {
 export {
   isRealToken,
   LEAKED_REASON,
+  type LeakOptions,
+  type LeakReportInput,
   type LeakVerdict,
   revokeLeakedToken,
   revokeLeakedTokens,
@@ -122,7 +147,10 @@ export {
   type SessionOptions,
 } from './sessions.js'
 export type {
+  AuditQuery,
+  AuditRow,
   ExpiringTokenQuery,
+  ExpiryClaim,
   KeywardStore,
   MigrateOptions,
   ProgressCallback,
@@ -147,6 +175,7 @@ export {
   tokenPattern,
 } from './token-format.js'
 export {
+  type AuditEntryJSON,
   assertMountPrefix,
   createTokenRoutes,
   PAGE_CSP,

@@ -81,4 +81,8 @@ export type KeywardStats = {
   errors: { store: number; hasher: number }
   /** The gate in front of store reads (see `storeReads`): reads in flight, refusals, the breaker. */
   storeGate: StoreReadStats
+  /** Events emitted (see `kw.events`), and listeners that threw or rejected. */
+  events: { emitted: number; listenerErrors: number }
+  /** Audit rows written (`audit: true`), and rows that could not be (each warned). */
+  audit: { rows: number; errors: number }
 }

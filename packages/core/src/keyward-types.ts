@@ -1,8 +1,12 @@
+import type { Actor } from './actor.js'
+import type { KeywardAudit } from './audit.js'
 import type { AuthenticateOptions, ClientReader } from './client-address.js'
 import type { Clock } from './clock.js'
 import type { DoctorOptions, DoctorReport } from './doctor.js'
 import type { Duration, DurationString } from './duration.js'
 import type { AuthError } from './errors.js'
+import type { KeywardEvents } from './events.js'
+import type { ExpiryWarnings, WarnExpiringOptions } from './expiry-warnings.js'
 import type { TokenHasher } from './hashing.js'
 import type { AuthorizationInput } from './header.js'
 import type { HeartbeatOptions } from './heartbeat.js'
@@ -92,6 +96,17 @@ export type KeywardOptions = {
    * `'10s'`); else the channel is declared down (warned, caches dropped, reconnected). `false`: none.
    */
   heartbeat?: HeartbeatOptions | false
+  /**
+   * Appends one row per management event (token created, updated, revoked, rotated, leaked, warned
+   * of its expiry; session bumped; user cut off) to `<prefix>audit`, after the change committed.
+   * Default false. The table is created by the migrations either way.
+   */
+  audit?: boolean
+  /**
+   * `failureInterval`: how often `auth.failures` is emitted (default `'60s'`, at least `'1s'`),
+   * from the rejection counters, while anyone listens to it.
+   */
+  events?: { failureInterval?: Duration }
 }
 
 export type { DoctorCheck, DoctorCheckName, DoctorOptions, DoctorReport } from './doctor.js'
@@ -138,6 +153,8 @@ export type CreateTokenInput = {
   metadata?: Record<string, unknown>
   /** What the token is for, up to 1024 characters. */
   description?: string | null
+  /** Who creates it, for the events and the audit log. Default `{ kind: 'admin' }`. */
+  actor?: Actor
 }
 
 export type CreatedToken = {
@@ -202,7 +219,10 @@ export type Keyward = {
      * Null when there is no such token, or it belongs to another user than `userId`. Without the
      * `userId` key, an admin call; with it, it must name a user (undefined, null or '' throws).
      */
-    revoke(id: string, options?: { userId?: string; reason?: string }): Promise<TokenRecord | null>
+    revoke(
+      id: string,
+      options?: { userId?: string; reason?: string; actor?: Actor },
+    ): Promise<TokenRecord | null>
     /**
      * Renames or (re)describes a token (`description: null` clears it). Null when there is no such
      * token, or it belongs to another user than `userId` (as `revoke`). Needs no invalidation.
@@ -210,17 +230,17 @@ export type Keyward = {
     update(
       id: string,
       changes: { name?: string; description?: string | null },
-      options?: { userId?: string },
+      options?: { userId?: string; actor?: Actor },
     ): Promise<TokenRecord | null>
     /** Revokes every active token of the user; returns how many. */
-    revokeAll(userId: string, options?: { reason?: string }): Promise<number>
+    revokeAll(userId: string, options?: { reason?: string; actor?: Actor }): Promise<number>
     /**
      * A new token with the same name, scopes and lifetime; the old one dies after `gracePeriod`, a
      * duration string such as `'1h'` (default 0: at once; 0 is the only number it takes).
      */
     rotate(
       id: string,
-      options?: { gracePeriod?: DurationString | 0; userId?: string },
+      options?: { gracePeriod?: DurationString | 0; userId?: string; actor?: Actor },
     ): Promise<CreatedToken & { previous: TokenRecord }>
     /**
      * Which stored token a plaintext token is: its record when the secret verifies, revoked and
@@ -244,7 +264,22 @@ export type Keyward = {
      * so it goes only once that end is `olderThan` in the past.
      */
     purge(options: PurgeTokensOptions): Promise<PurgeResult>
+    /**
+     * Expiry warnings, each sent once: for each window (`['7d', '1d']`), the active tokens expiring
+     * within it are claimed in `<prefix>expiry_warnings` (token, window) and `token.expiring` is
+     * emitted for the claims this call made, so that several processes, or a run after a restart,
+     * never warn twice. A token within several windows is warned for the smallest only. Run it on
+     * a timer or from cron.
+     */
+    warnExpiring(options: WarnExpiringOptions): Promise<ExpiryWarnings>
   }
+  /**
+   * Typed events after each store commit: `kw.events.on('token.revoked', (event) => …)` returns
+   * the function that unsubscribes. See `KeywardEventMap`.
+   */
+  readonly events: KeywardEvents
+  /** The audit log (`audit: true`): paged reads, and the retention purge. */
+  readonly audit: KeywardAudit
   /** The store's migrations: `status()` reads them, `apply()` runs what is pending. */
   readonly migrations: KeywardMigrations
   /**
@@ -263,7 +298,7 @@ export type Keyward = {
      * session version, so that every session token issued before is refused, on every process.
      * Sessions end even where this instance has no `sessions` option (an admin script).
      */
-    revokeAll(userId: string, options?: { reason?: string }): Promise<UserCutOff>
+    revokeAll(userId: string, options?: { reason?: string; actor?: Actor }): Promise<UserCutOff>
   }
   sessions: {
     /**
@@ -276,7 +311,7 @@ export type Keyward = {
       expiresIn?: DurationString
     }): Promise<IssuedSession>
     /** Log out everywhere: every session token issued before is refused. PATs are untouched. */
-    bump(userId: string): Promise<number>
+    bump(userId: string, options?: { actor?: Actor }): Promise<number>
     /** The user's current session version (0 before any bump). */
     version(userId: string): Promise<number>
   }

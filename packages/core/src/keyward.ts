@@ -1,7 +1,12 @@
+import { createAudit } from './audit.js'
+import { createAuthFailures } from './auth-failures.js'
 import { createAuthentication } from './authentication.js'
 import { assertAuthenticateOptions, clientOfOptions } from './client-address.js'
 import { createDoctor } from './doctor-run.js'
 import { assembleStats, engineCounters } from './engine-stats.js'
+import { createEventHub, type KeywardEvent, registerAnnouncer } from './events.js'
+import { createExpiredNotices } from './expired-notices.js'
+import { createExpiryWarnings } from './expiry-warnings.js'
 import { deregisterInstance, registerInstance } from './instances.js'
 import { Invalidations } from './invalidations.js'
 import type { Keyward, KeywardOptions } from './keyward-types.js'
@@ -21,6 +26,7 @@ import { createTokenCaches } from './token-caches.js'
 import { displayPrefix } from './token-format.js'
 import { createTokenIdentification } from './token-identify.js'
 import { createTokenUpkeep } from './token-upkeep.js'
+import { createUserAdministration } from './user-admin.js'
 import { createVerdicts } from './verdicts.js'
 
 export type * from './keyward-types.js'
@@ -32,6 +38,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
   const { clock, logger, cacheTtl, sharedTtl } = settings
   const lifecycle = new Lifecycle()
   const counters = engineCounters()
+  const hub = createEventHub({ logger })
 
   // Store: opened on first use, with the deployment key; the shared level, authenticated under it.
   const opening = new StoreOpening({
@@ -84,7 +91,6 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
           storeReads,
           shared,
           sharedTtl,
-          propagate: invalidations.propagate,
         })
   if (sessions !== null) {
     invalidations.versionSeen.on(sessions.noteVersion)
@@ -109,6 +115,7 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     verdicts,
     entryLimit: (limit) => invalidations.entryLimit(limit),
     invalidate: caches.invalidate,
+    noticeExpired: createExpiredNotices({ clock, hub }),
   })
   caches.refreshDue.on((due) => lifecycle.runInBackground(resolver.refresh(due)))
   const authentication = createAuthentication({
@@ -121,17 +128,44 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     resolver,
     sessions,
   })
+  // Events and the audit log: what the management calls announce once their change committed.
+  const audit = createAudit({ enabled: settings.audit, clock, logger, lifecycle, store: getStore })
+  const announce = async (events: readonly KeywardEvent[]) => {
+    await audit.record(events)
+    for (const event of events) hub.emit(event)
+  }
+  const failures = createAuthFailures({
+    clock,
+    interval: settings.failureInterval,
+    rejections: counters.rejections,
+    hub,
+  })
+  hub.listenersChanged.on((type, count) => {
+    if (type === 'auth.failures' && !lifecycle.closed) failures.listeners(count)
+  })
+
   const administration = createAdministration({
     ...settings,
     lifecycle,
     store: getStore,
     propagate: invalidations.propagate,
+    announce,
+    needs: (type) => settings.audit || hub.has(type),
+  })
+  const userAdministration = createUserAdministration({
+    clock,
+    lifecycle,
+    store: getStore,
     sessions,
+    propagate: invalidations.propagate,
+    announce,
+    revokeUserTokens: administration.revokeUserTokens,
   })
   const identify = createTokenIdentification({ ...settings, lifecycle, store: getStore })
 
   // The operator's calls: tokens across users, migrations, the doctor, the propagation bound.
   const upkeep = createTokenUpkeep({ clock, lifecycle, store: getStore })
+  const warnExpiring = createExpiryWarnings({ clock, lifecycle, store: getStore, announce })
   const migrations = createMigrations({ lifecycle, store: opening.source })
   const propagation = createPropagation({
     lifecycle,
@@ -166,9 +200,17 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
       return authentication.check(authorization, 'any', options, clientOfOptions)
     },
     credentialKind: authentication.credentialKind,
-    tokens: { ...administration.tokens, identify, expiring: upkeep.expiring, purge: upkeep.purge },
-    users: administration.users,
-    sessions: administration.sessions,
+    tokens: {
+      ...administration.tokens,
+      identify,
+      expiring: upkeep.expiring,
+      purge: upkeep.purge,
+      warnExpiring,
+    },
+    events: hub.events,
+    audit: audit.audit,
+    users: userAdministration.users,
+    sessions: userAdministration.sessions,
     migrations,
     doctor,
     propagation: propagation.propagation,
@@ -183,12 +225,15 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
         redeliveries: () => invalidations.redeliveryStats,
         protection: protection.stats,
         storeGate: storeReads.stats,
+        events: hub.stats,
+        audit: audit.stats,
       }),
     flush,
     async close() {
       if (lifecycle.closed) return
       lifecycle.closed = true
       authentication.close()
+      failures.stop()
       deregisterInstance(instance)
       invalidations.stopHeartbeat()
       // A store (and shared level) still opening must finish first, so that it is closed below.
@@ -210,5 +255,6 @@ export function createKeyward(options: KeywardOptions = {}): Keyward {
     },
   }
   registerInstance(instance, logger)
+  registerAnnouncer(instance, { announce, now: () => clock.now() })
   return instance
 }

@@ -1,3 +1,5 @@
+import { type Actor, fitForActor, requireActor } from './actor.js'
+import { announceThrough, eventOf, type LeakReport } from './events.js'
 import type { Keyward, TokenRecord } from './keyward-types.js'
 import { parseToken, type TokenRejection } from './token-format.js'
 
@@ -33,40 +35,96 @@ export function isRealToken(verdict: LeakVerdict): boolean {
   return verdict.outcome === 'revoked' || verdict.outcome === 'already_revoked'
 }
 
+/** Who reported a leak and what they said of it; every field optional, each cut to a bound. */
+export type LeakReportInput = {
+  /** The reporter, such as `'github'`. Default `'operator'`. */
+  reporter?: string
+  /** The reporter's type for the token (GitHub's `type`). */
+  type?: string
+  /** Where the token was found, if public (GitHub's `url`). */
+  url?: string
+  /** What kind of place that is (GitHub's `source`: `content`, `commit`, …). */
+  source?: string
+}
+
+export type LeakOptions = {
+  /** Who acts on the report, for the events and the audit log. Default `{ kind: 'system' }`. */
+  actor?: Actor
+  report?: LeakReportInput
+}
+
+const SYSTEM_ACTOR: Actor = { kind: 'system' }
+
+function reportOf(input: LeakReportInput | undefined): LeakReport {
+  const field = (value: unknown, max: number) => (typeof value === 'string' ? fitForActor(value, max) : null)
+  return Object.freeze({
+    reporter: field(input?.reporter, 64) ?? 'operator',
+    type: field(input?.type, 128),
+    url: field(input?.url, 1000),
+    source: field(input?.source, 64),
+  })
+}
+
 /**
  * Decides one reported token and revokes it (reason `'leaked'`) when it is a real token not yet
  * revoked. Every leak reporter goes through here; this is the one place that learns a token was
- * revoked because it leaked, so whatever must follow such a revocation belongs here, after it.
- * Throws only what `kw.tokens` throws (`store_error`, `closed`, `invalidation_unconfirmed`).
+ * revoked because it leaked, so whatever must follow such a revocation belongs here, after it: the
+ * `token.leaked` event (and its audit row), for every real token, revoked now or before, since its
+ * secret is public either way. Throws only what `kw.tokens` throws (`store_error`, `closed`,
+ * `invalidation_unconfirmed`), and `invalid_argument` for a bad actor.
  */
-export async function revokeLeakedToken(kw: Keyward, token: string): Promise<LeakVerdict> {
+export async function revokeLeakedToken(
+  kw: Keyward,
+  token: string,
+  options: LeakOptions = {},
+): Promise<LeakVerdict> {
+  const actor = requireActor(options.actor ?? SYSTEM_ACTOR)
   const parsed = parseToken(token, kw.tokenPrefix)
   if (!parsed.ok) return Object.freeze({ outcome: 'not_ours', reason: parsed.reason })
   const tokenId = parsed.token.id
   const found = await kw.tokens.identify(token)
   if (found === null) return Object.freeze({ outcome: 'unknown', tokenId })
-  if (found.status === 'revoked') return Object.freeze({ outcome: 'already_revoked', tokenId, record: found })
-  const record = await kw.tokens.revoke(tokenId, { reason: LEAKED_REASON })
+  const leaked = async (verdict: LeakVerdict & { record: TokenRecord }): Promise<LeakVerdict> => {
+    const fields = {
+      token: verdict.record,
+      revokedNow: verdict.outcome === 'revoked',
+      report: reportOf(options.report),
+      actor,
+    }
+    await announceThrough(kw, (now) => [eventOf('token.leaked', now, fields)])
+    return verdict
+  }
+  if (found.status === 'revoked')
+    return leaked(Object.freeze({ outcome: 'already_revoked', tokenId, record: found }))
+  const record = await kw.tokens.revoke(tokenId, { reason: LEAKED_REASON, actor })
   // Gone between the two calls: there is no token left to speak of.
   if (record === null) return Object.freeze({ outcome: 'unknown', tokenId })
   // The store keeps the first revocation: one that came in between (another report, the owner) wins.
   if (record.revokedReason !== LEAKED_REASON || record.revokedAt === null) {
-    return Object.freeze({ outcome: 'already_revoked', tokenId, record })
+    return leaked(Object.freeze({ outcome: 'already_revoked', tokenId, record }))
   }
-  return Object.freeze({ outcome: 'revoked', tokenId, record })
+  return leaked(Object.freeze({ outcome: 'revoked', tokenId, record }))
 }
 
 /**
  * `revokeLeakedToken` for each distinct token of a report, in order, one at a time (each real one
- * costs a hash verification): one verdict per distinct token, keyed by the token.
+ * costs a hash verification): one verdict per distinct token, keyed by the token. `reportOf` gives
+ * what the reporter said of each token.
  */
 export async function revokeLeakedTokens(
   kw: Keyward,
   tokens: Iterable<string>,
+  options: { actor?: Actor; reportOf?: (token: string) => LeakReportInput } = {},
 ): Promise<ReadonlyMap<string, LeakVerdict>> {
   const verdicts = new Map<string, LeakVerdict>()
   for (const token of tokens) {
-    if (!verdicts.has(token)) verdicts.set(token, await revokeLeakedToken(kw, token))
+    if (verdicts.has(token)) continue
+    const report = options.reportOf?.(token)
+    const leakOptions: LeakOptions = {
+      ...(options.actor === undefined ? {} : { actor: options.actor }),
+      ...(report === undefined ? {} : { report }),
+    }
+    verdicts.set(token, await revokeLeakedToken(kw, token, leakOptions))
   }
   return verdicts
 }

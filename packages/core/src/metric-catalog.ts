@@ -305,6 +305,25 @@ export const KEYWARD_METRICS: readonly KeywardMetric[] = [
     'Authentic invalidation messages dropped as delivered before.',
   ),
   counter(
+    'keyward.event.emitted',
+    '{event}',
+    'events.emitted',
+    'Events emitted to the listeners of kw.events.',
+  ),
+  counter(
+    'keyward.event.listener_errors',
+    '{error}',
+    'events.listenerErrors',
+    'Event listeners that threw or rejected (each logged).',
+  ),
+  counter('keyward.audit.rows', '{row}', 'audit.rows', 'Audit log rows written.'),
+  counter(
+    'keyward.audit.errors',
+    '{row}',
+    'audit.errors',
+    'Audit log rows that could not be written after their change committed (each warned).',
+  ),
+  counter(
     'keyward.invalidation.stale',
     '{message}',
     'invalidations.stale',

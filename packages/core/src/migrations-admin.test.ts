@@ -169,9 +169,10 @@ describe.skipIf(!postgresUp)('the index migration on a big table (docs/migration
     await admin.unsafe(
       `CREATE INDEX CONCURRENTLY IF NOT EXISTS "${tablePrefix}tokens_revoked_idx" ON "${schema}"."${tablePrefix}tokens" ("revoked_at")`,
     )
-    expect(await kw.migrations.apply()).toMatchObject({ current: true, applied: [1, 2, 3, 4] })
+    expect(await kw.migrations.apply()).toMatchObject({ current: true, applied: [1, 2, 3, 4, 5] })
     const indexes = await admin`SELECT indexname FROM pg_indexes WHERE schemaname = ${schema} ORDER BY 1`
-    expect(indexes.map((r) => String(r.indexname)).filter((name) => name.endsWith('_idx'))).toEqual([
+    const tokenIndexes = indexes.map((r) => String(r.indexname)).filter((name) => name.includes('tokens_'))
+    expect(tokenIndexes.filter((name) => name.endsWith('_idx'))).toEqual([
       `${tablePrefix}tokens_expires_idx`,
       `${tablePrefix}tokens_revoked_idx`,
       `${tablePrefix}tokens_user_created_idx`,

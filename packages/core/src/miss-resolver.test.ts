@@ -103,6 +103,7 @@ async function setup() {
     verdicts: createVerdicts(counters.rejections, 5, protection),
     entryLimit: (limit) => limit,
     invalidate: caches.invalidate,
+    noticeExpired: () => {},
   })
   const dues: RefreshDue[] = []
   caches.refreshDue.on((due) => dues.push(due))

@@ -43,6 +43,8 @@ export type ResolverContext = {
   entryLimit: (limit: number) => number
   /** Drops a token from this process's caches. */
   invalidate: (ids: readonly string[]) => void
+  /** A stored token found expired (the `token.expired` event, once per token). */
+  noticeExpired: (row: TokenRow) => void
 }
 
 /**
@@ -179,6 +181,7 @@ export function createMissResolver(context: ResolverContext) {
         if (row === null) return rejectedForGood(digest, 'unknown')
         if (row.prefix !== context.ownPrefix(id)) return rejectedForGood(digest, 'wrong_prefix')
         const status = statusOf(row, now)
+        if (status === 'expired') context.noticeExpired(row)
         if (status !== 'active') return rejectedForGood(digest, status)
         if (verifiedHash !== row.secretHash) {
           if (!hasher.accepts(row.secretHash)) return rejectedForGood(digest, 'bad_hash')
@@ -209,7 +212,10 @@ export function createMissResolver(context: ResolverContext) {
         }
         if (fence.isFenced(id, ticket)) continue
         // The verification took time: the token may have expired meanwhile.
-        if (!isUsable(row, clock.now())) return rejected('expired')
+        if (!isUsable(row, clock.now())) {
+          context.noticeExpired(row)
+          return rejected('expired')
+        }
         const principal = patPrincipal(id, row.userId, row.scopes, row.expiresAt)
         fill(id, digest, principal, context.entryLimit(Number.POSITIVE_INFINITY), verifiedHash)
         if (sharedGeneration !== null) fillShared(id, digest, principal, sharedGeneration, verifiedHash)

@@ -5,6 +5,7 @@
 import { and, count, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
 import { postgresTablesFor } from './drizzle/postgres.js'
 import { KeywardError } from './errors.js'
+import { postgresAudit } from './postgres-audit.js'
 import type { PostgresConnection, PostgresDatabase } from './postgres-connection.js'
 import { postgresMigrator, rowsOf } from './postgres-migrations.js'
 import { postgresUpkeep } from './postgres-upkeep.js'
@@ -85,7 +86,8 @@ export type PostgresStatements = ReturnType<ReturnType<typeof statementsFor>>
 
 /** Every method of the store but `close`, on `connection`. */
 export function postgresMethods(connection: PostgresConnection<PostgresStatements>, naming: StoreNaming) {
-  const { tokens, sessionVersions, meta } = postgresTablesFor(naming)
+  const tables = postgresTablesFor(naming)
+  const { tokens, sessionVersions, meta } = tables
   const migrator = postgresMigrator(naming)
   const findSql = `SELECT ${tokenColumnsSql()} FROM ${tableName('postgres', naming, TABLES.tokens.name)} WHERE "id" = $1`
   const versionSql = `SELECT "version" FROM ${tableName('postgres', naming, TABLES.sessionVersions.name)} WHERE "user_id" = $1`
@@ -106,6 +108,7 @@ export function postgresMethods(connection: PostgresConnection<PostgresStatement
       return migrator.status(db())
     },
     ...postgresUpkeep(db, tokens, () => connection.open()),
+    ...postgresAudit(db, tables, () => connection.open()),
     async insertToken(row) {
       connection.open()
       await db().insert(tokens).values(toColumns(row))

@@ -13,7 +13,6 @@ import {
   type SessionSettings,
 } from './session-keys.js'
 import { SessionVersions, type VersionSources } from './session-versions.js'
-import type { InvalidationMessage } from './shared-cache.js'
 import { withTimeout } from './timeout.js'
 
 export {
@@ -41,8 +40,6 @@ export type SessionContext = VersionSources & {
   clock: Clock
   allowList: ReadonlySet<string> | null
   storeTimeout: number
-  /** Tells every process (and the shared level) about a bump. */
-  propagate: (message: InvalidationMessage, during: string) => Promise<void>
 }
 
 /** Seconds: the largest `exp` a Date can hold. */
@@ -154,7 +151,10 @@ export function createSessions(settings: SessionSettings, context: SessionContex
       })
     },
 
-    /** Log out everywhere: every session token issued before is refused from now on. */
+    /**
+     * Log out everywhere: every session token issued before is refused from now on, here at once;
+     * the caller tells the other processes (and announces it).
+     */
     async bump(userId: string, at: number): Promise<number> {
       requireUserId(userId)
       let version: number
@@ -171,7 +171,6 @@ export function createSessions(settings: SessionSettings, context: SessionContex
       }
       versions.raise(userId, version)
       stats.bumps++
-      await context.propagate({ user: { id: userId, version } }, 'The session bump')
       return version
     },
 

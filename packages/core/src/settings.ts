@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from './clock.js'
 import { toMilliseconds } from './duration.js'
+import { KeywardError } from './errors.js'
 import { argon2Hasher, type TokenHasher } from './hashing.js'
 import { heartbeatSettings } from './heartbeat.js'
 import type { KeywardOptions, Logger, ScopeInfo } from './keyward-types.js'
@@ -29,7 +30,10 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'maxTokensPerUser',
   'tokenLifetime',
   'heartbeat',
+  'audit',
+  'events',
 ])
+const EVENT_OPTIONS: ReadonlySet<string> = new Set(['failureInterval'])
 
 /** `createKeyward()`'s options, validated and with their defaults, before any part is built. */
 export type Settings = {
@@ -53,6 +57,33 @@ export type Settings = {
   readonly retryAfter: number
   readonly heartbeat: ReturnType<typeof heartbeatSettings>
   readonly sessions: SessionSettings | null
+  readonly audit: boolean
+  /** How often `auth.failures` is emitted while anyone listens. */
+  readonly failureInterval: number
+}
+
+function auditSetting(value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') {
+    throw new KeywardError('invalid_option', `audit must be true or false; got ${JSON.stringify(value)}.`)
+  }
+  return value
+}
+
+function eventSettings(options: KeywardOptions['events']): { failureInterval: number } {
+  if (options === undefined) return { failureInterval: 60_000 }
+  if (typeof options !== 'object' || options === null) {
+    throw new KeywardError('invalid_option', 'events must be an object such as { failureInterval: "60s" }.')
+  }
+  assertKnownKeys(options, EVENT_OPTIONS, (key) => `Unknown option events.${key}`)
+  const failureInterval = toMilliseconds(options.failureInterval ?? '60s', 'events.failureInterval')
+  if (failureInterval < 1000) {
+    throw new KeywardError(
+      'invalid_option',
+      `events.failureInterval must be at least 1s; got ${failureInterval} ms.`,
+    )
+  }
+  return { failureInterval }
 }
 
 export function resolveSettings(options: KeywardOptions): Settings {
@@ -89,5 +120,7 @@ export function resolveSettings(options: KeywardOptions): Settings {
     heartbeat: heartbeatSettings(options.heartbeat),
     retryAfter: integerOption(options.retryAfter ?? 5, 'retryAfter (whole seconds)'),
     sessions: options.sessions === undefined ? null : sessionSettings(options.sessions),
+    audit: auditSetting(options.audit),
+    failureInterval: eventSettings(options.events).failureInterval,
   }
 }

@@ -7,6 +7,7 @@ import { type Duration, toMilliseconds } from './duration.js'
 import { KeywardError } from './errors.js'
 import { assertKnownKeys } from './option-checks.js'
 import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
+import { sqliteAudit } from './sqlite-audit.js'
 import { sqliteBus } from './sqlite-bus.js'
 import { sqliteMigrator } from './sqlite-migrations.js'
 import { sqliteUpkeep } from './sqlite-upkeep.js'
@@ -80,7 +81,8 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
   const bus =
     options.notify === false ? null : sqliteBus(db, { tablePrefix: naming.tablePrefix, pollInterval })
 
-  const { tokens, sessionVersions, meta } = sqliteTablesFor(naming.tablePrefix)
+  const tables = sqliteTablesFor(naming.tablePrefix)
+  const { tokens, sessionVersions, meta } = tables
   const migrator = sqliteMigrator(db, naming)
   // better-sqlite3 compiles a statement when it is prepared, so the tables must exist first.
   const prepareStatements = () => ({
@@ -134,6 +136,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeywardStore {
       return migrator.status()
     },
     ...sqliteUpkeep(db, tokens, open),
+    ...sqliteAudit(db, tables, open),
     async insertToken(row) {
       open()
       db.insert(tokens).values(toColumns(row)).run()

@@ -32,7 +32,8 @@ export type StoreContractOptions = {
   /**
    * Fail, rather than skip, the cases of the optional methods (`listTokenPage`, `deploymentKey`,
    * `countActiveTokens`, `listExpiringTokens`, `countPurgeableTokens` with `purgeTokens`,
-   * `migrationStatus`) when the store lacks them. Default false.
+   * `migrationStatus`, `appendAudit` with `listAudit` and `purgeAudit`, `claimExpiryWarnings`
+   * with `pruneExpiryWarnings`) when the store lacks them. Default false.
    */
   requireOptional?: boolean
   /**
@@ -50,6 +51,11 @@ export type OptionalMethod =
   | 'countPurgeableTokens'
   | 'purgeTokens'
   | 'migrationStatus'
+  | 'appendAudit'
+  | 'listAudit'
+  | 'purgeAudit'
+  | 'claimExpiryWarnings'
+  | 'pruneExpiryWarnings'
 
 /** What each case gets from `storeContract()`. */
 export type ContractContext = {

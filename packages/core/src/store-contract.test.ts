@@ -18,6 +18,11 @@ function requiredOnly(): KeywardStore {
     countPurgeableTokens,
     purgeTokens,
     migrationStatus,
+    appendAudit,
+    listAudit,
+    purgeAudit,
+    claimExpiryWarnings,
+    pruneExpiryWarnings,
     ...required
   } = sqliteStore({
     path: ':memory:',
@@ -37,6 +42,11 @@ storeContract('a store declared without the optional methods', requiredOnly, {
     'countPurgeableTokens',
     'purgeTokens',
     'migrationStatus',
+    'appendAudit',
+    'listAudit',
+    'purgeAudit',
+    'claimExpiryWarnings',
+    'pruneExpiryWarnings',
   ],
 })
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import type { KeywardStore } from './store.js'
+import { storeAuditCases } from './store-contract-audit.js'
 import type { ContractStore, OptionalMethod, StoreContractOptions } from './store-contract-kit.js'
 import { tokenRowCases } from './store-contract-rows.js'
 import { storeStateCases } from './store-contract-state.js'
@@ -63,6 +64,7 @@ export function storeContract(
     tokenRowCases(context)
     storeStateCases(context)
     storeUpkeepCases(context)
+    storeAuditCases(context)
     if (without.length > 0) {
       it(`lacks the optional methods it is declared without: ${without.join(', ')}`, async () => {
         const { store } = await created()

@@ -70,20 +70,43 @@ const sqliteIndexes = [
   'INSERT OR IGNORE INTO "s_migrations" ("version", "applied_at") VALUES (5, CAST(strftime(\'%s\', \'now\') AS INTEGER) * 1000)',
 ]
 
+// The audit log and the expiry warnings: migration 5 on Postgres, 6 on SQLite.
+const postgresAudit = [
+  'CREATE TABLE IF NOT EXISTS "kw"."p_audit" (\n        "id" BIGINT PRIMARY KEY GENERATED ALWAYS AS IDENTITY NOT NULL,\n        "at" BIGINT NOT NULL,\n        "action" TEXT NOT NULL,\n        "actor_kind" TEXT NOT NULL,\n        "actor_id" TEXT,\n        "token_id" TEXT,\n        "user_id" TEXT,\n        "address" TEXT,\n        "user_agent" TEXT,\n        "detail" TEXT\n      )',
+  'CREATE INDEX IF NOT EXISTS "p_audit_user_idx" ON "kw"."p_audit" ("user_id", "id")',
+  'CREATE INDEX IF NOT EXISTS "p_audit_token_idx" ON "kw"."p_audit" ("token_id", "id")',
+  'CREATE INDEX IF NOT EXISTS "p_audit_at_idx" ON "kw"."p_audit" ("at")',
+  'CREATE TABLE IF NOT EXISTS "kw"."p_expiry_warnings" (\n        "key" TEXT PRIMARY KEY NOT NULL,\n        "token_id" TEXT NOT NULL,\n        "window_ms" BIGINT NOT NULL,\n        "warned_at" BIGINT NOT NULL\n      )',
+  'INSERT INTO "kw"."p_migrations" ("version", "applied_at") VALUES (5, (extract(epoch from now()) * 1000)::bigint) ON CONFLICT DO NOTHING',
+]
+const sqliteAudit = [
+  'CREATE TABLE IF NOT EXISTS "s_audit" (\n        "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n        "at" INTEGER NOT NULL,\n        "action" TEXT NOT NULL,\n        "actor_kind" TEXT NOT NULL,\n        "actor_id" TEXT,\n        "token_id" TEXT,\n        "user_id" TEXT,\n        "address" TEXT,\n        "user_agent" TEXT,\n        "detail" TEXT\n      )',
+  'CREATE INDEX IF NOT EXISTS "s_audit_user_idx" ON "s_audit" ("user_id", "id")',
+  'CREATE INDEX IF NOT EXISTS "s_audit_token_idx" ON "s_audit" ("token_id", "id")',
+  'CREATE INDEX IF NOT EXISTS "s_audit_at_idx" ON "s_audit" ("at")',
+  'CREATE TABLE IF NOT EXISTS "s_expiry_warnings" (\n        "key" TEXT PRIMARY KEY NOT NULL,\n        "token_id" TEXT NOT NULL,\n        "window_ms" INTEGER NOT NULL,\n        "warned_at" INTEGER NOT NULL\n      )',
+  'INSERT OR IGNORE INTO "s_migrations" ("version", "applied_at") VALUES (6, CAST(strftime(\'%s\', \'now\') AS INTEGER) * 1000)',
+]
+
 describe('the shared store schema', () => {
   it('renders the SQL migrate() has always run, byte for byte, on both dialects, then the new migrations', () => {
     expect(postgresMigrationSql({ schema: 'kw', tablePrefix: 'p_' })).toEqual([
       ...postgresBefore,
       ...postgresIndexes,
+      ...postgresAudit,
     ])
     expect(postgresMigrationSql().slice(0, postgresDefaultBefore.length)).toEqual(postgresDefaultBefore)
-    expect(sqliteMigrationSql({ tablePrefix: 's_' })).toEqual([...sqliteBefore, ...sqliteIndexes])
+    expect(sqliteMigrationSql({ tablePrefix: 's_' })).toEqual([
+      ...sqliteBefore,
+      ...sqliteIndexes,
+      ...sqliteAudit,
+    ])
     expect(sqliteMigrationSql().slice(0, sqliteDefaultBefore.length)).toEqual(sqliteDefaultBefore)
   })
 
   it('numbers each dialect’s migrations as they shipped: the invalidations table is SQLite’s alone', () => {
-    expect(migrationsOf('postgres').map((m) => m.version)).toEqual([1, 2, 3, 4])
-    expect(migrationsOf('sqlite').map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
+    expect(migrationsOf('postgres').map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
+    expect(migrationsOf('sqlite').map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6])
     expect(migrationsOf('sqlite')[2]?.steps).toEqual([{ createTable: 'invalidations' }])
   })
 
@@ -91,7 +114,9 @@ describe('the shared store schema', () => {
     const [first] = plannedMigrations('sqlite', { schema: null, tablePrefix: 'x_' }, new Set())
     expect(first?.statements.join('\n')).toContain('"x_tokens_user_created_idx"')
     expect(first?.statements.join('\n')).not.toContain('_expires_idx')
-    expect(plannedMigrations('sqlite', { schema: null, tablePrefix: 'x_' }, new Set([1, 2, 3, 4]))).toEqual([
+    expect(
+      plannedMigrations('sqlite', { schema: null, tablePrefix: 'x_' }, new Set([1, 2, 3, 4, 6])),
+    ).toEqual([
       {
         version: 5,
         statements: [
@@ -104,9 +129,9 @@ describe('the shared store schema', () => {
 
   it('leaves pending only the migrations not applied, in order', () => {
     const migrations = migrationsOf('sqlite')
-    expect(pendingMigrations(migrations, new Set()).map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
-    expect(pendingMigrations(migrations, new Set([1, 3])).map((m) => m.version)).toEqual([2, 4, 5])
-    expect(pendingMigrations(migrations, new Set([1, 2, 3, 4, 5]))).toEqual([])
+    expect(pendingMigrations(migrations, new Set()).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(pendingMigrations(migrations, new Set([1, 3])).map((m) => m.version)).toEqual([2, 4, 5, 6])
+    expect(pendingMigrations(migrations, new Set([1, 2, 3, 4, 5, 6]))).toEqual([])
   })
 
   it('builds the compare-and-set conditions of updateToken from the expectation', () => {

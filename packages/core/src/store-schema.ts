@@ -84,6 +84,45 @@ export const TABLES = {
       createdAt: { name: 'created_at', type: 'bigint', notNull: true },
     },
   },
+  /**
+   * The audit log, append-only: one row per management event. `id` orders it (an AUTOINCREMENT
+   * rowid on SQLite, an identity on Postgres); `detail` is small JSON, never a token or a hash.
+   */
+  audit: {
+    name: 'audit',
+    columns: {
+      id: { name: 'id', type: 'bigint', primaryKey: true, autoIncrement: true, notNull: true },
+      at: { name: 'at', type: 'bigint', notNull: true },
+      action: { name: 'action', type: 'text', notNull: true },
+      actorKind: { name: 'actor_kind', type: 'text', notNull: true },
+      actorId: { name: 'actor_id', type: 'text' },
+      tokenId: { name: 'token_id', type: 'text' },
+      userId: { name: 'user_id', type: 'text' },
+      address: { name: 'address', type: 'text' },
+      userAgent: { name: 'user_agent', type: 'text' },
+      detail: { name: 'detail', type: 'text' },
+    },
+    indexes: [
+      // `audit.page()` by user or by token, newest first; `audit.purge()` by time.
+      { name: 'audit_user_idx', columns: ['userId', 'id'] },
+      { name: 'audit_token_idx', columns: ['tokenId', 'id'] },
+      { name: 'audit_at_idx', columns: ['at'] },
+    ],
+  },
+  /**
+   * Expiry warnings sent, one row per (token, window): inserted if absent, so each is sent once.
+   * The key is one column, `<window_ms>:<token_id>`, rather than a composite primary key, which
+   * drizzle-kit's `pushSchema` fails to introspect on Postgres.
+   */
+  expiryWarnings: {
+    name: 'expiry_warnings',
+    columns: {
+      key: { name: 'key', type: 'text', primaryKey: true, notNull: true },
+      tokenId: { name: 'token_id', type: 'text', notNull: true },
+      windowMs: { name: 'window_ms', type: 'bigint', notNull: true },
+      warnedAt: { name: 'warned_at', type: 'bigint', notNull: true },
+    },
+  },
 } as const satisfies Record<string, TableSpec>
 
 export type TableKey = keyof typeof TABLES
@@ -118,6 +157,10 @@ const MIGRATIONS: ReadonlyArray<{
       { createIndex: { table: 'tokens', index: 'tokens_expires_idx' } },
       { createIndex: { table: 'tokens', index: 'tokens_revoked_idx' } },
     ],
+  },
+  {
+    version: { postgres: 5, sqlite: 6 },
+    steps: [{ createTable: 'audit' }, { createTable: 'expiryWarnings' }],
   },
 ]
 
@@ -155,6 +198,8 @@ type DdlDialect = {
   table(name: string): string
   types: Readonly<Record<LogicalType, string>>
   addColumn: string
+  /** What follows `PRIMARY KEY` for a key the database numbers itself. */
+  autoIncrement: string
 }
 
 function ddlOf(dialect: Dialect, schema: string | null): DdlDialect {
@@ -163,11 +208,13 @@ function ddlOf(dialect: Dialect, schema: string | null): DdlDialect {
         table: (name) => (schema ? `"${schema}"."${name}"` : `"${name}"`),
         types: { text: 'TEXT', bigint: 'BIGINT', integer: 'INTEGER' },
         addColumn: 'ADD COLUMN IF NOT EXISTS',
+        autoIncrement: ' GENERATED ALWAYS AS IDENTITY',
       }
     : {
         table: (name) => `"${name}"`,
         types: { text: 'TEXT', bigint: 'INTEGER', integer: 'INTEGER' },
         addColumn: 'ADD COLUMN',
+        autoIncrement: ' AUTOINCREMENT',
       }
 }
 
@@ -176,11 +223,11 @@ export function tableName(dialect: Dialect, naming: StoreNaming, table: string):
   return ddlOf(dialect, naming.schema).table(naming.tablePrefix + table)
 }
 
-function columnSql(column: ColumnSpec, types: DdlDialect['types']): string {
+function columnSql(column: ColumnSpec, ddl: Pick<DdlDialect, 'types' | 'autoIncrement'>): string {
   return [
-    `"${column.name}" ${types[column.type]}`,
+    `"${column.name}" ${ddl.types[column.type]}`,
     column.primaryKey ? ' PRIMARY KEY' : '',
-    column.autoIncrement ? ' AUTOINCREMENT' : '',
+    column.autoIncrement ? ddl.autoIncrement : '',
     column.notNull ? ' NOT NULL' : '',
   ].join('')
 }
@@ -218,9 +265,7 @@ function indexSql(spec: TableSpec, index: IndexSpec, table: string, p: string): 
 export function migrationsTableSql(dialect: Dialect, { schema, tablePrefix }: StoreNaming): string {
   const ddl = ddlOf(dialect, schema)
   const { name, columns } = TABLES.migrations
-  const body = Object.values(columns as Record<string, ColumnSpec>).map((column) =>
-    columnSql(column, ddl.types),
-  )
+  const body = Object.values(columns as Record<string, ColumnSpec>).map((column) => columnSql(column, ddl))
   return `CREATE TABLE IF NOT EXISTS ${ddl.table(tablePrefix + name)} (${body.join(', ')})`
 }
 
@@ -247,13 +292,13 @@ function stepSql(step: MigrationStep, ddl: DdlDialect, p: string): string[] {
   if ('addColumn' in step) {
     const { table, column } = step.addColumn
     const spec = (TABLES[table].columns as Record<string, ColumnSpec>)[column] as ColumnSpec
-    return [`ALTER TABLE ${ddl.table(p + TABLES[table].name)} ${ddl.addColumn} ${columnSql(spec, ddl.types)}`]
+    return [`ALTER TABLE ${ddl.table(p + TABLES[table].name)} ${ddl.addColumn} ${columnSql(spec, ddl)}`]
   }
   const spec: TableSpec = TABLES[step.createTable]
   const later = addedLater(step.createTable)
   const body = Object.entries(spec.columns)
     .filter(([key]) => !later.has(key))
-    .map(([, column]) => columnSql(column, ddl.types))
+    .map(([, column]) => columnSql(column, ddl))
   const table = ddl.table(p + spec.name)
   const laterIndexes = indexedLater(step.createTable)
   return [

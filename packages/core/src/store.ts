@@ -58,6 +58,39 @@ export type ExpiringTokenQuery = {
  */
 export type PurgeQuery = { before: number }
 
+/**
+ * One row of `<prefix>audit`, as a store writes and reads it: who did what to which token or user,
+ * and when (epoch ms). `id` is assigned by the store on append, ascending; `detail` is small JSON
+ * text (a reason, a window), never a token or a hash.
+ */
+export type AuditRow = {
+  id: number
+  at: number
+  action: string
+  actorKind: string
+  actorId: string | null
+  tokenId: string | null
+  userId: string | null
+  address: string | null
+  userAgent: string | null
+  detail: string | null
+}
+
+/**
+ * A page of the audit log, newest first by id: only rows of `userId`, `tokenId` and `action` when
+ * given, only ids below `before` when given, at most `limit`.
+ */
+export type AuditQuery = {
+  userId?: string | undefined
+  tokenId?: string | undefined
+  action?: string | undefined
+  before?: number | undefined
+  limit: number
+}
+
+/** An expiry warning to send once: the token, and the window (ms) it is warned for. */
+export type ExpiryClaim = { tokenId: string; windowMs: number }
+
 /** Reports progress on long work: `done` of `total` units (statements, rows). */
 export type ProgressCallback = (done: number, total: number) => void
 
@@ -204,6 +237,27 @@ export interface KeywardStore {
    * Without it (or `countPurgeableTokens`), `tokens.purge()` throws `unsupported`.
    */
   purgeTokens?(query: PurgeQuery & { limit: number }): Promise<number>
+  /**
+   * Appends rows to the audit log (ids assigned by the store, in the order given), in one
+   * statement. Append-only: no method changes a row. Without it, an instance with `audit: true`
+   * warns about each entry it could not write (and counts it in `stats().audit.errors`).
+   */
+  appendAudit?(rows: ReadonlyArray<Omit<AuditRow, 'id'>>): Promise<void>
+  /** A page of the audit log (see `AuditQuery`), newest first. Without it, `audit.page()` throws `unsupported`. */
+  listAudit?(query: AuditQuery): Promise<AuditRow[]>
+  /**
+   * Deletes at most `limit` audit rows older than `before` (epoch ms), in one statement, and
+   * returns how many: the retention purge, the one deletion the log allows.
+   */
+  purgeAudit?(query: { before: number; limit: number }): Promise<number>
+  /**
+   * Records each expiry warning unless it is recorded already (insert-if-absent on
+   * (token, window), safe from several processes at once) and returns the claims recorded now:
+   * only their sender warns. Without it, `tokens.warnExpiring()` throws `unsupported`.
+   */
+  claimExpiryWarnings?(claims: readonly ExpiryClaim[], at: number): Promise<ExpiryClaim[]>
+  /** Deletes the expiry warnings of tokens no longer stored (after a purge); returns how many. */
+  pruneExpiryWarnings?(): Promise<number>
   close(): Promise<void>
 }
 

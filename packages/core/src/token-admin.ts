@@ -1,6 +1,8 @@
+import { type KnownActor, requireActor } from './actor.js'
 import type { Clock } from './clock.js'
 import { toGracePeriod } from './duration.js'
 import { KeywardError } from './errors.js'
+import { eventOf, type KeywardEvent, type KeywardEventType } from './events.js'
 import type { TokenHasher } from './hashing.js'
 import {
   ownerOf,
@@ -14,7 +16,6 @@ import type { CreatedToken, Keyward } from './keyward-types.js'
 import type { Lifecycle } from './lifecycle.js'
 import { expiryUnder, type LifetimePolicy, rotatedExpiry } from './lifetime.js'
 import { normalizeScopes } from './scopes.js'
-import type { Sessions } from './sessions.js'
 import type { InvalidationMessage } from './shared-cache.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { storeCalls } from './store-calls.js'
@@ -22,7 +23,6 @@ import { assertRoomForToken } from './token-cap.js'
 import { displayPrefix, generateToken } from './token-format.js'
 import { encodeCursor, pageInMemory, requirePageOptions } from './token-pages.js'
 import { statusOf, toRecord } from './token-rows.js'
-import { cutOffUser } from './users.js'
 
 /** The revocation reason of a rotated token, also set during its grace period. */
 const ROTATED = 'rotated'
@@ -37,17 +37,37 @@ export type AdministrationContext = {
   lifecycle: Lifecycle
   store: () => Promise<KeywardStore>
   propagate: (message: InvalidationMessage, during: string) => Promise<void>
-  sessions: Sessions | null
+  /** Records the events of a committed change (the audit log), then tells the listeners. */
+  announce: (events: readonly KeywardEvent[]) => Promise<void>
+  /** Whether anyone (a listener, the audit log) takes events of this type. */
+  needs: (type: KeywardEventType) => boolean
 }
 
 /**
- * The management API: tokens (create, list, page, get, revoke, update, rotate, revokeAll), cutting
- * a user off, and sessions' issue/bump/version. Each writes the store, then propagates.
+ * Propagates a committed change, then announces it, whether or not the propagation failed: the
+ * change stands in the store either way (a failed propagation throws `invalidation_unconfirmed`).
+ */
+export async function propagateThenAnnounce(
+  context: Pick<AdministrationContext, 'propagate' | 'announce'>,
+  message: InvalidationMessage | null,
+  during: string,
+  events: readonly KeywardEvent[],
+): Promise<void> {
+  try {
+    if (message !== null) await context.propagate(message, during)
+  } finally {
+    if (events.length > 0) await context.announce(events)
+  }
+}
+
+/**
+ * The management API of tokens: create, list, page, get, revoke, update, rotate, revokeAll. Each
+ * write goes to the store, is propagated, then announced (events, audit) with its actor.
  */
 export function createAdministration(context: AdministrationContext) {
-  const { tokenPrefix, clock, hasher, lifetime, maxTokensPerUser, propagate, sessions } = context
+  const { tokenPrefix, clock, hasher, lifetime, maxTokensPerUser, needs } = context
   const { allowList } = context
-  const { assertOpen, withStore } = storeCalls(context)
+  const { withStore } = storeCalls(context)
 
   const mint = async (
     store: KeywardStore,
@@ -80,33 +100,25 @@ export function createAdministration(context: AdministrationContext) {
     return Object.freeze({ token, record: toRecord(row, clock.now()) })
   }
 
-  const sessionApi = () => {
-    if (sessions === null)
-      throw new KeywardError(
-        'invalid_option',
-        'Sessions are not configured: pass `sessions` to createKeyward().',
-      )
-    assertOpen()
-    return sessions
-  }
-
-  const revokeUserTokens = (userId: string, reason: string | null) =>
+  /** Every active token of the user revoked, one `token.revoked` each (their records read back once). */
+  const revokeUserTokens = (userId: string, reason: string | null, actor: KnownActor) =>
     withStore('revokeAll', async (store) => {
-      const ids = await store.revokeUserTokens(userId, { revokedAt: clock.now(), reason })
-      if (ids.length > 0) await propagate({ tokens: ids }, 'The revocation')
+      const revokedAt = clock.now()
+      const ids = await store.revokeUserTokens(userId, { revokedAt, reason })
+      if (ids.length === 0) return ids
+      let events: KeywardEvent[] = []
+      if (needs('token.revoked')) {
+        const revoked = new Set(ids)
+        const now = clock.now()
+        events = (await store.listTokens(userId))
+          .filter((row) => revoked.has(row.id))
+          .map((row) => eventOf('token.revoked', revokedAt, { token: toRecord(row, now), reason, actor }))
+      }
+      await propagateThenAnnounce(context, { tokens: ids }, 'The revocation', events)
       return ids
     })
-  // Without the sessions option, the version is bumped all the same: other processes may verify sessions.
-  const endSessions = async (userId: string): Promise<number> => {
-    if (sessions !== null) return sessionApi().bump(userId, clock.now())
-    const version = await withStore('a session bump', (store) =>
-      store.bumpSessionVersion(userId, clock.now()),
-    )
-    await propagate({ user: { id: userId, version } }, 'The session bump')
-    return version
-  }
 
-  const tokens: Omit<Keyward['tokens'], 'identify' | 'expiring' | 'purge'> = {
+  const tokens: Omit<Keyward['tokens'], 'identify' | 'expiring' | 'purge' | 'warnExpiring'> = {
     async create(input) {
       const userId = requireUserId(input?.userId)
       const name = requireText(input.name, 'name')
@@ -114,9 +126,13 @@ export function createAdministration(context: AdministrationContext) {
       const expiresAt = expiryUnder(lifetime, input, clock.now())
       const metadata = input.metadata === undefined ? null : requireMetadata(input.metadata)
       const description = input.description === undefined ? null : requireDescription(input.description)
+      const actor = requireActor(input.actor)
       return withStore('create', async (store) => {
         await assertRoomForToken(store, userId, { max: maxTokensPerUser, now: clock.now(), replacing: false })
-        return mint(store, { userId, name, scopes, expiresAt, metadata, description })
+        const created = await mint(store, { userId, name, scopes, expiresAt, metadata, description })
+        const token = created.record
+        await context.announce([eventOf('token.created', token.createdAt.getTime(), { token, actor })])
+        return created
       })
     },
     async list(userId) {
@@ -156,38 +172,59 @@ export function createAdministration(context: AdministrationContext) {
       requireText(id, 'id')
       const owner = ownerOf(options)
       const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
+      const actor = requireActor(options.actor)
       return withStore('revoke', async (store) => {
-        const input = {
-          revokedAt: clock.now(),
+        // Read first only for the event: a token revoked before (the first revocation wins) is no
+        // `token.revoked` of this call, even at the same millisecond with the same reason.
+        const before = needs('token.revoked') ? await store.findToken(id) : null
+        const revokedAt = clock.now()
+        const row = await store.revokeToken(id, {
+          revokedAt,
           reason,
           ...(owner === undefined ? {} : { userId: owner }),
-        }
-        const row = await store.revokeToken(id, input)
-        if (row) await propagate({ tokens: [id] }, 'The revocation')
-        return row ? toRecord(row, clock.now()) : null
+        })
+        if (row === null) return null
+        const record = toRecord(row, clock.now())
+        const revokedNow =
+          before !== null &&
+          before.revokedAt === null &&
+          row.revokedAt === revokedAt &&
+          row.revokedReason === reason
+        const events = revokedNow
+          ? [eventOf('token.revoked', revokedAt, { token: record, reason, actor })]
+          : []
+        await propagateThenAnnounce(context, { tokens: [id] }, 'The revocation', events)
+        return record
       })
     },
     async update(id, changes, options = {}) {
       requireText(id, 'id')
       const owner = ownerOf(options)
       const patch = requireTokenChanges(changes)
+      const actor = requireActor(options.actor)
       return withStore('update', async (store) => {
         const row = await store.findToken(id)
         if (row === null || (owner !== undefined && row.userId !== owner)) return null
         // Name and description play no part in authentication: no cache holds them, nothing to invalidate.
         const updated = await store.updateToken(id, patch)
-        return updated ? toRecord(updated, clock.now()) : null
+        if (updated === null) return null
+        const now = clock.now()
+        const token = toRecord(updated, now)
+        const fields = (['name', 'description'] as const).filter((field) => field in patch)
+        await context.announce([eventOf('token.updated', now, { token, changes: fields, actor })])
+        return token
       })
     },
     async revokeAll(userId, options = {}) {
       requireUserId(userId)
       const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
-      return (await revokeUserTokens(userId, reason)).length
+      return (await revokeUserTokens(userId, reason, requireActor(options.actor))).length
     },
     async rotate(id, options = {}) {
       requireText(id, 'id')
       const owner = ownerOf(options)
       const grace = toGracePeriod(options.gracePeriod ?? 0)
+      const actor = requireActor(options.actor)
       return withStore('rotate', async (store) => {
         const old = await store.findToken(id)
         if (old === null || (owner !== undefined && old.userId !== owner)) {
@@ -235,29 +272,18 @@ export function createAdministration(context: AdministrationContext) {
             'The token was revoked or rotated while this rotation ran.',
           )
         }
+        const rotated = Object.freeze({ ...created, previous: toRecord(previous, clock.now()) })
+        const event = eventOf('token.rotated', now, {
+          token: created.record,
+          previous: rotated.previous,
+          actor,
+        })
         // Every process re-reads the old token, and so caches it no longer than its new expiry.
-        await propagate({ tokens: [id] }, 'The rotation')
-        return Object.freeze({ ...created, previous: toRecord(previous, clock.now()) })
+        await propagateThenAnnounce(context, { tokens: [id] }, 'The rotation', [event])
+        return rotated
       })
     },
   }
 
-  const users: Keyward['users'] = {
-    revokeAll: async (userId, options = {}) => {
-      requireUserId(userId)
-      const reason = options.reason === undefined ? null : requireText(options.reason, 'reason')
-      return cutOffUser(userId, {
-        revokeTokens: (id) => revokeUserTokens(id, reason),
-        endSessions,
-      })
-    },
-  }
-
-  const sessionsAdmin: Keyward['sessions'] = {
-    issue: async (input) => sessionApi().issue(input),
-    bump: async (userId) => sessionApi().bump(userId, clock.now()),
-    version: async (userId) => sessionApi().version(userId),
-  }
-
-  return { tokens, users, sessions: sessionsAdmin }
+  return { tokens, revokeUserTokens }
 }

@@ -1,3 +1,4 @@
+import type { AuditEntry } from './audit.js'
 import { isKeywardError, type KeywardErrorCode } from './errors.js'
 import type { TokenRecord } from './keyward-types.js'
 
@@ -53,6 +54,23 @@ const STATUS_OF: Readonly<Record<TokenRouteErrorCode, number>> = {
 }
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString())
+
+/** An audit entry as JSON: `at` as an ISO string. */
+export type AuditEntryJSON = Omit<AuditEntry, 'at'> & { readonly at: string }
+
+/**
+ * An audit entry as the routes show it to the user it concerns: the request's address and
+ * User-Agent only where the user (or one of their tokens) acted, not an administrator's.
+ */
+export function auditEntryJSON(entry: AuditEntry, userId: string): AuditEntryJSON {
+  const { actor } = entry
+  const own = (actor.kind === 'user' && actor.id === userId) || actor.kind === 'token'
+  return {
+    ...entry,
+    at: entry.at.toISOString(),
+    actor: own ? actor : { ...actor, address: null, userAgent: null },
+  }
+}
 
 export function tokenJSON(record: TokenRecord): TokenJSON {
   return {

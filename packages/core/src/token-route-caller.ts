@@ -1,3 +1,4 @@
+import { fitForActor, type KnownActor, MAX_ADDRESS, MAX_USER_AGENT } from './actor.js'
 import { toLifetime } from './duration.js'
 import type { ScopeInfo, TokenRecord } from './keyward-types.js'
 import type { TokenLifetime } from './lifetime.js'
@@ -13,6 +14,24 @@ import type { CreateInput } from './token-route-input.js'
 
 /** The app's signed-in user; `token` is the PAT principal when a PAT (with `patScope`) calls. */
 export type RouteCaller = { readonly userId: string; readonly token: Principal | null }
+
+/**
+ * The actor of a call through the routes: the signed-in user, or the PAT that called (its id), with
+ * the request's client address and User-Agent, each fitted to what an actor holds (a client's odd
+ * header never fails the call).
+ */
+export function routeActor(
+  caller: RouteCaller,
+  request: { client?: string | null | undefined; userAgent: string | null | undefined },
+): KnownActor {
+  const token = caller.token
+  return Object.freeze({
+    kind: token === null ? 'user' : 'token',
+    id: token === null ? caller.userId : (token.tokenId ?? null),
+    address: fitForActor(request.client, MAX_ADDRESS),
+    userAgent: fitForActor(request.userAgent, MAX_USER_AGENT),
+  })
+}
 
 /** What this caller may grant: for a PAT, only what its own scopes cover, never what covers `patScope`. */
 export function callerScopes(

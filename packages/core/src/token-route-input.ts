@@ -1,3 +1,4 @@
+import type { AuditAction, AuditPageOptions } from './audit.js'
 import { type DurationString, toGracePeriod, toLifetime } from './duration.js'
 import { KeywardError } from './errors.js'
 import { requireDescription, requireText, requireTokenChanges } from './input.js'
@@ -26,6 +27,7 @@ export type CreateInput = {
 const CREATE_KEYS: ReadonlySet<string> = new Set(['name', 'scopes', 'expiresIn', 'description'])
 const ROTATE_KEYS: ReadonlySet<string> = new Set(['gracePeriod'])
 const QUERY_KEYS: ReadonlySet<string> = new Set(['status', 'limit', 'cursor'])
+const AUDIT_QUERY_KEYS: ReadonlySet<string> = new Set(['tokenId', 'action', 'limit', 'cursor'])
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i
 const LIMIT = /^\d{1,4}$/
 
@@ -104,24 +106,43 @@ export function rotateInput(value: unknown): { gracePeriod: DurationString | 0 }
   return { gracePeriod }
 }
 
-/** `GET /tokens?status=&limit=&cursor=`: each at most once, nothing else. */
-export function pageInput(query: URLSearchParams): TokenPageOptions {
-  const options: TokenPageOptions = {}
+/** Each known parameter at most once, nothing else; `limit` as a number. */
+function queryOf(query: URLSearchParams, known: ReadonlySet<string>) {
   for (const key of new Set(query.keys())) {
-    if (!QUERY_KEYS.has(key)) {
-      invalid(`Unknown query parameter ${JSON.stringify(key.slice(0, 64))} (known: status, limit, cursor).`)
+    if (!known.has(key)) {
+      invalid(
+        `Unknown query parameter ${JSON.stringify(key.slice(0, 64))} (known: ${[...known].join(', ')}).`,
+      )
     }
     if (query.getAll(key).length > 1) invalid(`The query parameter ${key} is given more than once.`)
   }
-  const status = query.get('status')
   const limit = query.get('limit')
-  const cursor = query.get('cursor')
-  if (status !== null) options.status = status as TokenStatus
-  if (limit !== null) {
-    if (!LIMIT.test(limit))
-      invalid(`limit must be a whole number from 1 to 100; got ${JSON.stringify(limit)}.`)
-    options.limit = Number(limit)
+  if (limit !== null && !LIMIT.test(limit)) {
+    invalid(`limit must be a whole number from 1 to 100; got ${JSON.stringify(limit)}.`)
   }
+  return { limit: limit === null ? undefined : Number(limit), cursor: query.get('cursor') }
+}
+
+/** `GET /tokens?status=&limit=&cursor=`: each at most once, nothing else. */
+export function pageInput(query: URLSearchParams): TokenPageOptions {
+  const { limit, cursor } = queryOf(query, QUERY_KEYS)
+  const options: TokenPageOptions = {}
+  const status = query.get('status')
+  if (status !== null) options.status = status as TokenStatus
+  if (limit !== undefined) options.limit = limit
+  if (cursor !== null) options.cursor = cursor
+  return options
+}
+
+/** `GET /audit?tokenId=&action=&limit=&cursor=`: the caller's own entries; `audit.page()` checks the values. */
+export function auditInput(query: URLSearchParams): Omit<AuditPageOptions, 'userId'> {
+  const { limit, cursor } = queryOf(query, AUDIT_QUERY_KEYS)
+  const options: Omit<AuditPageOptions, 'userId'> = {}
+  const tokenId = query.get('tokenId')
+  const action = query.get('action')
+  if (tokenId !== null) options.tokenId = tokenId
+  if (action !== null) options.action = action as AuditAction
+  if (limit !== undefined) options.limit = limit
   if (cursor !== null) options.cursor = cursor
   return options
 }

@@ -2,7 +2,7 @@ import { KeywardError } from './errors.js'
 
 /** The token routes' paths: which route a method and path are, and where they are mounted. Pure. */
 
-export type Action = 'list' | 'create' | 'read' | 'update' | 'revoke' | 'rotate' | 'scopes'
+export type Action = 'list' | 'create' | 'read' | 'update' | 'revoke' | 'rotate' | 'scopes' | 'audit'
 export type Route = { action: Action; id: string | null } | { allow: string }
 
 /** A token id as the routes accept it in a path; anything else is a 404 without a store read. */
@@ -16,6 +16,7 @@ export function routeOf(method: string, path: string): Route | null {
   const one = (action: Action): Route => ({ action, id: id ?? null })
   if (parts.length === 2 && collection === 'scopes')
     return method === 'GET' ? one('scopes') : { allow: 'GET' }
+  if (parts.length === 2 && collection === 'audit') return method === 'GET' ? one('audit') : { allow: 'GET' }
   if (collection !== 'tokens' || parts.length > 4) return null
   if (parts.length === 2) {
     if (method === 'GET') return one('list')

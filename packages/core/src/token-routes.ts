@@ -9,13 +9,21 @@ import { assertScopeSyntax, hasScope } from './scopes.js'
 import { createTokenPage, type SettingsPageOptions } from './token-page.js'
 import {
   answerForError,
+  auditEntryJSON,
   errorAnswer,
   jsonAnswer,
   type TokenRouteResponse,
   tokenJSON,
 } from './token-route-answers.js'
-import { boundedCreate, callerScopes, type RouteCaller, rotationRefusal } from './token-route-caller.js'
 import {
+  boundedCreate,
+  callerScopes,
+  type RouteCaller,
+  rotationRefusal,
+  routeActor,
+} from './token-route-caller.js'
+import {
+  auditInput,
   bodyValue,
   changesInput,
   createInput,
@@ -28,12 +36,18 @@ import { type Action, routeOf, TOKEN_ID } from './token-route-paths.js'
 
 export type { SettingsPageOptions } from './token-page.js'
 export { PAGE_CSP } from './token-page.js'
-export type { TokenJSON, TokenRouteErrorCode, TokenRouteResponse } from './token-route-answers.js'
+export type {
+  AuditEntryJSON,
+  TokenJSON,
+  TokenRouteErrorCode,
+  TokenRouteResponse,
+} from './token-route-answers.js'
 export type { RouteBody } from './token-route-input.js'
 export { assertMountPrefix, pathBelow, routeOf } from './token-route-paths.js'
 
 /**
- * The token-management routes (list, create, read, rename, rotate, revoke, grantable scopes),
+ * The token-management routes (list, create, read, rename, rotate, revoke, grantable scopes, the
+ * caller's audit entries),
  * framework-agnostic: an adapter hands `handle` the request as a `TokenRouteRequest` and copies
  * the `TokenRouteResponse` it gets back, or passes the request on when it gets null.
  */
@@ -93,6 +107,11 @@ export type TokenRouteRequest<Req = unknown> = {
   readonly host: string | null | undefined
   /** The principal a `patAuth()` in front attached, if any. */
   readonly principal: Principal | null | undefined
+  /**
+   * The client's address, by the adapter's rules for `patAuth()` (Express `req.ip`, Koa `ctx.ip`):
+   * the actor's `address` in the events and the audit log. Absent or null when not known.
+   */
+  readonly client?: string | null | undefined
   /** The framework's request, passed to the hooks. */
   readonly request: Req
   /** Reads the body, at most `maxBytes` (called only for POST and PATCH with a JSON media type). */
@@ -202,7 +221,9 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
     body: unknown,
   ): Promise<TokenRouteResponse> => {
     const { userId } = caller
+    const actor = routeActor(caller, { client: request.client, userAgent: request.header('user-agent') })
     const owner = { userId }
+    const acting = { userId, actor }
     const id = route.id ?? ''
     const found = (record: TokenRecord | null) =>
       record === null ? errorAnswer('not_found', 'No such token.') : jsonAnswer(200, tokenJSON(record))
@@ -219,14 +240,21 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
       case 'read':
         return found(await kw.tokens.get(id, owner))
       case 'revoke':
-        return found(await kw.tokens.revoke(id, owner))
+        return found(await kw.tokens.revoke(id, acting))
       case 'update':
-        return found(await kw.tokens.update(id, changesInput(body), owner))
+        return found(await kw.tokens.update(id, changesInput(body), acting))
+      case 'audit': {
+        const page = await kw.audit.page({ ...auditInput(new URLSearchParams(request.query)), userId })
+        return jsonAnswer(200, {
+          entries: page.entries.map((entry) => auditEntryJSON(entry, userId)),
+          nextCursor: page.nextCursor,
+        })
+      }
       case 'create': {
         const names = new Set((await grantable(caller, request.request)).map((scope) => scope.name))
         const input = boundedCreate(createInput(body, names), caller, kw.tokenLifetime, Date.now())
         if (!(await reauthenticated(request.request, 'create'))) return reauthenticationRequired('create')
-        const created = await kw.tokens.create({ userId, ...input })
+        const created = await kw.tokens.create({ userId, ...input, actor })
         return jsonAnswer(201, { token: created.token, record: tokenJSON(created.record) })
       }
       case 'rotate': {
@@ -236,7 +264,7 @@ export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOpti
         const refusal = rotationRefusal(current, await grantable(caller, request.request), caller, Date.now())
         if (refusal !== null) return errorAnswer('invalid_argument', refusal)
         if (!(await reauthenticated(request.request, 'rotate'))) return reauthenticationRequired('rotate')
-        const rotated = await kw.tokens.rotate(id, { ...input, ...owner })
+        const rotated = await kw.tokens.rotate(id, { ...input, ...acting })
         return jsonAnswer(201, {
           token: rotated.token,
           record: tokenJSON(rotated.record),

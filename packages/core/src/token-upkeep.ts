@@ -68,7 +68,11 @@ export function createTokenUpkeep(context: {
           done += deleted
           // A row made purgeable after the count (an import of old rows) raises the total, never past it.
           if (deleted > 0) onProgress?.(done, Math.max(total, done))
-          if (deleted < batchSize) return result(done)
+          if (deleted < batchSize) {
+            // The expiry warnings of the tokens gone go with them (a store without them has none).
+            if (done > 0) await store.pruneExpiryWarnings?.()
+            return result(done)
+          }
         }
       })
     },

@@ -18,6 +18,7 @@ function send(res: Response, answer: TokenRouteResponse): void {
  * The token-management routes as an Express router to mount behind the app's login:
  * `app.use('/settings', tokenRoutes({ user: (req) => … }))`, or behind `patAuth({ appSession })`.
  * Paths: `GET|POST /tokens`, `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`,
+ * `GET /audit` (the caller's audit entries),
  * and the settings page at `GET /` with `GET /assets/:name` (unless `page: false`).
  * A JSON body an `express.json()` in front already parsed is taken as it is.
  */
@@ -35,6 +36,8 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Ro
         header: (name) => req.get(name),
         host: req.headers.host,
         principal: req.principal,
+        // As patAuth() reads it: Express's `req.ip` honours the app's `trust proxy` setting.
+        client: req.ip ?? req.socket?.remoteAddress,
         request: req,
         readBody: (maxBytes) => readNodeBody(req, maxBytes, req.body),
       })

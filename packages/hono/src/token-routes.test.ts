@@ -48,13 +48,17 @@ await tokenRoutesConformance({
           resolve({ port: info.port, close: () => new Promise((done) => server.close(() => done())) }),
         )
       })
+    // In process by app.request; over loopback HTTP when a case names the address it comes from.
+    const loopback = overLoopback(listen)
     return {
       async request(path, headers = {}, options = {}) {
+        if (options.from) return loopback.request(path, headers, options)
         const init = { headers, method: options.method ?? 'GET', body: options.body ?? null }
         const response = await hono.request(path, init)
         return { status: response.status, headers: response.headers, body: await response.text() }
       },
       listen,
+      close: () => loopback.close?.() ?? Promise.resolve(),
     }
   },
 })

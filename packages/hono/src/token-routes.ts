@@ -2,14 +2,38 @@ import {
   type TokenRoutesOptions as CoreTokenRoutesOptions,
   createTokenRoutes,
   type Keyward,
+  KeywardError,
   type Principal,
   readWebBody,
   type TokenRouteResponse,
 } from '@keyward/core'
 import { type Context, Hono, type Next } from 'hono'
 
-/** The hooks (`user`, `reauthenticate`, `grantableScopes`) are called with Hono's context `c`. */
-export type TokenRoutesOptions = CoreTokenRoutesOptions<Context>
+/**
+ * The hooks (`user`, `reauthenticate`, `grantableScopes`) are called with Hono's context `c`.
+ * `clientAddress`: the client's address for the audit log, as `patAuth({ clientAddress })` (default:
+ * the socket's address on @hono/node-server, nothing elsewhere).
+ */
+export type TokenRoutesOptions = CoreTokenRoutesOptions<Context> & {
+  clientAddress?: (c: Context) => string | null | undefined
+}
+
+type NodeEnv = { incoming?: { socket?: { remoteAddress?: string } } }
+const socketAddress = (c: Context) => (c.env as NodeEnv | undefined)?.incoming?.socket?.remoteAddress
+
+/** The options the core validates: the Hono-only one taken out. */
+function splitOptions(options?: Keyward | TokenRoutesOptions): {
+  core: Keyward | CoreTokenRoutesOptions<Context> | undefined
+  clientAddress: (c: Context) => string | null | undefined
+} {
+  if (typeof options !== 'object' || options === null || !('clientAddress' in options)) {
+    return { core: options, clientAddress: socketAddress }
+  }
+  const { clientAddress, ...core } = options
+  if (clientAddress !== undefined && typeof clientAddress !== 'function')
+    throw new KeywardError('invalid_option', 'tokenRoutes(): `clientAddress` must be a function.')
+  return { core, clientAddress: clientAddress ?? socketAddress }
+}
 
 function respond(answer: TokenRouteResponse): Response {
   return new Response(answer.body, { status: answer.status, headers: answer.headers })
@@ -19,10 +43,12 @@ function respond(answer: TokenRouteResponse): Response {
  * The token-management routes as a Hono app to mount behind the app's login:
  * `app.route('/settings', tokenRoutes({ user: (c) => … }))`, or behind `patAuth({ appSession })`.
  * Paths: `GET|POST /tokens`, `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`,
+ * `GET /audit` (the caller's audit entries),
  * and the settings page at `GET /` with `GET /assets/:name` (unless `page: false`).
  */
 export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Hono {
-  const routes = createTokenRoutes<Context>(keywardOrOptions)
+  const { core, clientAddress } = splitOptions(keywardOrOptions)
+  const routes = createTokenRoutes<Context>(core)
   const serve = async (c: Context, next: Next, path: string): Promise<Response> => {
     const url = new URL(c.req.url)
     const answer = await routes.handle({
@@ -33,6 +59,7 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Ho
       header: (name) => c.req.header(name),
       host: c.req.header('host') ?? url.host,
       principal: c.get('principal') as Principal | undefined,
+      client: clientAddress(c),
       request: c,
       // A body an earlier middleware read (a validator) is in Hono's cache, not in the stream.
       readBody: async (maxBytes) =>
@@ -54,6 +81,7 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Ho
   app.all('/tokens/:id', (c, next) => serve(c, next, `/tokens/${id(c)}`))
   app.all('/tokens/:id/rotate', (c, next) => serve(c, next, `/tokens/${id(c)}/rotate`))
   app.all('/scopes', (c, next) => serve(c, next, '/scopes'))
+  app.all('/audit', (c, next) => serve(c, next, '/audit'))
   app.get('/', (c, next) => serve(c, next, '/'))
   // Hono's strict routing tells `/settings/` from `/settings`: the page answers at both.
   app.get('/*', (c, next) =>

@@ -30,7 +30,8 @@ function splitOptions(options?: Keyward | TokenRoutesOptions): {
  * The token-management routes as a Koa middleware, behind the app's login:
  * `app.use(tokenRoutes({ prefix: '/settings', user: (ctx) => … }))`, or behind
  * `patAuth({ appSession })`. Paths below the prefix: `GET|POST /tokens`,
- * `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`, and the settings page
+ * `GET|PATCH|DELETE /tokens/:id`, `POST /tokens/:id/rotate`, `GET /scopes`, `GET /audit` (the
+ * caller's audit entries), and the settings page
  * at `GET /` with `GET /assets/:name` (unless `page: false`); any other goes on.
  * A body koa-bodyparser in front already parsed is taken as it is.
  */
@@ -48,6 +49,8 @@ export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Mi
       header: (name) => ctx.get(name),
       host: ctx.host,
       principal: ctx.state.principal,
+      // As patAuth() reads it: Koa's `ctx.ip` honours the app's `proxy` setting.
+      client: ctx.ip,
       request: ctx,
       readBody: (maxBytes) =>
         readNodeBody(ctx.req, maxBytes, (ctx.request as unknown as { body?: unknown }).body),

@@ -1,4 +1,5 @@
 import {
+  type AuditEntryJSON,
   argon2Hasher,
   createKeyward,
   type Keyward,
@@ -36,6 +37,7 @@ export type RouteAnswer = TokenJSON & {
   nextCursor: string | null
   scopes: ScopeInfo[]
   lifetime: TokenLifetime
+  entries: AuditEntryJSON[]
 }
 export type JsonReply = Reply & { json: RouteAnswer }
 
@@ -73,11 +75,13 @@ export function tokenRouteContext(harness: TokenRoutesHarness, backend: Backend)
       path: string,
       headers: Record<string, string> = {},
       body?: unknown,
+      from?: string,
     ): Promise<JsonReply> => {
       const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
       const reply = await app.request(path, headers, {
         method,
         ...(text === undefined ? {} : { body: text }),
+        ...(from === undefined ? {} : { from }),
       })
       expect(reply.headers.get('cache-control')).toBe('no-store')
       expect(reply.headers.get('content-type')).toMatch(/^application\/json/)

@@ -1,5 +1,6 @@
 import { type Backend, backends } from '@keyward/core/internal/testing'
 import { describe } from 'vitest'
+import { tokenRouteAuditCases } from './token-route-audit-cases.js'
 import { tokenRouteCases } from './token-route-cases.js'
 import { type TokenRoutesHarness, tokenRouteContext } from './token-route-context.js'
 import { tokenRouteRefusalCases } from './token-route-refusal-cases.js'
@@ -9,6 +10,7 @@ function suite(harness: TokenRoutesHarness, backend: Backend): void {
     const context = tokenRouteContext(harness, backend)
     tokenRouteCases(context)
     tokenRouteRefusalCases(context)
+    tokenRouteAuditCases(context)
   })
 }
 

@@ -27,6 +27,8 @@ export const {
   sessionVersions: keywardSessionVersions,
   meta: keywardMeta,
   migrations: keywardMigrations,
+  audit: keywardAudit,
+  expiryWarnings: keywardExpiryWarnings,
 } = keywardTables({ schema: schemaName })
 
 export type User = typeof users.$inferSelect

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js'
+import { auditCommand } from './audit.js'
 import { checkCommand } from './check.js'
 import { doctorCommand } from './doctor.js'
 import { migrateCommand } from './migrate.js'
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   usersCutOff,
   scopesCommand,
   checkCommand,
+  auditCommand,
   migrateCommand,
   doctorCommand,
 ]

@@ -61,10 +61,18 @@ describe.skipIf(!available)('Keyward tables for drizzle-kit on Postgres', () => 
     await store.close()
     const expected = await introspect(migrated)
     expect(new Set(expected.columns.map((c) => c.table_name))).toEqual(
-      new Set(['keyward_meta', 'keyward_migrations', 'keyward_session_versions', 'keyward_tokens']),
+      new Set([
+        'keyward_audit',
+        'keyward_expiry_warnings',
+        'keyward_meta',
+        'keyward_migrations',
+        'keyward_session_versions',
+        'keyward_tokens',
+      ]),
     )
-    // Three of the tokens table (by user, by expiry, by revocation) and four primary keys.
-    expect(expected.indexes.length).toBe(7)
+    // Three of the tokens table (by user, by expiry, by revocation), three of the audit log (by
+    // user, by token, by time) and six primary keys.
+    expect(expected.indexes.length).toBe(12)
     expect(await introspect(generated)).toEqual(expected)
   })
 
@@ -108,7 +116,7 @@ describe.skipIf(!available)('Keyward tables for drizzle-kit on Postgres', () => 
     await again.migrate()
     expect(await again.getSessionVersion('u1')).toBe(0)
     await again.close()
-    expect(migrationSql({ after: 4 })).toEqual([
+    expect(migrationSql({ after: 5 })).toEqual([
       'CREATE TABLE IF NOT EXISTS "keyward_migrations" ("version" INTEGER PRIMARY KEY, "applied_at" BIGINT NOT NULL)',
     ])
     expect(migrationSql({ after: 3 }).slice(1, 3)).toEqual([

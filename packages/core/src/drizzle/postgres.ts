@@ -3,7 +3,7 @@
  * from the shared description in store-schema.ts. Imports only drizzle-orm, so an app's drizzle-kit
  * schema file can re-export them without loading a driver.
  */
-import type { IsPrimaryKey, NotNull } from 'drizzle-orm'
+import type { IsIdentity, IsPrimaryKey, NotNull } from 'drizzle-orm'
 import {
   bigint,
   index,
@@ -44,11 +44,13 @@ type BaseBuilder<C extends ColumnSpec> = C['type'] extends 'text'
   : C['type'] extends 'bigint'
     ? PgBigInt53BuilderInitial<C['name']>
     : PgIntegerBuilderInitial<C['name']>
-type Builder<C extends ColumnSpec> = C extends { primaryKey: true }
-  ? IsPrimaryKey<NotNull<BaseBuilder<C>>>
-  : C extends { notNull: true }
-    ? NotNull<BaseBuilder<C>>
-    : BaseBuilder<C>
+type Builder<C extends ColumnSpec> = C extends { autoIncrement: true }
+  ? IsIdentity<IsPrimaryKey<NotNull<BaseBuilder<C>>>, 'always'>
+  : C extends { primaryKey: true }
+    ? IsPrimaryKey<NotNull<BaseBuilder<C>>>
+    : C extends { notNull: true }
+      ? NotNull<BaseBuilder<C>>
+      : BaseBuilder<C>
 type Builders<T extends TableSpec> = { -readonly [K in keyof T['columns']]: Builder<T['columns'][K]> }
 
 /** The drizzle column builders of a described table (a primary key is NOT NULL on Postgres). */
@@ -61,7 +63,12 @@ function builders<T extends TableSpec>(spec: T): Builders<T> {
         : column.type === 'bigint'
           ? bigint(column.name, { mode: 'number' })
           : integer(column.name)
-    built[key] = column.primaryKey ? base.primaryKey() : column.notNull ? base.notNull() : base
+    const declared = column.primaryKey ? base.primaryKey() : column.notNull ? base.notNull() : base
+    // Numbered by the database: an identity column, which no insert may set.
+    built[key] =
+      column.autoIncrement && 'generatedAlwaysAsIdentity' in declared
+        ? declared.generatedAlwaysAsIdentity()
+        : declared
   }
   return built as Builders<T>
 }
@@ -70,7 +77,7 @@ function builders<T extends TableSpec>(spec: T): Builders<T> {
 export function postgresTablesFor({ schema, tablePrefix: p }: StoreNaming) {
   // Only the schema name differs at run time; the column types are the same either way.
   const table = (schema === null ? pgTable : pgSchema(schema).table) as typeof pgTable
-  const { tokens, sessionVersions, meta, migrations } = TABLES
+  const { tokens, sessionVersions, meta, migrations, audit, expiryWarnings } = TABLES
   return {
     tokens: table(`${p}${tokens.name}`, builders(tokens), (t) =>
       tokens.indexes.map(({ name, columns: [first, ...rest] }) =>
@@ -81,12 +88,21 @@ export function postgresTablesFor({ schema, tablePrefix: p }: StoreNaming) {
     meta: table(`${p}${meta.name}`, builders(meta)),
     /** Which of the migrations have run; `migrate()` keeps it. */
     migrations: table(`${p}${migrations.name}`, builders(migrations)),
+    /** The audit log (`createKeyward({ audit: true })`), append-only. */
+    audit: table(`${p}${audit.name}`, builders(audit), (t) =>
+      audit.indexes.map(({ name, columns: [first, ...rest] }) =>
+        index(`${p}${name}`).on(t[first], ...rest.map((key) => t[key])),
+      ),
+    ),
+    /** Which expiry warnings were sent (`tokens.warnExpiring()`), one row per token and window. */
+    expiryWarnings: table(`${p}${expiryWarnings.name}`, builders(expiryWarnings)),
   }
 }
 
 /**
  * Keyward's tables for an app's drizzle schema (and drizzle-kit), named as the store is:
- * `export const { tokens, sessionVersions, meta, migrations } = keywardTables({ tablePrefix })`.
+ * `export const { tokens, sessionVersions, meta, migrations, audit, expiryWarnings } =
+ * keywardTables({ tablePrefix })`.
  */
 export function keywardTables(options: PostgresTableOptions = {}) {
   return postgresTablesFor(namingOptions(options, ['schema', 'tablePrefix'], 'keywardTables()'))
@@ -98,6 +114,8 @@ export const keywardTokens = defaults.tokens
 export const keywardSessionVersions = defaults.sessionVersions
 export const keywardMeta = defaults.meta
 export const keywardMigrations = defaults.migrations
+export const keywardAudit = defaults.audit
+export const keywardExpiryWarnings = defaults.expiryWarnings
 
 /** Each entry runs once, in order, recorded in `<prefix>migrations`. Never edit one that shipped. */
 export function postgresMigrations(naming: StoreNaming): string[][] {

@@ -66,7 +66,9 @@ describe('Keyward tables for drizzle-kit on SQLite', () => {
       db.close()
       const expected = introspect(await migrated(tablePrefix), tablePrefix)
       expect(expected.map((t) => t.name)).toEqual(
-        ['invalidations', 'meta', 'migrations', 'session_versions', 'tokens'].map((t) => tablePrefix + t),
+        ['audit', 'expiry_warnings', 'invalidations', 'meta', 'migrations', 'session_versions', 'tokens'].map(
+          (t) => tablePrefix + t,
+        ),
       )
       expect(introspect(path, tablePrefix)).toEqual(expected)
     })

@@ -67,7 +67,7 @@ function builders<T extends TableSpec>(spec: T): Builders<T> {
 
 /** The tables for a validated prefix (the store calls this). */
 export function sqliteTablesFor(p: string) {
-  const { tokens, sessionVersions, meta, migrations, invalidations } = TABLES
+  const { tokens, sessionVersions, meta, migrations, invalidations, audit, expiryWarnings } = TABLES
   return {
     tokens: sqliteTable(`${p}${tokens.name}`, builders(tokens), (t) =>
       tokens.indexes.map(({ name, columns: [first, ...rest] }) =>
@@ -85,12 +85,21 @@ export function sqliteTablesFor(p: string) {
     ]),
     /** Invalidations for other processes on the same file (see the store's `notify`); pruned as it goes. */
     invalidations: sqliteTable(`${p}${invalidations.name}`, builders(invalidations)),
+    /** The audit log (`createKeyward({ audit: true })`), append-only. */
+    audit: sqliteTable(`${p}${audit.name}`, builders(audit), (t) =>
+      audit.indexes.map(({ name, columns: [first, ...rest] }) =>
+        index(`${p}${name}`).on(t[first], ...rest.map((key) => t[key])),
+      ),
+    ),
+    /** Which expiry warnings were sent (`tokens.warnExpiring()`), one row per token and window. */
+    expiryWarnings: sqliteTable(`${p}${expiryWarnings.name}`, builders(expiryWarnings)),
   }
 }
 
 /**
  * Keyward's tables for an app's drizzle schema (and drizzle-kit), named as the store is:
- * `export const { tokens, sessionVersions, meta, migrations } = keywardTables({ tablePrefix })`.
+ * `export const { tokens, sessionVersions, meta, migrations, audit, expiryWarnings } =
+ * keywardTables({ tablePrefix })`.
  */
 export function keywardTables(options: SqliteTableOptions = {}) {
   return sqliteTablesFor(namingOptions(options, ['tablePrefix'], 'keywardTables()').tablePrefix)
@@ -103,6 +112,8 @@ export const keywardSessionVersions = defaults.sessionVersions
 export const keywardMeta = defaults.meta
 export const keywardMigrations = defaults.migrations
 export const keywardInvalidations = defaults.invalidations
+export const keywardAudit = defaults.audit
+export const keywardExpiryWarnings = defaults.expiryWarnings
 
 /** Each entry runs once, in order, recorded in `<prefix>migrations`. Never edit one that shipped. */
 export function sqliteMigrations(p: string): string[][] {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { binaryCases } from '../fixtures/binary-cases.js'
 import { assertBuilt, CONFIG, cli, PACKAGE } from '../fixtures/harness.js'
 import { operatorCases } from '../fixtures/operator-cases.js'
+import { SQLITE_VERSIONS } from '../fixtures/sqlite-schema.js'
 
 assertBuilt()
 const dir = mkdtempSync(join(tmpdir(), 'keyward-cli-sqlite-'))
@@ -106,7 +107,10 @@ describe('keyward binary: where the configuration comes from', () => {
     const doctor = await cli(['doctor', '--no-hasher'], { env, cwd: dir })
     expect(doctor.code).toBe(1)
     expect(doctor.stdout).toMatch(
-      /^FAIL +migrations +5 migration\(s\) pending on sqlite .*run `keyward migrate`/m,
+      new RegExp(
+        `^FAIL +migrations +${SQLITE_VERSIONS.length} migration\\(s\\) pending on sqlite .*run \`keyward migrate\``,
+        'm',
+      ),
     )
     expect(doctor.stderr).toContain('checks failed')
     const status = await cli(['migrate', '--status', '--json'], { env, cwd: dir })

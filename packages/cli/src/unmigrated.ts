@@ -27,7 +27,7 @@ export async function pendingStatus(kw: Keyward): Promise<MigrationStatus | null
   }
 }
 
-/** `5 migrations pending on sqlite (version 1, 2, 3, 4, 5)`. */
+/** `2 migrations pending on sqlite (version 5, 6)`. */
 export function describePending(status: MigrationStatus): string {
   const count = status.pending.length
   const versions = status.pending.map((migration) => migration.version).join(', ')

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { createKeyward } from './keyward.js'
+import { sqliteStore } from './sqlite.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const src = fileURLToPath(new URL('.', import.meta.url))
@@ -107,31 +109,10 @@ describe('the metrics subpaths of @keyward/core', () => {
   )
 })
 
-/** A stats object of the right shape, all zero: enough for the exposition to run. */
+/** The stats of a real instance never used: every field the exposition reads, as `stats()` has them now. */
 function statsShape() {
-  const zeros = (keys: string) => Object.fromEntries(keys.split(' ').map((k) => [k, 0]))
-  return {
-    cache: zeros('hits misses size refreshes renewed evictions'),
-    storeReads: 0,
-    hashVerifications: 0,
-    rehashes: 0,
-    coalesced: 0,
-    rejections: zeros('missing_token unknown'),
-    lastUsed: zeros('statements rows pending errors'),
-    sessions: zeros('versionReads issued bumps'),
-    sharedCache: { ...zeros('hits misses writes errors forged'), down: false },
-    invalidations: {
-      ...zeros(
-        'fallbackBound published received errors gaps redelivered undelivered abandoned forged replayed stale',
-      ),
-      channel: 'none',
-      subscribed: false,
-    },
-    protection: zeros('verifyRejected verifyQueuePeak negativeHits throttled'),
-    errors: zeros('store hasher'),
-    storeGate: {
-      ...zeros('inFlight peakInFlight overloaded refused timeouts failures opened'),
-      breaker: 'closed',
-    },
-  }
+  const kw = createKeyward({ store: sqliteStore({ path: ':memory:' }) })
+  const stats = kw.stats()
+  void kw.close()
+  return stats
 }

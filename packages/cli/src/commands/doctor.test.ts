@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { runCommand } from '../../fixtures/run-command.js'
 import { sqliteKeywards } from '../../fixtures/sqlite-keyward.js'
+import { SQLITE_LATEST, SQLITE_VERSIONS } from '../../fixtures/sqlite-schema.js'
 import { doctorCommand } from './doctor.js'
 
 const keywards = sqliteKeywards('doctor')
@@ -15,7 +16,9 @@ describe('keyward doctor', () => {
     expect(lines[0]).toMatch(/^STATUS +CHECK +MS +DETAIL$/)
     expect(lines.slice(1).map((line) => line.split(/ +/)[1])).toEqual(CHECKS)
     expect(lines[1]).toMatch(/^ok +store +[\d.]+ +reachable: one read took/)
-    expect(lines[2]).toMatch(/^ok +migrations +current on sqlite, at version 5\.$/)
+    expect(lines[2]).toMatch(
+      new RegExp(`^ok +migrations +current on sqlite, at version ${SQLITE_LATEST}\\.$`),
+    )
     expect(lines[5]).toMatch(/^skip +shared-cache +no Redis shared cache is configured\.$/)
     expect(lines[6]).toMatch(/^ok +hasher +[\d.]+ +sha256/)
     expect(run.stderr).toBe('Every check passed.\n')
@@ -36,7 +39,10 @@ describe('keyward doctor', () => {
     const run = await runCommand(doctorCommand, ['--no-hasher'], kw)
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(
-      /^FAIL +migrations +5 migration\(s\) pending on sqlite .*run `keyward migrate`/m,
+      new RegExp(
+        `^FAIL +migrations +${SQLITE_VERSIONS.length} migration\\(s\\) pending on sqlite .*run \`keyward migrate\``,
+        'm',
+      ),
     )
     expect(run.stderr).toMatch(/^\d checks failed: each detail says what to do\.$/m)
     const json = JSON.parse((await runCommand(doctorCommand, ['--no-hasher', '--json'], kw)).stdout)

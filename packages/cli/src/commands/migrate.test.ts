@@ -4,6 +4,12 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { runCommand } from '../../fixtures/run-command.js'
 import { sqliteKeywards } from '../../fixtures/sqlite-keyward.js'
+import {
+  SQLITE_LATEST,
+  SQLITE_PENDING,
+  SQLITE_STATEMENTS,
+  SQLITE_VERSIONS,
+} from '../../fixtures/sqlite-schema.js'
 import { migrateCommand } from './migrate.js'
 
 const keywards = sqliteKeywards('migrate')
@@ -14,7 +20,11 @@ describe('keyward migrate --print', () => {
     const { kw, path, tables } = await keywards.create({ migrate: false })
     const printed = await migrate(['--print'], kw)
     expect(printed.code, printed.stderr).toBe(0)
-    expect(printed.stdout).toMatch(/^-- The SQL `keyward migrate` runs on this sqlite database: 5 migrations/)
+    expect(printed.stdout).toMatch(
+      new RegExp(
+        `^-- The SQL \`keyward migrate\` runs on this sqlite database: ${SQLITE_VERSIONS.length} migrations`,
+      ),
+    )
     expect(printed.stdout).toContain('\nBEGIN;\n')
     expect(printed.stdout.trimEnd().endsWith('COMMIT;')).toBe(true)
     expect(printed.stderr).toContain('nothing was changed')
@@ -23,9 +33,11 @@ describe('keyward migrate --print', () => {
     const db = new Database(path)
     db.exec(printed.stdout)
     db.close()
-    expect(await kw.migrations.status()).toMatchObject({ current: true, applied: [1, 2, 3, 4, 5] })
+    expect(await kw.migrations.status()).toMatchObject({ current: true, applied: SQLITE_VERSIONS })
     const again = await migrate(['--print'], kw)
-    expect(again.stdout).toBe('-- Nothing to run: the sqlite database is current (version 5).\n')
+    expect(again.stdout).toBe(
+      `-- Nothing to run: the sqlite database is current (version ${SQLITE_LATEST}).\n`,
+    )
   })
 
   it('refuses a store that gives no statement recording a migration: its SQL would run twice', async () => {
@@ -47,7 +59,9 @@ describe('keyward migrate --print', () => {
     try {
       const refused = await migrate(['--print'], kw)
       expect(refused.code).toBe(3)
-      expect(refused.stderr).toContain('does not give the statement that records migration 1, 2, 3, 4, 5')
+      expect(refused.stderr).toContain(
+        `does not give the statement that records migration ${SQLITE_VERSIONS.join(', ')}`,
+      )
       expect(refused.stdout).toBe('')
     } finally {
       await kw.close()
@@ -62,9 +76,7 @@ describe('keyward migrate --status', () => {
     expect(before.code).toBe(1)
     expect(before.stdout).toMatch(/^pending +1 \(3 statements\), 2 \(1 statement\)/m)
     expect(before.stdout).toMatch(/^current +no$/m)
-    expect(before.stderr).toContain(
-      '5 migrations pending on sqlite (version 1, 2, 3, 4, 5). Run `keyward migrate`',
-    )
+    expect(before.stderr).toContain(`${SQLITE_PENDING}. Run \`keyward migrate\``)
     const json = JSON.parse((await migrate(['--status', '--json'], kw)).stdout)
     expect(json).toEqual(JSON.parse(JSON.stringify(await kw.migrations.status())))
     expect(Object.keys(json.pending[0])).toEqual(['version', 'statements', 'record'])
@@ -81,12 +93,12 @@ describe('keyward migrate', () => {
     const applied = await migrate([], kw, true)
     expect(applied.code, applied.stderr).toBe(0)
     expect(applied.stdout).toBe('')
+    expect(applied.stderr).toContain(`Migrating: ${SQLITE_PENDING}, ${SQLITE_STATEMENTS} statements`)
     expect(applied.stderr).toContain(
-      'Migrating: 5 migrations pending on sqlite (version 1, 2, 3, 4, 5), 8 statements',
+      `migrate [########################] 100% ${SQLITE_STATEMENTS}/${SQLITE_STATEMENTS}`,
     )
-    expect(applied.stderr).toContain('migrate [########################] 100% 8/8')
     expect(applied.stderr).toContain(
-      'Applied migrations 1, 2, 3, 4, 5 (8 statements): the sqlite database is current, at version 5.',
+      `Applied migrations ${SQLITE_VERSIONS.join(', ')} (${SQLITE_STATEMENTS} statements): the sqlite database is current, at version ${SQLITE_LATEST}.`,
     )
     expect(tables()).toContain('keyward_tokens')
     const again = await migrate(['--json'], kw)
@@ -95,10 +107,12 @@ describe('keyward migrate', () => {
       dialect: 'sqlite',
       migrated: [],
       statements: 0,
-      applied: [1, 2, 3, 4, 5],
+      applied: SQLITE_VERSIONS,
       current: true,
     })
-    expect(again.stderr).toBe('Nothing to migrate: the sqlite database is current, at version 5.\n')
+    expect(again.stderr).toBe(
+      `Nothing to migrate: the sqlite database is current, at version ${SQLITE_LATEST}.\n`,
+    )
   })
 
   it('--json reports the migrations run; without a terminal no bar is drawn', async () => {
@@ -106,9 +120,9 @@ describe('keyward migrate', () => {
     const applied = await migrate(['--json'], kw)
     expect(JSON.parse(applied.stdout)).toEqual({
       dialect: 'sqlite',
-      migrated: [1, 2, 3, 4, 5],
-      statements: 8,
-      applied: [1, 2, 3, 4, 5],
+      migrated: SQLITE_VERSIONS,
+      statements: SQLITE_STATEMENTS,
+      applied: SQLITE_VERSIONS,
       current: true,
     })
     expect(applied.stderr).not.toContain('[')

@@ -2,6 +2,8 @@
  * Core's test helpers for the other packages of this repository (`@keyward/core/internal/testing`,
  * resolved from source only): not public API, not published, and free to change at any time.
  */
+
+export { plannedMigrations } from '../store-schema.js'
 export {
   type Backend,
   backends,

@@ -78,6 +78,8 @@ export function createAdministration(context: AdministrationContext) {
       expiresAt: number | null
       metadata: TokenRow['metadata']
       description: string | null
+      /** The instant the expiry was counted from: hashing and the store take time in between. */
+      createdAt: number
     },
   ): Promise<CreatedToken> => {
     const { token, id, secret } = generateToken(tokenPrefix)
@@ -90,7 +92,7 @@ export function createAdministration(context: AdministrationContext) {
       scopes: input.scopes,
       expiresAt: input.expiresAt,
       lastUsedAt: null,
-      createdAt: clock.now(),
+      createdAt: input.createdAt,
       revokedAt: null,
       revokedReason: null,
       metadata: input.metadata,
@@ -123,13 +125,22 @@ export function createAdministration(context: AdministrationContext) {
       const userId = requireUserId(input?.userId)
       const name = requireText(input.name, 'name')
       const scopes = normalizeScopes(input.scopes ?? [], allowList)
-      const expiresAt = expiryUnder(lifetime, input, clock.now())
+      const createdAt = clock.now()
+      const expiresAt = expiryUnder(lifetime, input, createdAt)
       const metadata = input.metadata === undefined ? null : requireMetadata(input.metadata)
       const description = input.description === undefined ? null : requireDescription(input.description)
       const actor = requireActor(input.actor)
       return withStore('create', async (store) => {
         await assertRoomForToken(store, userId, { max: maxTokensPerUser, now: clock.now(), replacing: false })
-        const created = await mint(store, { userId, name, scopes, expiresAt, metadata, description })
+        const created = await mint(store, {
+          userId,
+          name,
+          scopes,
+          expiresAt,
+          metadata,
+          description,
+          createdAt,
+        })
         const token = created.record
         await context.announce([eventOf('token.created', token.createdAt.getTime(), { token, actor })])
         return created
@@ -248,6 +259,7 @@ export function createAdministration(context: AdministrationContext) {
           expiresAt: rotatedExpiry(lifetime, old, now),
           metadata: old.metadata,
           description: old.description,
+          createdAt: now,
         })
         // In its grace period the old token stays unrevoked (and listed as active) but carries the
         // reason: the durable marker that refuses a second rotation.

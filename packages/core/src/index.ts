@@ -89,6 +89,7 @@ export {
 export {
   isRealToken,
   LEAKED_REASON,
+  type LeakReportOptions,
   type LeakVerdict,
   revokeLeakedToken,
   revokeLeakedTokens,

@@ -1,4 +1,7 @@
+import { KeywardError } from './errors.js'
+import { requireText } from './input.js'
 import type { Keyward, TokenRecord } from './keyward-types.js'
+import { assertKnownKeys } from './option-checks.js'
 import { parseToken, type TokenRejection } from './token-format.js'
 
 /**
@@ -33,24 +36,52 @@ export function isRealToken(verdict: LeakVerdict): boolean {
   return verdict.outcome === 'revoked' || verdict.outcome === 'already_revoked'
 }
 
+export type LeakReportOptions = {
+  /** Kept with the record as `revokedReason` (an operator's words, such as "pasted in a public issue"). Default `'leaked'`. */
+  reason?: string
+}
+
+const OPTIONS: ReadonlySet<string> = new Set(['reason'])
+
+function requireReason(options: unknown): string {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new KeywardError('invalid_argument', 'revokeLeakedToken() options must be an object { reason? }.')
+  }
+  assertKnownKeys(
+    options,
+    OPTIONS,
+    (key) => `Unknown revokeLeakedToken() option ${JSON.stringify(key)}`,
+    'invalid_argument',
+  )
+  const { reason } = options as LeakReportOptions
+  return reason === undefined ? LEAKED_REASON : requireText(reason, 'reason')
+}
+
 /**
- * Decides one reported token and revokes it (reason `'leaked'`) when it is a real token not yet
- * revoked. Every leak reporter goes through here; this is the one place that learns a token was
- * revoked because it leaked, so whatever must follow such a revocation belongs here, after it.
- * Throws only what `kw.tokens` throws (`store_error`, `closed`, `invalidation_unconfirmed`).
+ * Decides one reported token and revokes it (reason `'leaked'`, or `options.reason`) when it is a
+ * real token not yet revoked. Every leak reporter goes through here (GitHub's secret scanning,
+ * `keyward tokens revoke --stdin`); this is the one place that learns a token was revoked because
+ * it leaked, so whatever must follow such a revocation belongs here, after it. Throws
+ * `invalid_argument` for bad options (before any read), otherwise only what `kw.tokens` throws
+ * (`store_error`, `closed`, `invalidation_unconfirmed`).
  */
-export async function revokeLeakedToken(kw: Keyward, token: string): Promise<LeakVerdict> {
+export async function revokeLeakedToken(
+  kw: Keyward,
+  token: string,
+  options: LeakReportOptions = {},
+): Promise<LeakVerdict> {
+  const reason = requireReason(options)
   const parsed = parseToken(token, kw.tokenPrefix)
   if (!parsed.ok) return Object.freeze({ outcome: 'not_ours', reason: parsed.reason })
   const tokenId = parsed.token.id
   const found = await kw.tokens.identify(token)
   if (found === null) return Object.freeze({ outcome: 'unknown', tokenId })
   if (found.status === 'revoked') return Object.freeze({ outcome: 'already_revoked', tokenId, record: found })
-  const record = await kw.tokens.revoke(tokenId, { reason: LEAKED_REASON })
+  const record = await kw.tokens.revoke(tokenId, { reason })
   // Gone between the two calls: there is no token left to speak of.
   if (record === null) return Object.freeze({ outcome: 'unknown', tokenId })
   // The store keeps the first revocation: one that came in between (another report, the owner) wins.
-  if (record.revokedReason !== LEAKED_REASON || record.revokedAt === null) {
+  if (record.revokedReason !== reason || record.revokedAt === null) {
     return Object.freeze({ outcome: 'already_revoked', tokenId, record })
   }
   return Object.freeze({ outcome: 'revoked', tokenId, record })

@@ -158,6 +158,16 @@ describe('keyward binary: where the configuration comes from', () => {
     expect(broken.stderr).toContain('broken.config.ts:')
   })
 
+  it('--debug on a config in a CommonJS package names the file and line, never the module’s source', async () => {
+    // tsx runs such a module from a data: URL that holds its whole source, secrets and all.
+    const broken = await cli(['scopes', '--config', 'fixtures/commonjs/broken-secret.config.ts', '--debug'])
+    expect(broken.code).toBe(3)
+    expect(broken.stderr).toContain('broken on purpose')
+    expect(broken.stderr).not.toContain('cli-test-sentinel-secret')
+    expect(broken.stderr).not.toContain('data:')
+    expect(broken.stderr).toMatch(/fixtures\/commonjs\/broken-secret\.config\.ts:\d+:\d+/)
+  })
+
   it('an unreachable store is exit 4, with what to check', async () => {
     const result = await cli(['tokens', 'list', '--user', 'u1'], {
       env: { KEYWARD_DATABASE_URL: 'postgres://postgres@127.0.0.1:9/nowhere' },

@@ -7,7 +7,7 @@ import { type Command, type CommandContext, GLOBAL_OPTIONS } from './command.js'
 import { COMMANDS } from './commands/index.js'
 import { loadConfiguration } from './config.js'
 import { EXIT } from './exit-codes.js'
-import { describeFailure } from './failures.js'
+import { debugStack, describeFailure } from './failures.js'
 import { commandHelp, groupHelp } from './help.js'
 import { createOutput, type Io, type Output, processIo } from './io.js'
 import { redactTokens } from './redact.js'
@@ -28,7 +28,7 @@ function reportFailure(output: Output, error: unknown, debug: boolean): number {
   if (failure.hint) output.warn(failure.hint)
   if (debug) {
     for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
-      output.warn(output.paintErr('dim', current.stack ?? current.message))
+      output.warn(output.paintErr('dim', debugStack(current.stack ?? current.message)))
       current = current.cause
     }
   }

@@ -168,6 +168,12 @@ describe('keyward binary: where the configuration comes from', () => {
     expect(broken.stderr).toMatch(/fixtures\/commonjs\/broken-secret\.config\.ts:\d+:\d+/)
   })
 
+  it('a config whose top-level await never settles: exit 4 with what happened, not a silent 13', async () => {
+    const stuck = await cli(['scopes', '--config', 'fixtures/never-settles.config.ts'])
+    expect(stuck.code).toBe(4)
+    expect(stuck.stderr).toContain('never settled')
+  })
+
   it('an unreachable store is exit 4, with what to check', async () => {
     const result = await cli(['tokens', 'list', '--user', 'u1'], {
       env: { KEYWARD_DATABASE_URL: 'postgres://postgres@127.0.0.1:9/nowhere' },

@@ -76,6 +76,21 @@ describe('parseCommandLine', () => {
     expect(error.hint).toBe('Run `keyward tokens list --help`.')
   })
 
+  it('says how to give a value that starts with a dash, and names a short option as itself', () => {
+    const purge = command('tokens', 'purge')
+    expect(usageFailure(() => parseCommandLine(purge, ['--older-than', '-1d'])).message).toBe(
+      'keyward tokens purge: --older-than needs a value; one that starts with "-" is written --older-than=-….',
+    )
+    expect(usageFailure(() => parseCommandLine(command('scopes'), ['-c'])).message).toBe(
+      'keyward scopes: -c needs a value.',
+    )
+    expect(usageFailure(() => parseCommandLine(command('scopes'), ['-c', '-q'])).message).toBe(
+      'keyward scopes: -c needs a value; one that starts with "-" is written --config=-….',
+    )
+    const revoke = parseCommandLine(command('tokens', 'revoke'), ['abc', '--reason=-- pasted'])
+    expect(revoke.args.string('reason')).toBe('-- pasted')
+  })
+
   it('refuses a missing value, a missing required option and a missing argument', () => {
     expect(usageFailure(() => parseCommandLine(command('tokens', 'list'), ['--user'])).message).toBe(
       'keyward tokens list: --user needs a value.',

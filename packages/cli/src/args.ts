@@ -75,16 +75,28 @@ function parseArgsOptions(options: Readonly<Record<string, OptionSpec>>): ParseA
   )
 }
 
-/** parseArgs's error, said our way: which option, and what to run. */
-function translateParseError(name: string, error: unknown): CliError {
+/**
+ * parseArgs's error, said our way: which option (as typed: `-c` of `'-c, --config <value>'`), what
+ * is wrong with it, and, for a value that starts with a dash (taken for an option: "ambiguous"),
+ * how to give it.
+ */
+export function translateParseError(
+  name: string,
+  error: unknown,
+  specs: Readonly<Record<string, OptionSpec>>,
+): CliError {
   const code = (error as { code?: unknown }).code
   const message = error instanceof Error ? error.message : String(error)
-  const option = /'(-[^' ]+)/.exec(message)?.[1]
+  const option = /'(-[^' ,]+)/.exec(message)?.[1]
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return usageError(name, `unknown option ${option}.`)
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
-    return /argument missing/.test(message)
-      ? usageError(name, `${option} needs a value.`)
-      : usageError(name, `${option} takes no value.`)
+    if (/argument missing/.test(message)) return usageError(name, `${option} needs a value.`)
+    if (/ambiguous/.test(message)) {
+      const longName = Object.entries(specs).find(([, spec]) => `-${spec.short}` === option)?.[0]
+      const long = longName === undefined ? option : `--${longName}`
+      return usageError(name, `${option} needs a value; one that starts with "-" is written ${long}=-….`)
+    }
+    return usageError(name, `${option} takes no value.`)
   }
   return usageError(name, message.split('\n')[0] ?? message)
 }
@@ -112,7 +124,7 @@ export function parseCommandLine(command: Command, rest: readonly string[]): Par
       strict: true,
     })
   } catch (error) {
-    throw translateParseError(name, error)
+    throw translateParseError(name, error, specs)
   }
   const { values, positionals } = parsed
   const declared = command.positionals ?? []

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Keyward } from '@keyward/core'
-import { asksForHelp, commandName, parseCommandLine, resolveCommand, usageError } from './args.js'
+import {
+  asksForHelp,
+  commandName,
+  parseCommandLine,
+  resolveCommand,
+  translateParseError,
+  usageError,
+} from './args.js'
 import { CliError } from './cli-error.js'
 import { type Command, type CommandContext, GLOBAL_OPTIONS } from './command.js'
 import { COMMANDS } from './commands/index.js'
@@ -45,13 +52,14 @@ function runGroup(
   const name = commandName(path)
   const version = packageVersion()
   const options =
-    path.length === 0 ? { ...GLOBAL_OPTIONS, version: { type: 'boolean' } as const } : GLOBAL_OPTIONS
+    path.length === 0
+      ? { ...GLOBAL_OPTIONS, version: { type: 'boolean', help: 'print the version' } as const }
+      : GLOBAL_OPTIONS
   let values: Record<string, unknown>
   try {
     values = parseArgs({ args: [...rest], options, allowPositionals: false, strict: true }).values
   } catch (error) {
-    const option = /'(-[^' ]+)/.exec(error instanceof Error ? error.message : '')?.[1]
-    throw usageError(name, option ? `unknown option ${option}.` : 'unexpected arguments.')
+    throw translateParseError(name, error, options)
   }
   if (values.version === true) {
     io.stdout.write(`${version}\n`)

@@ -119,6 +119,19 @@ describe('parseCommandLine', () => {
     expect(unknown.message).not.toContain(SENTINEL)
   })
 
+  it('refuses an option value that holds a token, naming the option and not the token', () => {
+    for (const [path, argv, option] of [
+      [['tokens', 'revoke'], ['abc', '--reason', `leaked: ${SENTINEL} in a CI log`], '--reason'],
+      [['tokens', 'create'], ['--user', 'u', `--name=${SENTINEL}`], '--name'],
+      [['tokens', 'create'], ['--user', SENTINEL, '--name', 'n'], '--user'],
+      [['tokens', 'create'], ['--user', 'u', '--name', 'n', '--scope', 'a', '--scope', SENTINEL], '--scope'],
+    ] as const) {
+      const error = usageFailure(() => parseCommandLine(command(...path), [...argv]))
+      expect(error.message).toContain(`${option} holds a token`)
+      expect(error.message).not.toContain(SENTINEL)
+    }
+  })
+
   it('tells check that a token is read from stdin, whatever the argument', () => {
     const error = usageFailure(() => parseCommandLine(command('check'), [SENTINEL]))
     expect(error.message).toContain('read from stdin, never from the arguments')

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { CliError } from './cli-error.js'
 import { type Args, type Command, GLOBAL_OPTIONS, type OptionSpec } from './command.js'
 import { EXIT } from './exit-codes.js'
-import { looksLikeToken, redactTokens } from './redact.js'
+import { containsToken, looksLikeToken, redactTokens } from './redact.js'
 
 /**
  * The command line: which command (or group of commands) the words name, then that command's
@@ -127,6 +127,15 @@ export function parseCommandLine(command: Command, rest: readonly string[]): Par
     throw translateParseError(name, error, specs)
   }
   const { values, positionals } = parsed
+  for (const [option, value] of Object.entries(values)) {
+    const texts = Array.isArray(value) ? value : [value]
+    if (texts.some((text) => typeof text === 'string' && containsToken(text))) {
+      throw usageError(
+        name,
+        `--${option} holds a token. Tokens are never taken from the command line, where shell history and \`ps\` keep them, nor kept in a name, user, scope or reason: leave it out (a leaked token is revoked by piping it to \`keyward tokens revoke --stdin\`).`,
+      )
+    }
+  }
   const declared = command.positionals ?? []
   if (positionals.length > declared.length) {
     const extra = positionals.slice(declared.length)

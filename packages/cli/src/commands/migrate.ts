@@ -81,9 +81,8 @@ async function apply({ args, output, io, quiet, name }: CommandContext, kw: Keyw
     after = await kw.migrations.apply({
       onProgress(done, total) {
         planned ??= total
-        progress.setTotal(total)
-        progress.advance(done - statements)
         statements = done
+        progress.update(done, total)
       },
     })
   } finally {

@@ -130,7 +130,7 @@ export const migrateCommand: Command = {
   },
   examples: [
     'keyward migrate',
-    'keyward migrate --print > keyward.sql && psql "$DATABASE_URL" -f keyward.sql',
+    'keyward migrate --print > keyward.sql && psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f keyward.sql',
     'keyward migrate --status --json',
   ],
   worksUnmigrated: true,

@@ -2,10 +2,9 @@
 import { EXIT } from './exit-codes.js'
 import { run } from './main.js'
 
-// `keyward … | head -1` closes stdout early: that ends the output, it is not an error to report.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error
-})
+// A failed write to stdout reaches the command's own write callbacks (see run() and io.ts): the
+// stream's later 'error' event is not a crash.
+process.stdout.on('error', () => {})
 
 // A promise that never settles with nothing left open (a config module's top-level await on
 // nothing) empties the event loop with the command unfinished: Node would end it with exit code 13

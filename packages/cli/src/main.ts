@@ -82,6 +82,7 @@ export async function run(
   const errors = createOutput(io, { quiet: false })
   let opening: Promise<Keyward> | null = null
   let running: Command | null = null
+  let output: Output | null = null
   let exitCode: number
   try {
     const resolution = resolveCommand(table, argv)
@@ -99,16 +100,17 @@ export async function run(
       return EXIT.ok
     }
     const { args, globals } = parseCommandLine(command, rest)
-    const output = createOutput(io, { quiet: globals.quiet })
+    const commandOutput = createOutput(io, { quiet: globals.quiet })
+    output = commandOutput
     const context: CommandContext = {
       io,
-      output,
+      output: commandOutput,
       args,
       name: commandName(command.path),
       quiet: globals.quiet,
       keyward() {
         opening ??= loadConfiguration(globals.config, io).then(({ keyward, source }) => {
-          output.info(`keyward: using ${source}`)
+          commandOutput.info(`keyward: using ${source}`)
           return keyward
         })
         return opening
@@ -129,6 +131,15 @@ export async function run(
       errors.warn(`keyward: closing the instance failed: ${redactTokens(describeFailure(error).message)}`)
       if (exitCode === EXIT.ok) exitCode = EXIT.unavailable
     }
+  }
+  // A result that could not be written (a full disk) is a failure; a reader that stopped reading
+  // (`keyward … | head -1`: EPIPE) is not.
+  const failed = output === null ? null : await output.failedWrite()
+  if (failed !== null && failed.code !== 'EPIPE') {
+    errors.warn(
+      `keyward: writing the result to stdout failed (${failed.code ?? failed.message}): it is incomplete.`,
+    )
+    if (exitCode === EXIT.ok) exitCode = EXIT.unavailable
   }
   return exitCode
 }

@@ -32,6 +32,8 @@ export function maskUrl(text: string): string {
     url.search = ''
     return `${url.toString()}${query ? '?…' : ''}`
   } catch {
-    return text
+    // Not a URL the WHATWG parser takes (a bad port, a broken host), yet it may hold a password:
+    // masked by its shape, everything up to the last `@` after `user:`; the query dropped.
+    return text.replace(/^([a-z][\w+.-]*:\/\/[^:/@]*):.*@/is, '$1:***@').replace(/\?.*$/s, '?…')
   }
 }

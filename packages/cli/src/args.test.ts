@@ -76,6 +76,21 @@ describe('parseCommandLine', () => {
     expect(error.hint).toBe('Run `keyward tokens list --help`.')
   })
 
+  it('says how to give a value that starts with a dash, and names a short option as itself', () => {
+    const purge = command('tokens', 'purge')
+    expect(usageFailure(() => parseCommandLine(purge, ['--older-than', '-1d'])).message).toBe(
+      'keyward tokens purge: --older-than needs a value; one that starts with "-" is written --older-than=-….',
+    )
+    expect(usageFailure(() => parseCommandLine(command('scopes'), ['-c'])).message).toBe(
+      'keyward scopes: -c needs a value.',
+    )
+    expect(usageFailure(() => parseCommandLine(command('scopes'), ['-c', '-q'])).message).toBe(
+      'keyward scopes: -c needs a value; one that starts with "-" is written --config=-….',
+    )
+    const revoke = parseCommandLine(command('tokens', 'revoke'), ['abc', '--reason=-- pasted'])
+    expect(revoke.args.string('reason')).toBe('-- pasted')
+  })
+
   it('refuses a missing value, a missing required option and a missing argument', () => {
     expect(usageFailure(() => parseCommandLine(command('tokens', 'list'), ['--user'])).message).toBe(
       'keyward tokens list: --user needs a value.',
@@ -102,6 +117,19 @@ describe('parseCommandLine', () => {
     expect(error.message).not.toContain(SENTINEL)
     const unknown = usageFailure(() => parseCommandLine(command('scopes'), [`--token=${SENTINEL}`]))
     expect(unknown.message).not.toContain(SENTINEL)
+  })
+
+  it('refuses an option value that holds a token, naming the option and not the token', () => {
+    for (const [path, argv, option] of [
+      [['tokens', 'revoke'], ['abc', '--reason', `leaked: ${SENTINEL} in a CI log`], '--reason'],
+      [['tokens', 'create'], ['--user', 'u', `--name=${SENTINEL}`], '--name'],
+      [['tokens', 'create'], ['--user', SENTINEL, '--name', 'n'], '--user'],
+      [['tokens', 'create'], ['--user', 'u', '--name', 'n', '--scope', 'a', '--scope', SENTINEL], '--scope'],
+    ] as const) {
+      const error = usageFailure(() => parseCommandLine(command(...path), [...argv]))
+      expect(error.message).toContain(`${option} holds a token`)
+      expect(error.message).not.toContain(SENTINEL)
+    }
   })
 
   it('tells check that a token is read from stdin, whatever the argument', () => {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { CliError } from './cli-error.js'
 import { type Args, type Command, GLOBAL_OPTIONS, type OptionSpec } from './command.js'
 import { EXIT } from './exit-codes.js'
-import { looksLikeToken, redactTokens } from './redact.js'
+import { containsToken, looksLikeToken, redactTokens } from './redact.js'
 
 /**
  * The command line: which command (or group of commands) the words name, then that command's
@@ -75,16 +75,28 @@ function parseArgsOptions(options: Readonly<Record<string, OptionSpec>>): ParseA
   )
 }
 
-/** parseArgs's error, said our way: which option, and what to run. */
-function translateParseError(name: string, error: unknown): CliError {
+/**
+ * parseArgs's error, said our way: which option (as typed: `-c` of `'-c, --config <value>'`), what
+ * is wrong with it, and, for a value that starts with a dash (taken for an option: "ambiguous"),
+ * how to give it.
+ */
+export function translateParseError(
+  name: string,
+  error: unknown,
+  specs: Readonly<Record<string, OptionSpec>>,
+): CliError {
   const code = (error as { code?: unknown }).code
   const message = error instanceof Error ? error.message : String(error)
-  const option = /'(-[^' ]+)/.exec(message)?.[1]
+  const option = /'(-[^' ,]+)/.exec(message)?.[1]
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return usageError(name, `unknown option ${option}.`)
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
-    return /argument missing/.test(message)
-      ? usageError(name, `${option} needs a value.`)
-      : usageError(name, `${option} takes no value.`)
+    if (/argument missing/.test(message)) return usageError(name, `${option} needs a value.`)
+    if (/ambiguous/.test(message)) {
+      const longName = Object.entries(specs).find(([, spec]) => `-${spec.short}` === option)?.[0]
+      const long = longName === undefined ? option : `--${longName}`
+      return usageError(name, `${option} needs a value; one that starts with "-" is written ${long}=-….`)
+    }
+    return usageError(name, `${option} takes no value.`)
   }
   return usageError(name, message.split('\n')[0] ?? message)
 }
@@ -112,9 +124,18 @@ export function parseCommandLine(command: Command, rest: readonly string[]): Par
       strict: true,
     })
   } catch (error) {
-    throw translateParseError(name, error)
+    throw translateParseError(name, error, specs)
   }
   const { values, positionals } = parsed
+  for (const [option, value] of Object.entries(values)) {
+    const texts = Array.isArray(value) ? value : [value]
+    if (texts.some((text) => typeof text === 'string' && containsToken(text))) {
+      throw usageError(
+        name,
+        `--${option} holds a token. Tokens are never taken from the command line, where shell history and \`ps\` keep them, nor kept in a name, user, scope or reason: leave it out (a leaked token is revoked by piping it to \`keyward tokens revoke --stdin\`).`,
+      )
+    }
+  }
   const declared = command.positionals ?? []
   if (positionals.length > declared.length) {
     const extra = positionals.slice(declared.length)

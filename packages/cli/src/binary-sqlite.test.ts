@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { KeywardStore } from '@keyward/core'
@@ -161,6 +170,61 @@ describe('keyward binary: where the configuration comes from', () => {
     expect(broken.stderr).toContain('broken on purpose')
     expect(broken.stderr).toContain('broken.config.ts:')
   })
+
+  it('--debug on a config in a CommonJS package names the file and line, never the module’s source', async () => {
+    // tsx runs such a module from a data: URL that holds its whole source, secrets and all.
+    const broken = await cli(['scopes', '--config', 'fixtures/commonjs/broken-secret.config.ts', '--debug'])
+    expect(broken.code).toBe(3)
+    expect(broken.stderr).toContain('broken on purpose')
+    expect(broken.stderr).not.toContain('cli-test-sentinel-secret')
+    expect(broken.stderr).not.toContain('data:')
+    expect(broken.stderr).toMatch(/fixtures\/commonjs\/broken-secret\.config\.ts:\d+:\d+/)
+  })
+
+  it('a config whose top-level await never settles: exit 4 with what happened, not a silent 13', async () => {
+    const stuck = await cli(['scopes', '--config', 'fixtures/never-settles.config.ts'])
+    expect(stuck.code).toBe(4)
+    expect(stuck.stderr).toContain('never settled')
+  })
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'a new token that cannot be written to stdout (disk full) is revoked at once: exit 4, nobody holds a live token',
+    async () => {
+      const env = { CLI_TEST_SQLITE_PATH: path }
+      const full = openSync('/dev/full', 'w')
+      try {
+        const created = await cli(
+          ['--config', CONFIG, 'tokens', 'create', '--user', 'full', '--name', 'lost'],
+          {
+            env,
+            stdoutFd: full,
+          },
+        )
+        expect(created.code).toBe(4)
+        expect(created.stderr).toContain('could not be written to stdout (ENOSPC)')
+        expect(created.stderr).toContain('revoked')
+        expect(created.stderr).not.toContain('    at ')
+      } finally {
+        closeSync(full)
+      }
+      const listed = await cli(['--config', CONFIG, 'tokens', 'list', '--user', 'full', '--json'], { env })
+      expect(JSON.parse(listed.stdout)).toEqual([
+        expect.objectContaining({ name: 'lost', status: 'revoked' }),
+      ])
+      // A listing that cannot be written is a failure too, not a silent exit 0.
+      const fullAgain = openSync('/dev/full', 'w')
+      try {
+        const listing = await cli(['--config', CONFIG, 'tokens', 'list', '--user', 'full'], {
+          env,
+          stdoutFd: fullAgain,
+        })
+        expect(listing.code).toBe(4)
+        expect(listing.stderr).toContain('stdout')
+      } finally {
+        closeSync(fullAgain)
+      }
+    },
+  )
 
   it('an unreachable store is exit 4, with what to check', async () => {
     const result = await cli(['tokens', 'list', '--user', 'u1'], {

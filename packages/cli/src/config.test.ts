@@ -98,6 +98,30 @@ describe('loadConfigFile', () => {
   })
 })
 
+describe('loadConfigFile in a CommonJS package (tsx compiles the .ts to CommonJS)', () => {
+  const load = (file: string) =>
+    loadConfigFile({ path: join(FIXTURES, 'commonjs', file), from: '--config' }, FIXTURES)
+
+  it('calls a default-exported function for the instance, as in an ES module', async () => {
+    process.env.CLI_TEST_SQLITE_PATH = join(dir, 'cjs.db')
+    const kw = await load('factory.config.ts')
+    expect(kw.tokenPrefix).toBe('cjsts')
+    await kw.close()
+  })
+
+  it('names what the module exports, and says how to use a top-level await', async () => {
+    const failure = (file: string) => load(file).then(() => null, configFailure)
+    expect((await failure('no-export.config.ts'))?.message).toBe(
+      'commonjs/no-export.config.ts exports neither `default` nor `keyward` (it exports kw).',
+    )
+    const awaiting = await failure('top-level-await.config.ts')
+    expect(awaiting?.message).toMatch(
+      /^commonjs\/top-level-await\.config\.ts could not be loaded: .*Top-level await is currently not supported with the "cjs" output format/,
+    )
+    expect(awaiting?.hint).toContain('.mts')
+  })
+})
+
 describe('assertKeyward', () => {
   it('says what it got instead', () => {
     for (const [value, what] of [

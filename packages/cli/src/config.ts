@@ -64,17 +64,25 @@ async function importConfig(path: string): Promise<Record<string, unknown>> {
   return (await import(url)) as Record<string, unknown>
 }
 
+/**
+ * The exports of a module as written. A TypeScript module of a CommonJS package (no `"type":
+ * "module"`) is compiled to CommonJS by tsx and arrives as `{ default: its exports }`, marked
+ * `__esModule` (or, hand-written, holding `default` or `keyward` itself without being an instance).
+ */
+function exportsOf(module: Record<string, unknown>): Record<string, unknown> {
+  const inner = module.default as Record<string, unknown> | null | undefined
+  if (typeof inner !== 'object' || inner === null) return module
+  const compiled = inner.__esModule === true
+  const wrapper = typeof inner.tokens !== 'object' && ('default' in inner || 'keyward' in inner)
+  return compiled || wrapper ? inner : module
+}
+
 /** The instance a module exports: `default` or `keyward`, an instance, a promise or a function giving one. */
 async function exported(module: Record<string, unknown>, where: string): Promise<unknown> {
-  // A TypeScript module compiled as CommonJS arrives with its exports under `default`.
-  const inner = module.default as Record<string, unknown> | undefined
-  const candidates = [module.default, module.keyward, inner?.default, inner?.keyward]
-  let value = candidates.find(
-    (candidate) => candidate !== undefined && typeof (candidate as { tokens?: unknown })?.tokens === 'object',
-  )
-  value ??= module.default ?? module.keyward
+  const exports = exportsOf(module)
+  let value = exports.default ?? exports.keyward
   if (value === undefined) {
-    const names = Object.keys(module)
+    const names = Object.keys(exports).filter((name) => name !== '__esModule')
     throw new CliError(
       EXIT.config,
       `${where} exports neither \`default\` nor \`keyward\` (it exports ${names.length > 0 ? names.join(', ') : 'nothing'}).`,
@@ -85,6 +93,24 @@ async function exported(module: Record<string, unknown>, where: string): Promise
   return await value
 }
 
+/**
+ * Why a module could not be loaded, in one line: the first of its message, and the next when the
+ * first only announces it (esbuild's "Transform failed with 1 error:").
+ */
+function loadFailure(error: unknown): string {
+  const lines = (error instanceof Error ? error.message : String(error)).split('\n').filter((l) => l.trim())
+  const [first = '', second] = lines
+  return first.endsWith(':') && second !== undefined ? `${first} ${second.trim()}` : first
+}
+
+/** What to do about a module that could not be loaded. */
+function loadHint(reason: string): string {
+  if (/top-level await/i.test(reason) && /cjs/.test(reason)) {
+    return 'The package is CommonJS (no "type": "module"), where a .ts file cannot use a top-level await: name the config keyward.config.mts, or move the await into an exported async function.'
+  }
+  return 'Fix the module (run it with `npx tsx` to see the error in full, or pass --debug).'
+}
+
 export async function loadConfigFile(file: ConfigFile, cwd: string): Promise<Keyward> {
   const where = relative(cwd, file.path) || file.path
   let module: Record<string, unknown>
@@ -93,9 +119,9 @@ export async function loadConfigFile(file: ConfigFile, cwd: string): Promise<Key
   } catch (error) {
     const code = (error as { code?: unknown })?.code
     if (typeof code === 'string' && NETWORK.test(code)) throw error
-    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
+    const reason = loadFailure(error)
     throw new CliError(EXIT.config, `${where} could not be loaded: ${reason}`, {
-      hint: 'Fix the module (run it with `npx tsx` to see the error in full, or pass --debug).',
+      hint: loadHint(reason),
       cause: error,
     })
   }

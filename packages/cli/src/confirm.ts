@@ -3,9 +3,8 @@ import type { Io } from './io.js'
 
 /**
  * A yes-or-no question on the terminal, asked on stderr (stdout stays the result); only `y` or
- * `yes` is a yes. On node:readline rather than npm's `read` (used for the token prompt): `read`
- * never settles when the input closes (Ctrl-D), and the command would hang there; here a closed
- * input, or Ctrl-C, is a no.
+ * `yes` is a yes. On node:readline (as the token prompt, token-input.ts): a closed input (Ctrl-D)
+ * or Ctrl-C is a no, and never leaves the command waiting.
  */
 export function confirm(io: Io, question: string): Promise<boolean> {
   return new Promise((resolve) => {

@@ -18,8 +18,13 @@ export const EXIT = {
    * or the database is not migrated (run `keyward migrate`).
    */
   config: 3,
-  /** The store, Redis or another service failed, or an unexpected error. Retrying may help. */
+  /**
+   * The store, Redis or another service failed, the result could not be written to stdout, or an
+   * unexpected error. Retrying may help.
+   */
   unavailable: 4,
+  /** Ctrl-C at a prompt for a token: nothing was read or changed (128 + SIGINT, as a shell reports it). */
+  interrupted: 130,
 } as const
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
@@ -32,5 +37,6 @@ export const EXIT_CODE_HELP = [
   '2  usage error: fix the command line; nothing was changed',
   '3  configuration error: the config file, its export or an option; or the database is not',
   '   migrated (run keyward migrate)',
-  '4  the store or another service failed, or an unexpected error',
+  '4  the store or another service failed, stdout could not be written, or an unexpected error',
+  '130  canceled with Ctrl-C: nothing was changed',
 ] as const

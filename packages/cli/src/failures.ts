@@ -100,3 +100,18 @@ export function describeFailure(error: unknown): Failure {
     hint: 'Run again with --debug to see where it failed.',
   }
 }
+
+/**
+ * A module run from a `data:` URL (tsx compiles a config of a CommonJS package so) has its whole
+ * source, secrets included, in every stack frame's location: `--debug` keeps only the file it
+ * came from (the URL's `filePath`), or `data:…`.
+ */
+const DATA_URL = /data:[^\s?]*(?:\?filePath=([^\s:)?]+))?[^\s:)]*/g
+
+/** A stack as `--debug` prints it: module sources cut out, tokens redacted. */
+export function debugStack(stack: string): string {
+  const located = stack.replace(DATA_URL, (_url, path: string | undefined) =>
+    path === undefined ? 'data:…' : decodeURIComponent(path).replace(/\?.*$/, ''),
+  )
+  return redactTokens(located)
+}

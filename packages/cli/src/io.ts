@@ -41,6 +41,17 @@ export type Output = {
   out(text: string): void
   /** The result as JSON, on stdout (dates as ISO strings). */
   json(value: unknown): void
+  /**
+   * A result holding a new token, on stdout: resolves once written, rejects when stdout failed (a
+   * full disk, a closed pipe), so that the caller can revoke a token nobody received.
+   */
+  secret(text: string): Promise<void>
+  /**
+   * Once the writes so far are done, the first of `out` or `json` that failed (a full disk, a
+   * closed pipe), or null. A file reports a failure on a later tick, after the command may have
+   * returned: this waits for it.
+   */
+  failedWrite(): Promise<NodeJS.ErrnoException | null>
   /** A message for the person at the terminal, on stderr; silent with --quiet. */
   info(text: string): void
   /** A warning or error, on stderr, even with --quiet. */
@@ -55,9 +66,23 @@ export function createOutput(io: Io, options: { quiet: boolean }): Output {
   const outColors = colorsOn(io.stdout, io.env)
   const errColors = colorsOn(io.stderr, io.env)
   const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`)
+  // A stream reports a failed write to its callback, and to 'error' listeners only later.
+  let failed: NodeJS.ErrnoException | null = null
+  const written = (error?: Error | null) => {
+    if (error) failed ??= error
+  }
   return {
-    out: (text) => void io.stdout.write(line(text)),
-    json: (value) => void io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    out: (text) => void io.stdout.write(line(text), written),
+    json: (value) => void io.stdout.write(`${JSON.stringify(value, null, 2)}\n`, written),
+    secret: (text) =>
+      new Promise((resolve, reject) => {
+        io.stdout.write(line(text), (error) => (error ? reject(error) : resolve()))
+      }),
+    failedWrite: () =>
+      new Promise((resolve) => {
+        // Written after every earlier write, its callback comes after theirs.
+        io.stdout.write('', () => resolve(failed))
+      }),
     info: (text) => {
       if (!options.quiet) io.stderr.write(line(redactTokens(text)))
     },

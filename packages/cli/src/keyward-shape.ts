@@ -54,10 +54,12 @@ export function assertKeyward(value: unknown, where: string): Keyward {
 }
 
 /**
- * The operator calls of issue 23, which the commands for them check before use rather than
- * `assertKeyward` for every command: an app on an older @keyward/core keeps the other commands.
+ * The operator calls of issue 23 (and `tokens.identify`, which `tokens revoke --stdin` needs), which
+ * the commands for them check before use rather than `assertKeyward` for every command: an app on
+ * an older @keyward/core keeps the other commands.
  */
 export type OperatorMember =
+  | 'tokens.identify'
   | 'migrations.status'
   | 'migrations.apply'
   | 'tokens.expiring'

@@ -63,6 +63,14 @@ describe('run: help and usage, without any configuration', () => {
     expect(root.written.stderr).toContain('unknown option --bogus')
   })
 
+  it('a group or the root given an option without its value says so (not "unknown option -c,")', async () => {
+    for (const argv of [['-c'], ['tokens', '--config']]) {
+      const { io, written } = captureIo()
+      expect(await run(argv, io)).toBe(2)
+      expect(written.stderr).toMatch(/^error: keyward( tokens)?: (-c|--config) needs a value\.$/m)
+    }
+  })
+
   it('a token given where none is read is refused without being echoed', async () => {
     for (const argv of [
       ['check', SENTINEL],

@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Keyward } from '@keyward/core'
-import { asksForHelp, commandName, parseCommandLine, resolveCommand, usageError } from './args.js'
+import {
+  asksForHelp,
+  commandName,
+  parseCommandLine,
+  resolveCommand,
+  translateParseError,
+  usageError,
+} from './args.js'
 import { CliError } from './cli-error.js'
 import { type Command, type CommandContext, GLOBAL_OPTIONS } from './command.js'
 import { COMMANDS } from './commands/index.js'
 import { loadConfiguration } from './config.js'
 import { EXIT } from './exit-codes.js'
-import { describeFailure } from './failures.js'
+import { debugStack, describeFailure } from './failures.js'
 import { commandHelp, groupHelp } from './help.js'
 import { createOutput, type Io, type Output, processIo } from './io.js'
 import { redactTokens } from './redact.js'
@@ -28,7 +35,7 @@ function reportFailure(output: Output, error: unknown, debug: boolean): number {
   if (failure.hint) output.warn(failure.hint)
   if (debug) {
     for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
-      output.warn(output.paintErr('dim', current.stack ?? current.message))
+      output.warn(output.paintErr('dim', debugStack(current.stack ?? current.message)))
       current = current.cause
     }
   }
@@ -45,13 +52,14 @@ function runGroup(
   const name = commandName(path)
   const version = packageVersion()
   const options =
-    path.length === 0 ? { ...GLOBAL_OPTIONS, version: { type: 'boolean' } as const } : GLOBAL_OPTIONS
+    path.length === 0
+      ? { ...GLOBAL_OPTIONS, version: { type: 'boolean', help: 'print the version' } as const }
+      : GLOBAL_OPTIONS
   let values: Record<string, unknown>
   try {
     values = parseArgs({ args: [...rest], options, allowPositionals: false, strict: true }).values
   } catch (error) {
-    const option = /'(-[^' ]+)/.exec(error instanceof Error ? error.message : '')?.[1]
-    throw usageError(name, option ? `unknown option ${option}.` : 'unexpected arguments.')
+    throw translateParseError(name, error, options)
   }
   if (values.version === true) {
     io.stdout.write(`${version}\n`)
@@ -74,6 +82,7 @@ export async function run(
   const errors = createOutput(io, { quiet: false })
   let opening: Promise<Keyward> | null = null
   let running: Command | null = null
+  let output: Output | null = null
   let exitCode: number
   try {
     const resolution = resolveCommand(table, argv)
@@ -91,16 +100,17 @@ export async function run(
       return EXIT.ok
     }
     const { args, globals } = parseCommandLine(command, rest)
-    const output = createOutput(io, { quiet: globals.quiet })
+    const commandOutput = createOutput(io, { quiet: globals.quiet })
+    output = commandOutput
     const context: CommandContext = {
       io,
-      output,
+      output: commandOutput,
       args,
       name: commandName(command.path),
       quiet: globals.quiet,
       keyward() {
         opening ??= loadConfiguration(globals.config, io).then(({ keyward, source }) => {
-          output.info(`keyward: using ${source}`)
+          commandOutput.info(`keyward: using ${source}`)
           return keyward
         })
         return opening
@@ -121,6 +131,15 @@ export async function run(
       errors.warn(`keyward: closing the instance failed: ${redactTokens(describeFailure(error).message)}`)
       if (exitCode === EXIT.ok) exitCode = EXIT.unavailable
     }
+  }
+  // A result that could not be written (a full disk) is a failure; a reader that stopped reading
+  // (`keyward … | head -1`: EPIPE) is not.
+  const failed = output === null ? null : await output.failedWrite()
+  if (failed !== null && failed.code !== 'EPIPE') {
+    errors.warn(
+      `keyward: writing the result to stdout failed (${failed.code ?? failed.message}): it is incomplete.`,
+    )
+    if (exitCode === EXIT.ok) exitCode = EXIT.unavailable
   }
   return exitCode
 }

@@ -84,4 +84,10 @@ describe('redaction helpers', () => {
     expect(maskUrl('postgres://db/prod')).toBe('postgres://db/prod')
     expect(maskUrl('not a url')).toBe('not a url')
   })
+
+  it('mask the password of a URL that does not parse (a bad port, a broken host), and its query', () => {
+    expect(maskUrl('postgres://app:s3cret@127.0.0.1:99999/db')).toBe('postgres://app:***@127.0.0.1:99999/db')
+    expect(maskUrl('postgres://app:s3:cr@et@[bad/db?password=x')).toBe('postgres://app:***@[bad/db?…')
+    expect(maskUrl('redis://:s3cret@[bad')).toBe('redis://:***@[bad')
+  })
 })

@@ -57,4 +57,17 @@ describe('progress bar', () => {
     expect(writes[0]).toBe('\rpurge 3\u001b[K')
     expect(writes[1]).toBe('\rpurge [############------------]  50% 3/6\u001b[K')
   })
+
+  it('follows the core’s onProgress(done, total) with update', () => {
+    const { writes, stream: s } = stream(true)
+    const progress = createProgress(s, { label: 'purge', now: () => 0, interval: 0 })
+    progress.update(0, 4)
+    progress.update(3, 4)
+    progress.update(5, 5)
+    expect(writes).toEqual([
+      '\rpurge [------------------------]   0% 0/4\u001b[K',
+      '\rpurge [##################------]  75% 3/4\u001b[K',
+      '\rpurge [########################] 100% 5/5\u001b[K',
+    ])
+  })
 })

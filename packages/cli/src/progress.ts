@@ -11,6 +11,8 @@ export type Progress = {
   advance(done?: number): void
   /** The total is known now, or changed (null: unknown, a counter is shown instead of a bar). */
   setTotal(total: number | null): void
+  /** The work stands at `done` of `total`: what the core's `onProgress(done, total)` reports. */
+  update(done: number, total: number | null): void
   /** Draws the final state and ends the line (a no-op when silent). */
   finish(): void
   /** Whether anything is drawn at all. */
@@ -50,14 +52,19 @@ export function createProgress(stream: OutStream, options: ProgressOptions): Pro
     drawnAt = now()
     stream.write(`\r${renderProgress(options.label, done, total)}\x1b[K`)
   }
+  const advance = (by = 1) => {
+    done += by
+    if (visible && !finished && now() - drawnAt >= interval) draw()
+  }
   return {
     visible,
-    advance(by = 1) {
-      done += by
-      if (visible && !finished && now() - drawnAt >= interval) draw()
-    },
+    advance,
     setTotal(next) {
       total = next
+    },
+    update(at, next) {
+      total = next
+      advance(at - done)
     },
     finish() {
       if (!visible || finished) return

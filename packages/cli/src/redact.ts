@@ -13,6 +13,11 @@ export function redactTokens(text: string): string {
   return text.replace(PAT, '[token]').replace(JWT, '[token]')
 }
 
+/** Whether a text holds anything shaped like a token (what `redactTokens` would replace). */
+export function containsToken(text: string): boolean {
+  return redactTokens(text) !== text
+}
+
 /** Whether an argument looks like a whole token (a PAT of any prefix, or a session token). */
 export function looksLikeToken(text: string): boolean {
   return new RegExp(`^${TOKEN_REGEX.source}$`).test(text) || /^eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}$/.test(text)
@@ -27,6 +32,8 @@ export function maskUrl(text: string): string {
     url.search = ''
     return `${url.toString()}${query ? '?…' : ''}`
   } catch {
-    return text
+    // Not a URL the WHATWG parser takes (a bad port, a broken host), yet it may hold a password:
+    // masked by its shape, everything up to the last `@` after `user:`; the query dropped.
+    return text.replace(/^([a-z][\w+.-]*:\/\/[^:/@]*):.*@/is, '$1:***@').replace(/\?.*$/s, '?…')
   }
 }

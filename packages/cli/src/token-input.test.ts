@@ -46,6 +46,26 @@ describe('readOneToken', () => {
     expect((await refusal(piped('x'.repeat(17 * 1024)))).message).toContain('more than 16 KiB')
   })
 
+  it('on a terminal, Ctrl-D on an empty line is no token (exit 2), and Ctrl-C cancels (exit 130)', async () => {
+    const typed = async (keys: string) => {
+      const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin })
+      const reading = readOneToken(terminal(stdin).io, 'keyward check', 'Token: ')
+      stdin.write(keys)
+      const error = await reading.then(
+        () => null,
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(CliError)
+      return error as CliError
+    }
+    const closed = await typed('\x04')
+    expect(closed.exitCode).toBe(2)
+    expect(closed.message).toContain('no token')
+    const canceled = await typed(`${SENTINEL.slice(0, 10)}\x03`)
+    expect(canceled.exitCode).toBe(130)
+    expect(canceled.message).toBe('keyward check: canceled; no token was read, and nothing was changed.')
+  })
+
   it('on a terminal, asks on stderr with the echo off', async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin })
     const { io, written } = terminal(stdin)

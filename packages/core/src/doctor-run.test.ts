@@ -1,36 +1,21 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { argon2Hasher, sha256Hasher } from './hashing.js'
-import { createKeyward, type DoctorReport, type KeywardOptions } from './keyward.js'
+import { createKeyward, type DoctorReport } from './keyward.js'
 import { postgresStore } from './postgres.js'
 import { redisCache } from './redis.js'
 import { sqliteStore } from './sqlite.js'
 import type { KeywardStore } from './store.js'
 import { backends, eventually, TEST_DATABASE_URL } from './testing/backends.js'
+import { scratchInstances } from './testing/scratch.js'
 import { faultProxy, testRedis } from './testing/services.js'
 
 const run = promisify(execFile)
 const script = fileURLToPath(new URL('./testing/fixtures/doctor-exit.ts', import.meta.url))
 const redis = await testRedis()
-const dir = mkdtempSync(join(tmpdir(), 'keyward-doctor-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-let files = 0
-const file = () => join(dir, `${++files}.db`)
-
-const closers: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-function instance(options: KeywardOptions) {
-  const kw = createKeyward({ hasher: sha256Hasher(), logger: { warn: () => {} }, ...options })
-  closers.push(() => kw.close())
-  return kw
-}
+const { file, instance, closeAfter } = scratchInstances('doctor')
 const statuses = (report: DoctorReport) => Object.fromEntries(report.checks.map((c) => [c.name, c.status]))
 const detail = (report: DoctorReport, name: string) => report.checks.find((c) => c.name === name)?.detail
 const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
@@ -136,7 +121,7 @@ describe('kw.doctor() in trouble: failing checks, no exception, no hang', () => 
 
   it('a store that never answers: fails after the timeout, and close() still ends', async () => {
     const proxy = await faultProxy({ host: '127.0.0.1', port: 1 })
-    closers.push(() => proxy.close())
+    closeAfter(() => proxy.close())
     proxy.set('blackhole')
     const kw = instance({ store: postgresStore({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test` }) })
     const started = Date.now()

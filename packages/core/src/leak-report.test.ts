@@ -133,6 +133,30 @@ describe('revokeLeakedToken()', () => {
     await kw.close()
   })
 
+  it('takes a reason of the reporter’s in place of `leaked`, checked before anything is read', async () => {
+    const { kw, mint, reads } = await setup()
+    const { token, record } = await mint()
+    for (const [options, message] of [
+      [{ reason: '' }, /reason must be a non-empty string/],
+      [{ reason: 7 }, /reason must be a non-empty string/],
+      [{ why: 'x' }, /Unknown revokeLeakedToken\(\) option "why"/],
+      ['leaked', /options must be an object/],
+    ] as const) {
+      await expect(revokeLeakedToken(kw, token, options as never)).rejects.toMatchObject({
+        code: 'invalid_argument',
+        message: expect.stringMatching(message),
+      })
+    }
+    expect(reads()).toBe(0)
+    const verdict = await revokeLeakedToken(kw, token, { reason: 'pasted in a public issue' })
+    expect(verdict).toMatchObject({ outcome: 'revoked', tokenId: record.id })
+    expect(await kw.tokens.get(record.id)).toMatchObject({ revokedReason: 'pasted in a public issue' })
+    expect(await revokeLeakedToken(kw, token, { reason: 'pasted in a public issue' })).toMatchObject({
+      outcome: 'already_revoked',
+    })
+    await kw.close()
+  })
+
   it('answers not_ours for junk, another prefix and a bad checksum without reading the store', async () => {
     const { kw, mint, reads } = await setup()
     const { token } = await mint()

@@ -1,6 +1,9 @@
 import { type Actor, fitForActor, requireActor } from './actor.js'
+import { KeywardError } from './errors.js'
 import { announceThrough, eventOf, type LeakReport } from './events.js'
+import { requireText } from './input.js'
 import type { Keyward, TokenRecord } from './keyward-types.js'
+import { assertKnownKeys } from './option-checks.js'
 import { parseToken, type TokenRejection } from './token-format.js'
 
 /**
@@ -51,6 +54,8 @@ export type LeakOptions = {
   /** Who acts on the report, for the events and the audit log. Default `{ kind: 'system' }`. */
   actor?: Actor
   report?: LeakReportInput
+  /** Kept with the record as `revokedReason` (an operator's words, such as "pasted in a public issue"). Default `'leaked'`. */
+  reason?: string
 }
 
 const SYSTEM_ACTOR: Actor = { kind: 'system' }
@@ -65,20 +70,41 @@ function reportOf(input: LeakReportInput | undefined): LeakReport {
   })
 }
 
+const OPTIONS: ReadonlySet<string> = new Set(['actor', 'report', 'reason'])
+
+function requireLeakOptions(options: unknown): LeakOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new KeywardError(
+      'invalid_argument',
+      'revokeLeakedToken() options must be an object { actor?, report?, reason? }.',
+    )
+  }
+  assertKnownKeys(
+    options,
+    OPTIONS,
+    (key) => `Unknown revokeLeakedToken() option ${JSON.stringify(key)}`,
+    'invalid_argument',
+  )
+  return options as LeakOptions
+}
+
 /**
- * Decides one reported token and revokes it (reason `'leaked'`) when it is a real token not yet
- * revoked. Every leak reporter goes through here; this is the one place that learns a token was
- * revoked because it leaked, so whatever must follow such a revocation belongs here, after it: the
- * `token.leaked` event (and its audit row), for every real token, revoked now or before, since its
- * secret is public either way. Throws only what `kw.tokens` throws (`store_error`, `closed`,
- * `invalidation_unconfirmed`), and `invalid_argument` for a bad actor.
+ * Decides one reported token and revokes it (reason `'leaked'`, or `options.reason`) when it is a
+ * real token not yet revoked. Every leak reporter goes through here (GitHub's secret scanning,
+ * `keyward tokens revoke --stdin`); this is the one place that learns a token was revoked because
+ * it leaked, so whatever must follow such a revocation belongs here, after it: the `token.leaked`
+ * event (and its audit row), for every real token, revoked now or before, since its secret is
+ * public either way. Throws `invalid_argument` for bad options or a bad actor (before any read),
+ * otherwise only what `kw.tokens` throws (`store_error`, `closed`, `invalidation_unconfirmed`).
  */
 export async function revokeLeakedToken(
   kw: Keyward,
   token: string,
   options: LeakOptions = {},
 ): Promise<LeakVerdict> {
-  const actor = requireActor(options.actor ?? SYSTEM_ACTOR)
+  const { actor: givenActor, report, reason: givenReason } = requireLeakOptions(options)
+  const actor = requireActor(givenActor ?? SYSTEM_ACTOR)
+  const reason = givenReason === undefined ? LEAKED_REASON : requireText(givenReason, 'reason')
   const parsed = parseToken(token, kw.tokenPrefix)
   if (!parsed.ok) return Object.freeze({ outcome: 'not_ours', reason: parsed.reason })
   const tokenId = parsed.token.id
@@ -88,7 +114,7 @@ export async function revokeLeakedToken(
     const fields = {
       token: verdict.record,
       revokedNow: verdict.outcome === 'revoked',
-      report: reportOf(options.report),
+      report: reportOf(report),
       actor,
     }
     await announceThrough(kw, (now) => [eventOf('token.leaked', now, fields)])
@@ -96,11 +122,11 @@ export async function revokeLeakedToken(
   }
   if (found.status === 'revoked')
     return leaked(Object.freeze({ outcome: 'already_revoked', tokenId, record: found }))
-  const record = await kw.tokens.revoke(tokenId, { reason: LEAKED_REASON, actor })
+  const record = await kw.tokens.revoke(tokenId, { reason, actor })
   // Gone between the two calls: there is no token left to speak of.
   if (record === null) return Object.freeze({ outcome: 'unknown', tokenId })
   // The store keeps the first revocation: one that came in between (another report, the owner) wins.
-  if (record.revokedReason !== LEAKED_REASON || record.revokedAt === null) {
+  if (record.revokedReason !== reason || record.revokedAt === null) {
     return leaked(Object.freeze({ outcome: 'already_revoked', tokenId, record }))
   }
   return leaked(Object.freeze({ outcome: 'revoked', tokenId, record }))

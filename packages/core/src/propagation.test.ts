@@ -1,37 +1,21 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { sha256Hasher } from './hashing.js'
-import { createKeyward, type KeywardOptions } from './keyward.js'
+import { describe, expect, it } from 'vitest'
+import { createKeyward } from './keyward.js'
 import { DELIVERY_ALLOWANCE_MS, describePropagation } from './propagation.js'
 import { redisCache } from './redis.js'
 import { sqliteStore } from './sqlite.js'
 import { eventually, postgresBackend } from './testing/backends.js'
+import { scratchInstances } from './testing/scratch.js'
 import { testRedis } from './testing/services.js'
 
 const run = promisify(execFile)
 const script = fileURLToPath(new URL('./testing/fixtures/sqlite-invalidate.ts', import.meta.url))
 const pg = await postgresBackend()
 const redis = await testRedis()
-const dir = mkdtempSync(join(tmpdir(), 'keyward-propagation-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-let files = 0
-const file = () => join(dir, `${++files}.db`)
+const { file, instance } = scratchInstances('propagation')
 const bearer = (token: string) => `Bearer ${token}`
-
-const closers: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-function instance(options: KeywardOptions) {
-  const kw = createKeyward({ hasher: sha256Hasher(), logger: { warn: () => {} }, ...options })
-  closers.push(() => kw.close())
-  return kw
-}
 
 describe('describePropagation(): the bound of each channel', () => {
   const settings = { cacheTtl: 600_000, sharedTtl: 900_000, heartbeat: { interval: 15_000, timeout: 10_000 } }

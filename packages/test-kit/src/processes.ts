@@ -43,6 +43,26 @@ export async function startNodeProcess(
   return { output: () => output, stop }
 }
 
+/**
+ * The app's side of `startAppProcess`, for a fixture script (imported as
+ * `@keyward/test-kit/processes`, without the test cases): `listen` starts the server and reports
+ * its port, printed as `listening <port>`; on SIGTERM or SIGINT the server is closed, then `close`
+ * (the Keyward instance), and the process exits.
+ */
+export function runAppProcess(
+  listen: (onPort: (port: number) => void) => { close(): unknown },
+  close: () => Promise<unknown>,
+): void {
+  const server = listen((port) => console.info(`listening ${port}`))
+  const stop = async () => {
+    server.close()
+    await close()
+    process.exit(0)
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}
+
 export type AppProcess = {
   base: string
   request(

@@ -128,6 +128,44 @@ describe('keyward migrate', () => {
     expect(applied.stderr).not.toContain('[')
   })
 
+  it('another deploy migrating first (between the status read and the lock): says this run applied nothing', async () => {
+    const { kw, path } = await keywards.create({ migrate: false })
+    const other = createKeyward({ store: sqliteStore({ path }), hasher: sha256Hasher() })
+    let raced = false
+    // The other deploy's migrate runs after this command read the status, before its own apply.
+    const racing: Keyward = {
+      ...kw,
+      migrations: {
+        ...kw.migrations,
+        async status() {
+          const status = await kw.migrations.status()
+          if (!raced) {
+            raced = true
+            await other.migrations.apply()
+          }
+          return status
+        },
+      },
+    }
+    try {
+      const run = await migrate(['--json'], racing)
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toEqual({
+        dialect: 'sqlite',
+        migrated: [],
+        statements: 0,
+        applied: [1, 2, 3, 4, 5],
+        current: true,
+      })
+      expect(run.stderr).not.toContain('Applied migrations')
+      expect(run.stderr).toContain(
+        'Nothing left to migrate: another run applied version 1, 2, 3, 4, 5 meanwhile; the sqlite database is current, at version 5.',
+      )
+    } finally {
+      await other.close()
+    }
+  })
+
   it('refuses contradictory or unknown options, before opening anything', async () => {
     const { kw, tables } = await keywards.create({ migrate: false })
     for (const argv of [['--print', '--status'], ['--print', '--json'], ['--dry-run']]) {

@@ -74,19 +74,23 @@ async function apply({ args, output, io, quiet, name }: CommandContext, kw: Keyw
     enabled: !quiet,
   })
   let statements = 0
+  // The statements this run found pending under the store's lock (its first progress call).
+  let planned: number | null = null
   let after: Awaited<ReturnType<Keyward['migrations']['apply']>>
   try {
     after = await kw.migrations.apply({
       onProgress(done, total) {
-        progress.setTotal(total)
-        progress.advance(done - statements)
+        planned ??= total
         statements = done
+        progress.update(done, total)
       },
     })
   } finally {
     progress.finish()
   }
-  const migrated = after.applied.filter((version) => !before.applied.includes(version))
+  const newlyApplied = after.applied.filter((version) => !before.applied.includes(version))
+  // Nothing pending under the lock: another run (a second deploy) applied them in between.
+  const migrated = planned === 0 ? [] : newlyApplied
   if (json)
     output.json({
       dialect: after.dialect,
@@ -96,8 +100,11 @@ async function apply({ args, output, io, quiet, name }: CommandContext, kw: Keyw
       current: after.current,
     })
   const at = currentVersion(after)
+  const state = `the ${after.dialect} database is ${after.current ? 'current' : 'still not current'}${at === null ? '' : `, at version ${at}`}`
   output.info(
-    `Applied migration${migrated.length === 1 ? '' : 's'} ${migrated.join(', ')} (${statements} statements): the ${after.dialect} database is ${after.current ? 'current' : 'still not current'}${at === null ? '' : `, at version ${at}`}.`,
+    migrated.length === 0 && newlyApplied.length > 0
+      ? `Nothing left to migrate: another run applied version ${newlyApplied.join(', ')} meanwhile; ${state}.`
+      : `Applied migration${migrated.length === 1 ? '' : 's'} ${migrated.join(', ')} (${statements} statements): ${state}.`,
   )
   return after.current ? EXIT.ok : EXIT.unavailable
 }
@@ -123,7 +130,7 @@ export const migrateCommand: Command = {
   },
   examples: [
     'keyward migrate',
-    'keyward migrate --print > keyward.sql && psql "$DATABASE_URL" -f keyward.sql',
+    'keyward migrate --print > keyward.sql && psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f keyward.sql',
     'keyward migrate --status --json',
   ],
   worksUnmigrated: true,

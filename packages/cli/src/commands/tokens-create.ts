@@ -3,6 +3,7 @@ import { usageError } from '../args.js'
 import { type Command, JSON_OPTION } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { recordJSON, recordPairs } from '../records.js'
+import { deliverToken } from './deliver-token.js'
 
 export const tokensCreate: Command = {
   path: ['tokens', 'create'],
@@ -32,7 +33,8 @@ export const tokensCreate: Command = {
     'TOKEN=$(keyward tokens create --user 42 --name "deploy bot" --scope repo:read --expires-in 30d)',
     'keyward tokens create --user 42 --name ci --json | jq -r .token',
   ],
-  async run({ args, output, keyward, name }) {
+  async run(context) {
+    const { args, output, keyward, name } = context
     const expiresIn = args.string('expires-in')
     const never = args.flag('no-expiry')
     if (expiresIn !== undefined && never)
@@ -51,8 +53,8 @@ export const tokensCreate: Command = {
     }
     const kw = await keyward()
     const { token, record } = await kw.tokens.create(input)
-    if (args.flag('json')) output.json({ token, record: recordJSON(record) })
-    else output.out(token)
+    const result = args.flag('json') ? JSON.stringify({ token, record: recordJSON(record) }, null, 2) : token
+    await deliverToken(context, kw, record.id, result, 'run the command again')
     output.info(
       `Created token ${record.id} for user ${record.userId}; it is on stdout, and shown only this once.`,
     )

@@ -5,9 +5,7 @@ import { requireMember } from '../keyward-shape.js'
 import { recordJSON, shortDate, timeUntil } from '../records.js'
 import { type Column, formatTable } from '../table.js'
 import { limitOption } from './limit.js'
-
-/** The most a page of `tokens.expiring()` holds. */
-const PAGE = 100
+import { readPages } from './pages.js'
 
 function expiringTable(records: readonly TokenRecord[], now: number): string {
   const columns: Column<TokenRecord>[] = [
@@ -46,24 +44,20 @@ export const tokensExpiring: Command = {
     const kw = await keyward()
     requireMember(kw, 'tokens.expiring', name)
     const now = Date.now()
-    const records: TokenRecord[] = []
-    let cursor: string | null = null
-    do {
-      const page = await kw.tokens.expiring({
+    const { records, more } = await readPages(limit, (size, cursor) =>
+      kw.tokens.expiring({
         within,
-        limit: Math.min(PAGE, limit - records.length),
+        limit: size,
         ...(user === undefined ? {} : { userId: user }),
         ...(cursor === null ? {} : { cursor }),
-      })
-      records.push(...page.tokens)
-      cursor = page.nextCursor
-    } while (cursor !== null && records.length < limit)
+      }),
+    )
     if (args.flag('json')) output.json(records.map(recordJSON))
     else if (records.length > 0) output.out(expiringTable(records, now))
     const whose = user === undefined ? '' : ` of user ${user}`
     const count = `${records.length} active token${records.length === 1 ? '' : 's'}${whose}`
     if (records.length === 0) output.info(`No active token${whose} expires within ${within}.`)
-    else if (cursor !== null) {
+    else if (more) {
       output.info(
         `Showing the ${count} that expire soonest; there are more: raise --limit, or leave it out for all.`,
       )

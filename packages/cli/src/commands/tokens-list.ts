@@ -1,11 +1,11 @@
-import type { TokenRecord, TokenStatus } from '@keyward/core'
+import type { TokenStatus } from '@keyward/core'
 import { usageError } from '../args.js'
 import { type Command, JSON_OPTION } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { recordJSON, tokenTable } from '../records.js'
+import { limitOption } from './limit.js'
+import { readPages } from './pages.js'
 
-/** The most a page of `tokens.page()` holds. */
-const PAGE = 100
 const DEFAULT_LIMIT = 100
 
 export const tokensList: Command = {
@@ -22,31 +22,24 @@ export const tokensList: Command = {
   examples: ['keyward tokens list --user 42 --status active', 'keyward tokens list --user 42 --all --json'],
   async run({ args, output, keyward, name }) {
     const user = args.required('user')
-    const limitText = args.string('limit')
     const all = args.flag('all')
-    if (limitText !== undefined && all) throw usageError(name, '--limit and --all exclude each other.')
-    const limit = all ? Number.POSITIVE_INFINITY : Number(limitText ?? DEFAULT_LIMIT)
-    if (!all && (!Number.isSafeInteger(limit) || limit < 1)) {
-      throw usageError(name, `--limit takes a whole number of at least 1; got ${JSON.stringify(limitText)}.`)
-    }
+    if (args.string('limit') !== undefined && all)
+      throw usageError(name, '--limit and --all exclude each other.')
+    const limit = all ? Number.POSITIVE_INFINITY : limitOption(args, name, DEFAULT_LIMIT)
     const status = args.string('status') as TokenStatus | undefined
     const kw = await keyward()
-    const records: TokenRecord[] = []
-    let cursor: string | null = null
-    do {
-      const page = await kw.tokens.page(user, {
-        limit: Math.min(PAGE, limit - records.length),
+    const { records, more } = await readPages(limit, (size, cursor) =>
+      kw.tokens.page(user, {
+        limit: size,
         ...(status === undefined ? {} : { status }),
         ...(cursor === null ? {} : { cursor }),
-      })
-      records.push(...page.tokens)
-      cursor = page.nextCursor
-    } while (cursor !== null && records.length < limit)
+      }),
+    )
     if (args.flag('json')) output.json(records.map(recordJSON))
     else if (records.length > 0) output.out(tokenTable(output, records))
     const what = status === undefined ? 'tokens' : `${status} tokens`
     if (records.length === 0) output.info(`User ${user} has no ${what}.`)
-    else if (cursor !== null)
+    else if (more)
       output.info(`Showing the newest ${records.length} ${what}; there are more: pass --limit <n> or --all.`)
     return EXIT.ok
   },

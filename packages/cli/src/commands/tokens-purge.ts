@@ -69,17 +69,9 @@ export const tokensPurge: Command = {
       }
     }
     const progress = createProgress(io.stderr, { label: 'purge', total: counted.purged, enabled: !quiet })
-    let deleted = 0
     let result: PurgeResult
     try {
-      result = await kw.tokens.purge({
-        olderThan,
-        onProgress(done, total) {
-          progress.setTotal(total)
-          progress.advance(done - deleted)
-          deleted = done
-        },
-      })
+      result = await kw.tokens.purge({ olderThan, onProgress: (done, total) => progress.update(done, total) })
     } finally {
       progress.finish()
     }

@@ -1,8 +1,9 @@
-import { type Keyward, parseToken } from '@keyward/core'
+import { type Keyward, revokeLeakedToken, type TokenRecord } from '@keyward/core'
 import { usageError } from '../args.js'
 import { CliError } from '../cli-error.js'
-import { type Command, JSON_OPTION } from '../command.js'
+import { type Command, type CommandContext, JSON_OPTION } from '../command.js'
 import { EXIT } from '../exit-codes.js'
+import { requireMember } from '../keyward-shape.js'
 import { propagationNote } from '../propagation.js'
 import { recordJSON } from '../records.js'
 import { readOneToken } from '../token-input.js'
@@ -16,35 +17,67 @@ const NOT_OURS = {
   bad_checksum: 'its checksum does not match (mistyped or truncated)',
 } as const
 
-/** The id of the token on stdin, found offline: the token itself is never printed or sent anywhere. */
-async function idOfLeakedToken(kw: Keyward, token: string, name: string): Promise<string> {
+/**
+ * The token on stdin, decided by the core's `revokeLeakedToken` as any leak report is: revoked
+ * only when its secret verifies against the stored hash, since ids are not secret and a forged
+ * token may carry a real one. A verdict of no token is a refusal (exit 1); the token itself is
+ * never printed.
+ */
+async function revokeLeaked(kw: Keyward, token: string, name: string, reason: string | undefined) {
   if (kw.credentialKind(token) === 'session') {
     throw usageError(
       name,
       'stdin holds a session token: it has no id to revoke. End that user’s sessions with `keyward sessions bump --user <id>`.',
     )
   }
-  const parsed = parseToken(token, kw.tokenPrefix)
-  if (!parsed.ok) {
+  requireMember(kw, 'tokens.identify', name)
+  const verdict = await revokeLeakedToken(kw, token, reason === undefined ? {} : { reason })
+  if (verdict.outcome === 'not_ours') {
     throw new CliError(
       EXIT.refused,
-      `${name}: stdin is not a ${kw.tokenPrefix} token: ${NOT_OURS[parsed.reason]}. Nothing was revoked.`,
+      `${name}: stdin is not a ${kw.tokenPrefix} token: ${NOT_OURS[verdict.reason]}. Nothing was revoked.`,
       {
         hint:
-          parsed.reason === 'wrong_prefix'
+          verdict.reason === 'wrong_prefix'
             ? 'It was minted by another app or deployment: run this with that app’s configuration (--config).'
             : 'Pipe the whole token, exactly as it was leaked.',
       },
     )
   }
-  return parsed.token.id
+  if (verdict.outcome === 'unknown') {
+    throw new CliError(
+      EXIT.refused,
+      `${name}: no token in this store has the id ${verdict.tokenId} with this secret. Nothing was revoked.`,
+      {
+        hint: 'It was never created here, was purged, or is forged (ids are not secret): check that this is the app’s configuration (--config), and `keyward check` it.',
+      },
+    )
+  }
+  return verdict
+}
+
+/** The record revoked (now, or `earlier`), and how soon running servers refuse it. */
+async function reportRevoked(
+  { args, output }: CommandContext,
+  kw: Keyward,
+  record: TokenRecord,
+  earlier: boolean,
+): Promise<number> {
+  if (args.flag('json')) output.json(recordJSON(record))
+  output.info(
+    earlier
+      ? `Token ${record.id} (${record.prefix}, user ${record.userId}) was already revoked at ${record.revokedAt?.toISOString()}.`
+      : `Revoked token ${record.id} (${record.prefix}, "${record.name}", user ${record.userId}).`,
+  )
+  output.info(await propagationNote(kw))
+  return EXIT.ok
 }
 
 export const tokensRevoke: Command = {
   path: ['tokens', 'revoke'],
   summary: 'Revoke a token by id, or a leaked token read from stdin',
   details: [
-    'With --stdin the token is read from stdin (asked for, without echo, on a terminal), its id found offline, and only the id is printed. Running servers on the same database refuse the token within the bound printed after the revoke.',
+    'With --stdin the token is read from stdin (asked for, without echo, on a terminal) and revoked only if its secret verifies against the stored hash (a forged token carrying a real id revokes nothing); only its id is printed, and the reason is "leaked" unless --reason is given. Running servers on the same database refuse the token within the bound printed after the revoke.',
   ],
   positionals: [{ name: 'id', optional: true, help: 'the token’s id; or pass --stdin' }],
   options: {
@@ -56,39 +89,30 @@ export const tokensRevoke: Command = {
     'keyward tokens revoke 3fK9x2Lm0pQrStUvWxYz01 --reason "laptop lost"',
     'pbpaste | keyward tokens revoke --stdin --reason "pasted in a public issue"',
   ],
-  async run({ args, output, keyward, name, io }) {
+  async run(context) {
+    const { args, output, keyward, name, io } = context
     const fromStdin = args.flag('stdin')
     if (fromStdin === (args.positional(0) !== undefined))
       throw usageError(name, 'give either <id> or --stdin.')
     const reason = args.string('reason')
-    let id: string
-    let kw: Keyward
     if (fromStdin) {
       const token = await readOneToken(io, name, 'Token to revoke (input hidden): ')
-      kw = await keyward()
-      id = await idOfLeakedToken(kw, token, name)
-      output.info(`The token on stdin has id ${id}.`)
-    } else {
-      id = tokenIdArgument(args, name)
-      kw = await keyward()
+      const kw = await keyward()
+      const verdict = await revokeLeaked(kw, token, name, reason)
+      const { record } = verdict
+      output.info(`The token on stdin has id ${record.id}.`)
+      return reportRevoked(context, kw, record, verdict.outcome === 'already_revoked')
     }
+    const id = tokenIdArgument(args, name)
+    const kw = await keyward()
     const startedAt = Date.now()
     const record = await kw.tokens.revoke(id, reason === undefined ? {} : { reason })
     if (record === null) {
       throw new CliError(EXIT.refused, `${name}: no token with id ${JSON.stringify(id)} in this store.`, {
-        hint: fromStdin
-          ? 'It was never created here, or was purged: check that this is the app’s configuration (--config).'
-          : 'Find ids with `keyward tokens list --user <id>`.',
+        hint: 'Find ids with `keyward tokens list --user <id>`.',
       })
     }
-    if (args.flag('json')) output.json(recordJSON(record))
     const earlier = record.revokedAt !== null && record.revokedAt.getTime() < startedAt - 1000
-    output.info(
-      earlier
-        ? `Token ${record.id} (${record.prefix}, user ${record.userId}) was already revoked at ${record.revokedAt?.toISOString()}.`
-        : `Revoked token ${record.id} (${record.prefix}, "${record.name}", user ${record.userId}).`,
-    )
-    output.info(await propagationNote(kw))
-    return EXIT.ok
+    return reportRevoked(context, kw, record, earlier)
   },
 }

@@ -3,6 +3,7 @@ import { type Command, JSON_OPTION } from '../command.js'
 import { EXIT } from '../exit-codes.js'
 import { propagationNote } from '../propagation.js'
 import { recordJSON, recordPairs } from '../records.js'
+import { deliverToken } from './deliver-token.js'
 import { tokenIdArgument } from './token-ids.js'
 
 /** What `rotate` takes as `gracePeriod`: a duration string, checked by the core, or 0. */
@@ -23,7 +24,8 @@ export const tokensRotate: Command = {
     json: { ...JSON_OPTION, help: 'print { token, record, previous } as JSON on stdout' },
   },
   examples: ['NEW=$(keyward tokens rotate 3fK9x2Lm0pQrStUvWxYz01 --grace 1h)'],
-  async run({ args, output, keyward, name }) {
+  async run(context) {
+    const { args, output, keyward, name } = context
     const id = tokenIdArgument(args, name)
     const grace = args.string('grace')
     const kw = await keyward()
@@ -31,8 +33,16 @@ export const tokensRotate: Command = {
       id,
       grace === undefined ? {} : { gracePeriod: grace === '0' ? 0 : (grace as GracePeriod) },
     )
-    if (args.flag('json')) output.json({ token, record: recordJSON(record), previous: recordJSON(previous) })
-    else output.out(token)
+    const result = args.flag('json')
+      ? JSON.stringify({ token, record: recordJSON(record), previous: recordJSON(previous) }, null, 2)
+      : token
+    await deliverToken(
+      context,
+      kw,
+      record.id,
+      result,
+      `mint a replacement with \`keyward tokens create\` (${previous.id} was rotated and cannot be again)`,
+    )
     output.info(
       `Rotated ${previous.id} into ${record.id}; the new token is on stdout, shown only this once. The old one is refused ${
         previous.status === 'active' && previous.expiresAt !== null

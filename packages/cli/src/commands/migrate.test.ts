@@ -154,12 +154,12 @@ describe('keyward migrate', () => {
         dialect: 'sqlite',
         migrated: [],
         statements: 0,
-        applied: [1, 2, 3, 4, 5],
+        applied: SQLITE_VERSIONS,
         current: true,
       })
       expect(run.stderr).not.toContain('Applied migrations')
       expect(run.stderr).toContain(
-        'Nothing left to migrate: another run applied version 1, 2, 3, 4, 5 meanwhile; the sqlite database is current, at version 5.',
+        `Nothing left to migrate: another run applied version ${SQLITE_VERSIONS.join(', ')} meanwhile; the sqlite database is current, at version ${SQLITE_LATEST}.`,
       )
     } finally {
       await other.close()

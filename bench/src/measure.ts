@@ -50,15 +50,23 @@ export function answeredAll(variant: Variant, result: LoadResult): void {
 
 /**
  * A Keyward server's stats as it exits. A Redis outage would quietly leave only the in-process
- * level: make sure Redis served (a write, or a hit on the entry an earlier server wrote).
+ * level: make sure Redis served (a write, or a hit on the entry an earlier server wrote). An
+ * observed server must have emitted its start's events and written their audit rows, without error.
  */
 export function checkedStats(variant: Variant, stats: KeywardStats | null): KeywardStats | null {
   const { guard } = variant
   if (guard.kind !== 'keyward') return null
   if (stats === null) throw new Error(`${variant.id}: the server did not report its stats`)
-  const { sharedCache } = stats
+  const { sharedCache, events, audit } = stats
   if (guard.redis && (sharedCache.errors > 0 || sharedCache.writes + sharedCache.hits === 0))
     throw new Error(`${variant.id}: Redis was not used (${JSON.stringify(sharedCache)})`)
+  if (
+    guard.observed &&
+    (events.emitted < 2 || events.listenerErrors > 0 || audit.rows < 2 || audit.errors > 0)
+  )
+    throw new Error(
+      `${variant.id}: events or the audit log were not on (${JSON.stringify({ events, audit })})`,
+    )
   return stats
 }
 

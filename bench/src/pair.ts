@@ -16,6 +16,7 @@ import {
 } from './measure.js'
 import { cpuMs, load, PINNED, type Server, startServer } from './processes.js'
 import { judgePair, type PairJudgement } from './ratios.js'
+import { scrapeMetrics } from './scrape.js'
 import type { Variant } from './variants.js'
 
 type PairRun = PairJudgement & { reqs: { partner: number; variant: number } }
@@ -37,6 +38,11 @@ async function measurePairOnce(partner: Variant, variant: Variant, context: RunC
       Promise.all(order.map((x, i) => load(servers[i]?.port ?? 0, authorizationOf(x, context), seconds)))
     // Both servers warm up together, long enough for the slowest framework to pass its climb.
     if (settings.warmUpSeconds > 0) await loads(settings.warmUpSeconds)
+    // An observed server's metrics are collected once here, between the warm-up and the measurement.
+    for (const [i, server] of servers.entries()) {
+      if (server.metricsPort === null) continue
+      await scrapeMetrics((order[i] as Variant).id, server.metricsPort, settings.warmUpSeconds > 0 ? 1 : 0)
+    }
     const before = servers.map((server) => cpuMs(server.pid))
     const results = await loads(settings.pairedSeconds)
     const after = servers.map((server) => cpuMs(server.pid))

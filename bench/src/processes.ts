@@ -44,6 +44,8 @@ export function cpuMs(pid: number | undefined): number | null {
 
 export type Server = {
   port: number
+  /** The port of an observed server's metrics endpoint (see observed.ts); null for the others. */
+  metricsPort: number | null
   pid: number | undefined
   /** Stops the server; a Keyward server tells its stats as it exits. */
   stop(): Promise<KeywardStats | null>
@@ -80,8 +82,10 @@ export async function startServer(spec: ServerSpec, name: string, nodeFlags: str
     }
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
+  const metricsPort = /^metrics (\d+)$/m.exec(output)?.[1]
   return {
     port: Number(/listening (\d+)/.exec(output)?.[1]),
+    metricsPort: metricsPort === undefined ? null : Number(metricsPort),
     pid: child.pid,
     async stop() {
       child.kill('SIGTERM')

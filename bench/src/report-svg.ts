@@ -1,5 +1,6 @@
 /** The report's chart: one bar of req/s per row, grey for the bare and trivial routes, blue for Keyward. */
 import type { Row } from './rows.js'
+import { runsSolo } from './variants.js'
 
 const BAR_HEIGHT = 22
 const WIDTH = 900
@@ -15,7 +16,9 @@ function escaped(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 }
 
-export function renderSvg(rows: readonly Row[]): string {
+/** The rows of the variants that run solo: the bars are their solo req/s. */
+export function renderSvg(allRows: readonly Row[]): string {
+  const rows = allRows.filter(runsSolo)
   const max = Math.max(...rows.map((r) => r.reqs).filter((reqs) => Number.isFinite(reqs)), 1)
   const bars = rows
     .map((r, i) => {

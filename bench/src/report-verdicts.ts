@@ -3,29 +3,48 @@ import { percentOrNa } from './format.js'
 import { median, type Round, roundRatios } from './ratios.js'
 import type { Row } from './rows.js'
 import type { Settings } from './settings.js'
-import { BEARER_AUTH_TARGET, BETTER_AUTH_TARGET, HIT_TARGET, verdictOf, verdictWord } from './verdict.js'
+import { partnerOf, runsSolo } from './variants.js'
+import {
+  BEARER_AUTH_TARGET,
+  BETTER_AUTH_TARGET,
+  HIT_TARGET,
+  OBSERVED_TARGET,
+  verdictOf,
+  verdictWord,
+} from './verdict.js'
 
+/** The rows of the variants that run solo: an observed hit runs side by side only, and has its verdict line. */
 export function renderTable(rows: readonly Row[]): string {
   const header =
     '| framework | server | req/s | p50 ms | p99 ms | server CPU µs/req | vs floor, side by side | vs reference, side by side | vs reference, solo runs |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   const sideBySide = (row: Row, partner: 'floor' | 'reference') =>
     row.pairedWith === partner ? percentOrNa(median(row.pairedRatios ?? []), 1) : ''
-  const lines = rows.map(
-    (r) =>
-      `| ${r.framework} | ${r.label} | ${Number.isFinite(r.reqs) ? r.reqs.toFixed(0) : 'n/a'} | ${r.p50} | ${r.p99} | ${r.cpuPerRequest?.toFixed(1) ?? 'n/a'} | ${sideBySide(r, 'floor')} | ${sideBySide(r, 'reference')} | ${percentOrNa(median(r.soloRatios), 0)} |`,
-  )
+  const lines = rows
+    .filter(runsSolo)
+    .map(
+      (r) =>
+        `| ${r.framework} | ${r.label} | ${Number.isFinite(r.reqs) ? r.reqs.toFixed(0) : 'n/a'} | ${r.p50} | ${r.p99} | ${r.cpuPerRequest?.toFixed(1) ?? 'n/a'} | ${sideBySide(r, 'floor')} | ${sideBySide(r, 'reference')} | ${percentOrNa(median(r.soloRatios), 0)} |`,
+    )
   return [header, ...lines].join('\n')
 }
 
 function hitLine(row: Row, rows: readonly Row[], settings: Settings): string | null {
   const { verdict } = row
-  if (verdict === null) return null
+  if (verdict === null || row.role !== 'keyward-hit') return null
   const floor = rows.find((r) => r.framework === row.framework && r.role === 'floor')
   const floorNote =
     floor?.pairedWith === 'reference'
       ? `; the floor is at ${percentOrNa(median(floor.pairedRatios ?? []), 1)} of the reference side by side`
       : ''
   return `${row.framework}, ${row.label}: ${percentOrNa(verdict.value, 1)} of the SHA-256 + LRU floor, median of ${verdict.kept} of ${settings.pairedRounds} side-by-side rounds (solo runs: ${percentOrNa(median(row.soloRatios), 1)} of the reference, ${row.soloRatios.length} of ${settings.soloRounds} rounds kept${floorNote}) (target ≥ ${HIT_TARGET * 100}% of the floor): ${verdictWord(verdict)}`
+}
+
+/** An observed cache hit (events, audit, metrics) against the same hit without them, side by side. */
+function observedLine(row: Row, rows: readonly Row[], settings: Settings): string | null {
+  const { verdict } = row
+  if (verdict === null || row.role !== 'keyward-observed') return null
+  const plain = partnerOf(rows, row)
+  return `${row.framework}, ${row.label}: ${percentOrNa(verdict.value, 1)} of the same server without them ("${plain?.label ?? 'n/a'}"), median of ${verdict.kept} of ${settings.pairedRounds} side-by-side rounds (target ≥ ${OBSERVED_TARGET * 100}% of the plain hit): ${verdictWord(verdict)}`
 }
 
 /** Keyward's cache hit on SQLite against Hono's peers, plain ratios of the solo runs of each round. */
@@ -51,8 +70,9 @@ function peerLines(rows: readonly Row[], rounds: readonly Round[], settings: Set
 }
 
 export function renderVerdicts(rows: readonly Row[], rounds: readonly Round[], settings: Settings): string[] {
-  const hits = rows.map((row) => hitLine(row, rows, settings)).filter((line): line is string => line !== null)
-  return [...hits, ...peerLines(rows, rounds, settings)]
+  const lines = (line: (row: Row, rows: readonly Row[], settings: Settings) => string | null) =>
+    rows.map((row) => line(row, rows, settings)).filter((text): text is string => text !== null)
+  return [...lines(hitLine), ...lines(observedLine), ...peerLines(rows, rounds, settings)]
 }
 
 /** Information: Hono's bare route (its single-handler fast path) against the trivial middleware and Keyward. */

@@ -12,7 +12,7 @@ import { BUSY_FLOOR, DRIFT_LIMIT, FAIR_SHARE_TOLERANCE, type Round } from './rat
 import { honoBareNote, renderTable, renderVerdicts } from './report-verdicts.js'
 import type { Row } from './rows.js'
 import type { Settings } from './settings.js'
-import { HIT_TARGET } from './verdict.js'
+import { HIT_TARGET, OBSERVED_TARGET } from './verdict.js'
 
 export type ReportInput = {
   rows: readonly Row[]
@@ -53,6 +53,14 @@ function method(input: ReportInput): string {
   req/s is the ratio of their CPU cost per request, and whatever the machine does to the core in
   those seconds, it does to both. The verdict is the median of the rounds' ratios, target ≥ ${HIT_TARGET * 100}% in
   every framework × store.
+- Events, the audit log and metrics on the cache hit: in each framework a Keyward server on SQLite
+  with a listener on every event type, \`audit: true\`, OpenTelemetry (an SDK MeterProvider with a pull
+  reader) and prom-client (a Registry) runs side by side with the same server without them, in the
+  same way for ${s.pairedRounds} rounds. Its start creates and revokes a token, so that events fire and audit rows
+  are written; its auth.failures timer ticks every second; its metrics are collected once (OpenTelemetry
+  and a prom-client scrape) between the warm-up and the measured seconds. The verdict is the median of
+  the rounds' ratios, target ≥ ${OBSERVED_TARGET * 100}% of the plain server in every framework. These servers run side by
+  side only, so the table has no row for them.
 - Information, side by side in the same way for ${s.informationPairedRounds} rounds: the floor and the other of bare route
   and trivial middleware against the framework's reference.
 - A pair counts only if the two servers together kept the core ${BUSY_FLOOR * 100}% busy from the first load's

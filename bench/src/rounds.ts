@@ -1,12 +1,13 @@
 /**
  * The measuring schedule. Each round first runs the side-by-side pairs, then (for the first
- * soloRounds) every variant solo, each between two runs of its framework's reference so that its
- * solo ratio can be taken against that reference interpolated to when it ran (see referenceAt).
+ * soloRounds) every variant that runs solo (see runsSolo), each between two runs of its framework's
+ * reference so that its solo ratio can be taken against that reference interpolated to when it ran
+ * (see referenceAt).
  */
 import { measure, type RunContext } from './measure.js'
 import { measurePair } from './pair.js'
 import type { Round, Sample } from './ratios.js'
-import { FRAMEWORKS, sideBySideWith, type Variant, variantIn } from './variants.js'
+import { FRAMEWORKS, partnerOf, runsSolo, sideBySideWith, type Variant, variantIn } from './variants.js'
 
 export type Measurements = {
   rounds: Round[]
@@ -14,14 +15,17 @@ export type Measurements = {
   pairedRatios: Map<string, number[]>
 }
 
-/** The pairs to run in `round`: the verdict's for pairedRounds, the others for informationPairedRounds. */
+/**
+ * The pairs to run in `round`: the verdicts' (beside the floor, or an observed hit beside the plain
+ * one) for pairedRounds, the others for informationPairedRounds.
+ */
 function pairsOf(active: readonly Variant[], context: RunContext, round: number): Array<[Variant, Variant]> {
   const { pairedRounds, informationPairedRounds } = context.settings
   return active.flatMap((variant): Array<[Variant, Variant]> => {
     const role = sideBySideWith(variant)
     if (role === null) return []
-    if (round >= (role === 'floor' ? pairedRounds : informationPairedRounds)) return []
-    const partner = variantIn(active, variant.framework, role)
+    if (round >= (role === 'reference' ? informationPairedRounds : pairedRounds)) return []
+    const partner = partnerOf(active, variant)
     return partner === undefined ? [] : [[partner, variant]]
   })
 }
@@ -39,7 +43,7 @@ async function soloRound(active: readonly Variant[], context: RunContext, round:
   for (const framework of FRAMEWORKS) {
     const reference = variantIn(active, framework, 'reference')
     if (reference !== undefined) await runReference(reference)
-    for (const variant of active.filter((v) => v.framework === framework && v !== reference)) {
+    for (const variant of active.filter((v) => v.framework === framework && v !== reference && runsSolo(v))) {
       samples.set(variant.id, await measure(variant, context, round))
       if (reference !== undefined) await runReference(reference)
     }

@@ -55,4 +55,27 @@ describe('summarise', () => {
     const unpaired = summarise(koa, rounds, new Map())
     expect(unpaired.find((r) => r.id === 'koa-keyward-sqlite')?.verdict).toMatchObject({ kept: 0, met: null })
   })
+
+  it('judges an observed hit on its side-by-side ratios to the plain hit, with no solo runs', () => {
+    const withObserved = VARIANTS.filter((v) =>
+      ['koa-bare', 'koa-sha256-lru', 'koa-keyward-sqlite', 'koa-keyward-observed'].includes(v.id),
+    )
+    const observed = summarise(
+      withObserved,
+      rounds,
+      new Map([
+        ['koa-keyward-sqlite', [0.99]],
+        ['koa-keyward-observed', [1.004, 0.97, 0.995, 0.99]],
+      ]),
+    ).find((r) => r.id === 'koa-keyward-observed')
+    expect(observed?.pairedWith).toBe('plain')
+    expect(observed?.verdict).toMatchObject({
+      value: expect.closeTo(0.9925),
+      kept: 4,
+      target: 0.98,
+      met: true,
+    })
+    expect(observed?.soloRatios).toEqual([])
+    expect(observed?.reqs).toBeNaN()
+  })
 })

@@ -1,7 +1,7 @@
 /** The report's rows, pure: each variant's runs summed up, its ratios and, for a cache hit, its verdict. */
 import { median, type Round, roundRatios, type Sample } from './ratios.js'
-import { sideBySideWith, type Variant, variantIn } from './variants.js'
-import { hitVerdict, type Verdict } from './verdict.js'
+import { type Partner, sideBySideWith, type Variant, variantIn } from './variants.js'
+import { hitVerdict, observedVerdict, type Verdict } from './verdict.js'
 
 export type Row = Variant & {
   reqs: number
@@ -11,12 +11,12 @@ export type Row = Variant & {
   cpuPerRequest: number | null
   /** Keyward servers: requests answered per argon2id verification, median of the rounds. */
   requestsPerVerification: number
-  /** Side by side with the floor or the reference (see sideBySideWith): its kept ratios, if paired. */
-  pairedWith: 'floor' | 'reference' | null
+  /** Side by side with the floor, the reference or the plain hit (see sideBySideWith): its kept ratios, if paired. */
+  pairedWith: Partner | null
   pairedRatios: number[] | null
   /** The solo runs' ratio to the framework's reference, one per round kept. */
   soloRatios: number[]
-  /** A cache hit's verdict: side by side with the floor. */
+  /** A cache hit's verdict (side by side with the floor), or an observed hit's (with the plain hit). */
   verdict: Verdict | null
 }
 
@@ -26,6 +26,12 @@ function samplesOf(rounds: readonly Round[], id: string): Sample[] {
     const sample = round.samples.get(id)
     return round.referenceRuns.get(id) ?? (sample === undefined ? [] : [sample])
   })
+}
+
+function verdictOfRow(variant: Variant, pairedRatios: readonly number[]): Verdict | null {
+  if (variant.role === 'keyward-hit') return hitVerdict(pairedRatios)
+  if (variant.role === 'keyward-observed') return observedVerdict(pairedRatios)
+  return null
 }
 
 export function summarise(
@@ -57,7 +63,7 @@ export function summarise(
       pairedWith: paired === null ? null : pairedWith,
       pairedRatios: paired,
       soloRatios,
-      verdict: variant.role === 'keyward-hit' ? hitVerdict(paired ?? []) : null,
+      verdict: verdictOfRow(variant, paired ?? []),
     }
   })
 }

@@ -1,7 +1,8 @@
 /**
  * One benchmark server, in a process of its own: BENCH_SERVER holds its ServerSpec as JSON (which
  * framework, what guards the route `GET /r`, where the data is); the route always answers `ok`.
- * Prints `listening <port>` when ready.
+ * Prints `listening <port>` when ready; an observed Keyward server first prints `metrics <port>`, the
+ * port of its metrics endpoint (see observed.ts).
  *
  * Each server imports only its own framework, guard and driver, as an application would: a server
  * that loaded every framework and driver of the benchmark would carry their start-up garbage into
@@ -39,7 +40,16 @@ async function keyward(options: KeywardGuard, data: ServerFixtures): Promise<Key
     settings.sharedCache = redisCache({ url: data.redisUrl }, { keyPrefix: data.redisPrefix })
   }
   if (!options.cache) settings.cache = { ttl: 0 }
+  if (options.observed) {
+    settings.audit = true
+    // The shortest interval, so that the auth.failures timer ticks during the measured seconds.
+    settings.events = { failureInterval: '1s' }
+  }
   instance = createKeyward(settings)
+  if (options.observed) {
+    const { observe } = await import('./observed.js')
+    console.info(`metrics ${await observe(instance)}`)
+  }
   return instance
 }
 

@@ -1,5 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import { FRAMEWORKS, selected, serviceNeeded, sideBySideWith, VARIANTS, variantIn } from './variants.js'
+import {
+  FRAMEWORKS,
+  partnerOf,
+  runsSolo,
+  selected,
+  serviceNeeded,
+  sideBySideWith,
+  VARIANTS,
+  type Variant,
+  variantIn,
+} from './variants.js'
+
+function variant(id: string): Variant {
+  const found = VARIANTS.find((v) => v.id === id)
+  if (found === undefined) throw new Error(`no variant ${id}`)
+  return found
+}
 
 describe('the variant table', () => {
   it('has unique ids and, per framework, one reference and one floor', () => {
@@ -34,11 +50,7 @@ describe('the variant table', () => {
   })
 
   it('names the service a variant needs', () => {
-    const need = (id: string) => {
-      const variant = VARIANTS.find((v) => v.id === id)
-      if (variant === undefined) throw new Error(`no variant ${id}`)
-      return serviceNeeded(variant)
-    }
+    const need = (id: string) => serviceNeeded(variant(id))
     expect(need('express-keyward-postgres')).toBe('postgres')
     expect(need('express-keyward-redis')).toBe('redis')
     expect(need('express-keyward-sqlite')).toBeNull()
@@ -49,5 +61,35 @@ describe('the variant table', () => {
     expect(selected(VARIANTS, [])).toHaveLength(VARIANTS.length)
     expect(selected(VARIANTS, ['koa']).every((v) => v.framework === 'koa')).toBe(true)
     expect(selected(VARIANTS, ['koa', 'hono-bare']).map((v) => v.id)).toContain('hono-bare')
+  })
+
+  it('has, per framework, one observed cache hit on SQLite, run beside the same hit unobserved and never solo', () => {
+    const observed = VARIANTS.filter((v) => v.role === 'keyward-observed')
+    expect(observed.map((v) => v.framework)).toEqual([...FRAMEWORKS])
+    for (const framework of FRAMEWORKS) {
+      const own = variant(`${framework}-keyward-observed`)
+      expect(own.guard).toEqual({
+        kind: 'keyward',
+        store: 'sqlite',
+        redis: false,
+        cache: true,
+        observed: true,
+      })
+      expect(own.credential).toBe('sqlite-token')
+      expect(sideBySideWith(own)).toBe('plain')
+      expect(partnerOf(VARIANTS, own)?.id).toBe(`${framework}-keyward-sqlite`)
+      expect(runsSolo(own)).toBe(false)
+    }
+    const others = VARIANTS.filter((v) => v.role !== 'keyward-observed')
+    expect(others.every(runsSolo)).toBe(true)
+    expect(others.some((v) => v.guard.kind === 'keyward' && v.guard.observed)).toBe(false)
+  })
+
+  it('pairs a cache hit with its floor and the floor with its reference, and nothing without its partner', () => {
+    expect(partnerOf(VARIANTS, variant('koa-keyward-postgres'))?.id).toBe('koa-sha256-lru')
+    expect(partnerOf(VARIANTS, variant('hono-sha256-lru'))?.id).toBe('hono-trivial')
+    expect(partnerOf(VARIANTS, variant('express-keyward-miss'))).toBeUndefined()
+    const withoutPlain = selected(VARIANTS, ['hono-keyward-observed', 'hono-keyward-redis'])
+    expect(partnerOf(withoutPlain, variant('hono-keyward-observed'))).toBeUndefined()
   })
 })

@@ -2,6 +2,7 @@
  * The benchmark's server variants as typed data: the runner picks, pairs and labels them from this
  * table, and hands a variant's framework and guard to its server process as JSON (see server.ts).
  */
+import { isDeepStrictEqual } from 'node:util'
 
 export type Framework = 'hono' | 'express' | 'koa'
 
@@ -12,14 +13,32 @@ export type Guard =
   | { kind: 'sha256-lru' }
   | { kind: 'bearer-auth' }
   | { kind: 'better-auth' }
-  | { kind: 'keyward'; store: 'sqlite' | 'postgres'; redis: boolean; cache: boolean }
+  | {
+      kind: 'keyward'
+      store: 'sqlite' | 'postgres'
+      redis: boolean
+      cache: boolean
+      /** A listener on every event type, `audit: true`, OpenTelemetry and prom-client (see observed.ts). */
+      observed: boolean
+    }
 
 /**
  * A variant's part in the report. reference: what a framework's other rows are divided by in the
  * solo runs; floor: SHA-256 + LRU, what the cache-hit verdict compares Keyward with; baseline: the
- * other of bare route and trivial middleware; peer: another library.
+ * other of bare route and trivial middleware; peer: another library; keyward-observed: a cache hit
+ * with events, audit and metrics on, judged against the same hit without them.
  */
-export type Role = 'reference' | 'baseline' | 'floor' | 'keyward-hit' | 'keyward-miss' | 'peer'
+export type Role =
+  | 'reference'
+  | 'baseline'
+  | 'floor'
+  | 'keyward-hit'
+  | 'keyward-observed'
+  | 'keyward-miss'
+  | 'peer'
+
+/** Whom a variant runs beside: the framework's floor or reference, or the same Keyward unobserved. */
+export type Partner = 'floor' | 'reference' | 'plain'
 
 /** Which credential the load sends; the runner mints the tokens (see fixtures.ts). */
 export type Credential = 'none' | 'static' | 'sqlite-token' | 'postgres-token' | 'better-auth-key'
@@ -61,7 +80,7 @@ function keywardHit(framework: Framework, store: 'sqlite' | 'postgres', redis: b
   return {
     id: `${framework}-keyward-${name}`,
     framework,
-    guard: { kind: 'keyward', store, redis, cache: true },
+    guard: { kind: 'keyward', store, redis, cache: true, observed: false },
     role: 'keyward-hit',
     label: `Keyward, cache hit (${where})`,
     credential: store === 'postgres' ? 'postgres-token' : 'sqlite-token',
@@ -129,9 +148,17 @@ export function frameworkVariants(framework: Framework): Variant[] {
     {
       id: `${framework}-keyward-miss`,
       framework,
-      guard: { kind: 'keyward', store: 'sqlite', redis: false, cache: false },
+      guard: { kind: 'keyward', store: 'sqlite', redis: false, cache: false, observed: false },
       role: 'keyward-miss',
       label: 'Keyward, cache off: every request a miss (argon2id)',
+      credential: 'sqlite-token',
+    },
+    {
+      id: `${framework}-keyward-observed`,
+      framework,
+      guard: { kind: 'keyward', store: 'sqlite', redis: false, cache: true, observed: true },
+      role: 'keyward-observed',
+      label: 'Keyward observed (events + audit + metrics), cache hit (SQLite)',
       credential: 'sqlite-token',
     },
     ...after,
@@ -143,12 +170,22 @@ export const VARIANTS: readonly Variant[] = FRAMEWORKS.flatMap(frameworkVariants
 /**
  * Whom a variant runs side by side with (see pair.ts), or null for solo runs only: servers that work
  * off the main thread (argon2id, WebCrypto, better-auth) would take more than half the shared core.
- * A cache hit is judged against the floor; the floor and the baseline are shown against the reference.
+ * A cache hit is judged against the floor, an observed hit against the plain one; the floor and the
+ * baseline are shown against the reference.
  */
-export function sideBySideWith(variant: Variant): 'floor' | 'reference' | null {
+export function sideBySideWith(variant: Variant): Partner | null {
   if (variant.role === 'keyward-hit') return 'floor'
+  if (variant.role === 'keyward-observed') return 'plain'
   if (variant.role === 'floor' || variant.role === 'baseline') return 'reference'
   return null
+}
+
+/**
+ * Whether a variant runs in the solo rounds too. An observed hit runs side by side only: its verdict
+ * is its ratio to the plain hit, and its solo runs would add minutes to tell what the plain row tells.
+ */
+export function runsSolo(variant: Variant): boolean {
+  return variant.role !== 'keyward-observed'
 }
 
 /** The service a variant needs besides SQLite, if any. */
@@ -172,4 +209,20 @@ export function variantIn(
   role: 'reference' | 'floor',
 ): Variant | undefined {
   return variants.find((v) => v.framework === framework && v.role === role)
+}
+
+/**
+ * The variant `variant` runs beside, among those that run: its framework's floor or reference, or
+ * for an observed hit the cache hit of the same framework and the same guard, unobserved.
+ */
+export function partnerOf(variants: readonly Variant[], variant: Variant): Variant | undefined {
+  const partner = sideBySideWith(variant)
+  if (partner === null) return undefined
+  if (partner !== 'plain') return variantIn(variants, variant.framework, partner)
+  const { guard } = variant
+  if (guard.kind !== 'keyward') return undefined
+  const plain = { ...guard, observed: false }
+  return variants.find(
+    (v) => v.framework === variant.framework && v.role === 'keyward-hit' && isDeepStrictEqual(v.guard, plain),
+  )
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { HIT_TARGET, hitVerdict, verdictOf, verdictWord } from './verdict.js'
+import {
+  HIT_TARGET,
+  hitVerdict,
+  OBSERVED_TARGET,
+  observedVerdict,
+  verdictOf,
+  verdictWord,
+} from './verdict.js'
 
 describe('hitVerdict', () => {
   it('is met when the median of the paired rounds reaches 98%, whatever the mean', () => {
@@ -38,5 +45,18 @@ describe('verdictOf', () => {
   it('judges any target, such as better-auth at ten times', () => {
     expect(verdictOf([44.7, 40, 50], 10).met).toBe(true)
     expect(verdictOf([9.9], 10).met).toBe(false)
+  })
+})
+
+describe('observedVerdict', () => {
+  it('is met when the median of the rounds beside the plain hit reaches 98%, and not just below', () => {
+    expect(observedVerdict([1.01, 0.97, 0.98])).toMatchObject({
+      value: 0.98,
+      kept: 3,
+      target: OBSERVED_TARGET,
+      met: true,
+    })
+    expect(observedVerdict([1.01, 0.97, 0.979]).met).toBe(false)
+    expect(observedVerdict([]).met).toBeNull()
   })
 })

@@ -2,7 +2,8 @@
  * `npm run bench`: what authenticate() costs on this machine, against the floor of one SHA-256 of
  * the token (which every cache hit pays). Not a test: it prints a table and asserts nothing.
  * Goal: a cache hit within 3x of the floor. Run with --expose-gc to print the heap each cached
- * token costs (see docs/cache-sizing.md).
+ * token costs (see docs/cache-sizing.md). Then the same hit with events, the audit log and metrics
+ * switched on, beside the plain one (observed-hit.ts). Goal: within 2% of the plain hit.
  */
 import { hash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,20 +11,8 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createKeyward, sha256Hasher } from '../src/index.js'
 import { sqliteStore } from '../src/sqlite.js'
-
-function nsPerOp(iterations: number, run: () => unknown): number {
-  const start = process.hrtime.bigint()
-  for (let i = 0; i < iterations; i++) run()
-  return Number(process.hrtime.bigint() - start) / iterations
-}
-
-async function nsPerAsyncOp(iterations: number, run: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint()
-  for (let i = 0; i < iterations; i++) await run()
-  return Number(process.hrtime.bigint() - start) / iterations
-}
-
-const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
+import { observedHits, observedReport } from './observed-hit.js'
+import { median, nsPerAsyncOp, nsPerOp } from './timing.js'
 
 /** Distinct live tokens for the working-set row: as many as `cache.max`, so that every one stays cached. */
 const WORKING_SET = 100_000
@@ -78,7 +67,8 @@ async function workingSet(
 
 const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-'))
 try {
-  const store = sqliteStore({ path: join(dir, 'bench.db') })
+  const path = join(dir, 'bench.db')
+  const store = sqliteStore({ path })
   await store.migrate()
   const hot = createKeyward({ store, tokenPrefix: 'bench' })
   const { token } = await hot.tokens.create({ userId: 'bench', name: 'hot', scopes: ['repo:read'] })
@@ -95,6 +85,7 @@ try {
   const badChecksum = median(
     Array.from({ length: rounds }, () => nsPerOp(200_000, () => hot.check(`${header.slice(0, -1)}x`))),
   )
+  const observed = await observedHits(hot, path, header)
   const cold = createKeyward({ store, tokenPrefix: 'bench', cache: { ttl: 0 } })
   const miss = await nsPerAsyncOp(40, () => cold.authenticate(header))
   const spread = await workingSet(join(dir, 'working-set.db'), rounds)
@@ -121,6 +112,7 @@ try {
   console.log(
     `\ncache hit (authenticate) is ${ratio.toFixed(1)}x the floor: goal ≤ 3x ${ratio <= 3 ? 'met' : 'NOT met'}`,
   )
+  console.log(`\n${observedReport(observed).join('\n')}`)
   await cold.flush()
   await hot.close()
 } finally {

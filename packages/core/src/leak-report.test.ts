@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { isKeywardError } from './errors.js'
 import { argon2Hasher } from './hashing.js'
 import { createKeyward } from './keyward.js'
@@ -177,6 +177,23 @@ describe('revokeLeakedTokens()', () => {
       'revoked',
     ])
     expect(reads()).toBe(2)
+    await kw.close()
+  })
+})
+
+describe('a leak reported through another copy of the core', () => {
+  it('still announces token.leaked through the instance that revoked it', async () => {
+    // An adapter that resolved its own copy of @keyward/core, or a linked package: its
+    // revokeLeakedToken is not the module that created the instance.
+    vi.resetModules()
+    const copy = (await import('./leak-report.js')) as typeof import('./leak-report.js')
+    expect(copy.revokeLeakedToken).not.toBe(revokeLeakedToken)
+    const { kw, mint } = await setup()
+    const leaked: unknown[] = []
+    kw.events.on('token.leaked', (event) => void leaked.push(event.token.id))
+    const { token, record } = await mint()
+    expect(await copy.revokeLeakedToken(kw, token)).toMatchObject({ outcome: 'revoked' })
+    expect(leaked).toEqual([record.id])
     await kw.close()
   })
 })

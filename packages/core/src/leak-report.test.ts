@@ -197,3 +197,31 @@ describe('a leak reported through another copy of the core', () => {
     await kw.close()
   })
 })
+
+describe('a leak whose revocation other processes could not be told of', () => {
+  it('still fires token.leaked (the revocation stands), then throws invalidation_unconfirmed', async () => {
+    const { store } = await backend.create()
+    const bus = {
+      async publish() {
+        throw new Error('bus down')
+      },
+      async subscribe() {},
+      async close() {},
+    }
+    const kw = createKeyward({
+      store: { ...store, bus },
+      clock: manualClock(),
+      tokenPrefix: 'acme',
+      hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+      logger: { warn: () => {} },
+      heartbeat: false,
+    })
+    const seen: Array<[string, boolean]> = []
+    kw.events.on('token.leaked', (event) => void seen.push([event.token.id, event.revokedNow]))
+    const { token, record } = await kw.tokens.create({ userId: 'ada', name: 'ci' })
+    await expect(revokeLeakedToken(kw, token)).rejects.toMatchObject({ code: 'invalidation_unconfirmed' })
+    expect(await kw.tokens.get(record.id)).toMatchObject({ status: 'revoked', revokedReason: LEAKED_REASON })
+    expect(seen).toEqual([[record.id, true]])
+    await kw.close()
+  })
+})

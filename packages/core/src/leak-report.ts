@@ -1,4 +1,5 @@
 import { type Actor, fitForActor, requireActor } from './actor.js'
+import { isKeywardError } from './errors.js'
 import { announceThrough, eventOf, type LeakReport } from './events.js'
 import type { Keyward, TokenRecord } from './keyward-types.js'
 import { parseToken, type TokenRejection } from './token-format.js'
@@ -70,8 +71,9 @@ function reportOf(input: LeakReportInput | undefined): LeakReport {
  * revoked. Every leak reporter goes through here; this is the one place that learns a token was
  * revoked because it leaked, so whatever must follow such a revocation belongs here, after it: the
  * `token.leaked` event (and its audit row), for every real token, revoked now or before, since its
- * secret is public either way. Throws only what `kw.tokens` throws (`store_error`, `closed`,
- * `invalidation_unconfirmed`), and `invalid_argument` for a bad actor.
+ * secret is public either way. Throws only what `kw.tokens` throws (`store_error`, `closed`;
+ * `invalidation_unconfirmed` once `token.leaked` is announced, the revocation being saved), and
+ * `invalid_argument` for a bad actor.
  */
 export async function revokeLeakedToken(
   kw: Keyward,
@@ -96,14 +98,26 @@ export async function revokeLeakedToken(
   }
   if (found.status === 'revoked')
     return leaked(Object.freeze({ outcome: 'already_revoked', tokenId, record: found }))
-  const record = await kw.tokens.revoke(tokenId, { reason: LEAKED_REASON, actor })
-  // Gone between the two calls: there is no token left to speak of.
+  let record: TokenRecord | null
+  let unconfirmed: unknown = null
+  try {
+    record = await kw.tokens.revoke(tokenId, { reason: LEAKED_REASON, actor })
+  } catch (error) {
+    // Saved in the store, only the other processes are not told yet (Keyward keeps telling them):
+    // the leak is announced all the same, as every event is, and then the caller hears of it.
+    if (!isKeywardError(error) || error.code !== 'invalidation_unconfirmed') throw error
+    unconfirmed = error
+    record = await kw.tokens.get(tokenId)
+  }
+  // Gone between the calls: there is no token left to speak of.
   if (record === null) return Object.freeze({ outcome: 'unknown', tokenId })
   // The store keeps the first revocation: one that came in between (another report, the owner) wins.
-  if (record.revokedReason !== LEAKED_REASON || record.revokedAt === null) {
-    return leaked(Object.freeze({ outcome: 'already_revoked', tokenId, record }))
-  }
-  return leaked(Object.freeze({ outcome: 'revoked', tokenId, record }))
+  const revokedNow = record.revokedReason === LEAKED_REASON && record.revokedAt !== null
+  const verdict = await leaked(
+    Object.freeze({ outcome: revokedNow ? 'revoked' : 'already_revoked', tokenId, record }),
+  )
+  if (unconfirmed !== null) throw unconfirmed
+  return verdict
 }
 
 /**

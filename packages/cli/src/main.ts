@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Keyward } from '@keyward/core'
 import { asksForHelp, commandName, parseCommandLine, resolveCommand, usageError } from './args.js'
+import { actingAs, cliActor } from './cli-actor.js'
 import { CliError } from './cli-error.js'
 import { type Command, type CommandContext, GLOBAL_OPTIONS } from './command.js'
 import { COMMANDS } from './commands/index.js'
@@ -101,7 +102,8 @@ export async function run(
       keyward() {
         opening ??= loadConfiguration(globals.config, io).then(({ keyward, source }) => {
           output.info(`keyward: using ${source}`)
-          return keyward
+          // The one place the CLI names itself: every command's changes are audited as the CLI's.
+          return actingAs(keyward, cliActor(io.env))
         })
         return opening
       },

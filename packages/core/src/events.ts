@@ -215,11 +215,18 @@ export function registerAnnouncer(instance: object, announcer: Announcer): void 
   announcers().set(instance, announcer)
 }
 
-/** Announces through the instance's own `announce`; nothing for an instance not registered here. */
+/**
+ * Announces through the instance's own `announce`, found on it or on what it derives from (a view
+ * such as the CLI's `Object.create(kw)`); nothing for an instance not registered.
+ */
 export async function announceThrough(
   instance: object,
   events: (now: number) => readonly KeywardEvent[],
 ): Promise<void> {
-  const announcer = announcers().get(instance)
+  let announcer: Announcer | undefined
+  for (let at: object | null = instance; announcer === undefined && at !== null; ) {
+    announcer = announcers().get(at)
+    at = Object.getPrototypeOf(at) as object | null
+  }
   if (announcer !== undefined) await announcer.announce(events(announcer.now()))
 }

@@ -196,6 +196,18 @@ describe('a leak reported through another copy of the core', () => {
     expect(leaked).toEqual([record.id])
     await kw.close()
   })
+
+  it('announces through a view of the instance (Object.create, as the CLI gives its commands)', async () => {
+    const { kw, mint } = await setup()
+    const leaked: unknown[] = []
+    kw.events.on('token.leaked', (event) => void leaked.push(event.token.id))
+    const { token, record } = await mint()
+    expect(await revokeLeakedToken(Object.create(kw) as typeof kw, token)).toMatchObject({
+      outcome: 'revoked',
+    })
+    expect(leaked).toEqual([record.id])
+    await kw.close()
+  })
 })
 
 describe('a leak whose revocation other processes could not be told of', () => {

@@ -1,10 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
 import { isKeywardError } from './errors.js'
-import { argon2Hasher } from './hashing.js'
-import { createKeyward } from './keyward.js'
 import { isRealToken, LEAKED_REASON, revokeLeakedToken, revokeLeakedTokens } from './leak-report.js'
-import type { KeywardStore } from './store.js'
-import { manualClock, sqliteBackend, wrongSecret } from './testing/backends.js'
+import { sqliteBackend, wrongSecret } from './testing/backends.js'
+import { leakTestInstance } from './testing/leak-instance.js'
 import { checksum } from './token-format.js'
 
 const bearer = (token: string) => `Bearer ${token}`
@@ -15,27 +13,10 @@ const badChecksum = (token: string) => token.slice(0, -1) + (token.endsWith('A')
 
 const backend = sqliteBackend()
 
-/** A real store, with a count of its token reads: what a refusal without I/O must leave at 0. */
 async function setup() {
-  const { store } = await backend.create()
-  let reads = 0
-  const counted: KeywardStore = {
-    ...store,
-    findToken: (id, signal) => {
-      reads++
-      return store.findToken(id, signal)
-    },
-  }
-  const clock = manualClock()
-  const kw = createKeyward({
-    store: counted,
-    clock,
-    tokenPrefix: 'acme',
-    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-    logger: { warn: () => {} },
-  })
+  const { kw, clock, reads } = await leakTestInstance(backend)
   const mint = (expiresIn: `${number}d` = '30d') => kw.tokens.create({ userId: 'ada', name: 'ci', expiresIn })
-  return { kw, clock, mint, reads: () => reads }
+  return { kw, clock, mint, reads }
 }
 
 describe('tokens.identify()', () => {
@@ -212,7 +193,6 @@ describe('a leak reported through another copy of the core', () => {
 
 describe('a leak whose revocation other processes could not be told of', () => {
   it('still fires token.leaked (the revocation stands), then throws invalidation_unconfirmed', async () => {
-    const { store } = await backend.create()
     const bus = {
       async publish() {
         throw new Error('bus down')
@@ -220,14 +200,7 @@ describe('a leak whose revocation other processes could not be told of', () => {
       async subscribe() {},
       async close() {},
     }
-    const kw = createKeyward({
-      store: { ...store, bus },
-      clock: manualClock(),
-      tokenPrefix: 'acme',
-      hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-      logger: { warn: () => {} },
-      heartbeat: false,
-    })
+    const { kw } = await leakTestInstance(backend, { bus })
     const seen: Array<[string, boolean]> = []
     kw.events.on('token.leaked', (event) => void seen.push([event.token.id, event.revokedNow]))
     const { token, record } = await kw.tokens.create({ userId: 'ada', name: 'ci' })

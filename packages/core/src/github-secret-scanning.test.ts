@@ -130,6 +130,24 @@ describe('createSecretScanningHandler()', () => {
     await kw.close()
   })
 
+  it('bounds the distinct tokens, not the matches: one token found in many places is one verification', async () => {
+    const { kw, send, mint } = await setup({ maxTokens: 2 })
+    const real = await mint()
+    const places = Array.from({ length: 150 }, (_, i) => ({
+      token: real.token,
+      type: 'acme_pat',
+      url: `https://github.com/o/r/blob/c${i}/.env`,
+      source: 'commit',
+    }))
+    const result = await send(JSON.stringify(places))
+    expect(result.response.status).toBe(200)
+    expect(JSON.parse(result.response.body)).toEqual([
+      { token_hash: sha256(real.token), token_type: 'acme_pat', label: 'true_positive' },
+    ])
+    expect(await kw.tokens.get(real.record.id)).toMatchObject({ revokedReason: 'leaked' })
+    await kw.close()
+  })
+
   it('a body a parser already consumed is the app’s misconfiguration: thrown, not answered', async () => {
     const { kw, send } = await setup()
     await expect(send({ kind: 'consumed' })).rejects.toMatchObject({

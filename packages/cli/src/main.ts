@@ -9,6 +9,7 @@ import {
   translateParseError,
   usageError,
 } from './args.js'
+import { actingAs, cliActor } from './cli-actor.js'
 import { CliError } from './cli-error.js'
 import { type Command, type CommandContext, GLOBAL_OPTIONS } from './command.js'
 import { COMMANDS } from './commands/index.js'
@@ -111,7 +112,8 @@ export async function run(
       keyward() {
         opening ??= loadConfiguration(globals.config, io).then(({ keyward, source }) => {
           commandOutput.info(`keyward: using ${source}`)
-          return keyward
+          // The one place the CLI names itself: every command's changes are audited as the CLI's.
+          return actingAs(keyward, cliActor(io.env))
         })
         return opening
       },

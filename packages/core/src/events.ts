@@ -195,21 +195,38 @@ export function eventOf<T extends KeywardEventType>(
 }
 
 type Announcer = { announce(events: readonly KeywardEvent[]): Promise<void>; now(): number }
-const announcers = new WeakMap<object, Announcer>()
+
+// On `globalThis` under a registered symbol, as the registry of open instances (instances.ts): a
+// helper from another copy of the core in the process (an adapter's own copy, a linked package)
+// must find the announcer of an instance this copy created, or its events are silently lost.
+const SLOT = Symbol.for('keyward.announcers')
+
+function announcers(): WeakMap<object, Announcer> {
+  const holder = globalThis as { [SLOT]?: WeakMap<object, Announcer> }
+  holder[SLOT] ??= new WeakMap()
+  return holder[SLOT]
+}
 
 /**
  * How a helper outside the instance, given only the instance (`revokeLeakedToken(kw, …)`),
  * announces an event through it: the audit log, then the listeners, stamped by its clock.
  */
 export function registerAnnouncer(instance: object, announcer: Announcer): void {
-  announcers.set(instance, announcer)
+  announcers().set(instance, announcer)
 }
 
-/** Announces through the instance's own `announce`; nothing for an instance not registered here. */
+/**
+ * Announces through the instance's own `announce`, found on it or on what it derives from (a view
+ * such as the CLI's `Object.create(kw)`); nothing for an instance not registered.
+ */
 export async function announceThrough(
   instance: object,
   events: (now: number) => readonly KeywardEvent[],
 ): Promise<void> {
-  const announcer = announcers.get(instance)
+  let announcer: Announcer | undefined
+  for (let at: object | null = instance; announcer === undefined && at !== null; ) {
+    announcer = announcers().get(at)
+    at = Object.getPrototypeOf(at) as object | null
+  }
   if (announcer !== undefined) await announcer.announce(events(announcer.now()))
 }

@@ -6,11 +6,9 @@ import {
   type SecretScanningOptions,
   type SecretScanningRequest,
 } from './github-secret-scanning.js'
-import { argon2Hasher } from './hashing.js'
-import { createKeyward } from './keyward.js'
 import type { RawBody } from './route-bodies.js'
-import type { KeywardStore } from './store.js'
-import { manualClock, sqliteBackend } from './testing/backends.js'
+import { sqliteBackend } from './testing/backends.js'
+import { leakTestInstance } from './testing/leak-instance.js'
 
 /** The core handler with requests as an adapter describes them; the adapters' suite is in test-kit. */
 
@@ -28,22 +26,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const backend = sqliteBackend()
 
 async function setup(options: Omit<SecretScanningOptions, 'keyward' | 'publicKeys'> = {}) {
-  const { store } = await backend.create()
-  let reads = 0
-  const counted: KeywardStore = {
-    ...store,
-    findToken: (id, signal) => {
-      reads++
-      return store.findToken(id, signal)
-    },
-  }
-  const kw = createKeyward({
-    store: counted,
-    clock: manualClock(),
-    tokenPrefix: 'acme',
-    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-    logger: { warn: () => {} },
-  })
+  const { kw, reads } = await leakTestInstance(backend)
   const handler = createSecretScanningHandler({ keyward: kw, publicKeys, ...options })
   let bodyReads = 0
   /** A request whose body is `body` (or what `readBody` answers), signed over `signedBody`. */
@@ -72,7 +55,7 @@ async function setup(options: Omit<SecretScanningOptions, 'keyward' | 'publicKey
     return handler.handle(request)
   }
   const mint = () => kw.tokens.create({ userId: 'ada', name: 'ci' })
-  return { kw, send, mint, reads: () => reads, bodyReads: () => bodyReads }
+  return { kw, send, mint, reads, bodyReads: () => bodyReads }
 }
 
 const report = (...tokens: string[]) =>
@@ -144,6 +127,24 @@ describe('createSecretScanningHandler()', () => {
     for (const text of malformed) expect(errorOf(await send(text))).toEqual([400, 'invalid_report'])
     expect(reads()).toBe(0)
     expect((await kw.authenticate(`Bearer ${token}`)).ok).toBe(true)
+    await kw.close()
+  })
+
+  it('bounds the distinct tokens, not the matches: one token found in many places is one verification', async () => {
+    const { kw, send, mint } = await setup({ maxTokens: 2 })
+    const real = await mint()
+    const places = Array.from({ length: 150 }, (_, i) => ({
+      token: real.token,
+      type: 'acme_pat',
+      url: `https://github.com/o/r/blob/c${i}/.env`,
+      source: 'commit',
+    }))
+    const result = await send(JSON.stringify(places))
+    expect(result.response.status).toBe(200)
+    expect(JSON.parse(result.response.body)).toEqual([
+      { token_hash: sha256(real.token), token_type: 'acme_pat', label: 'true_positive' },
+    ])
+    expect(await kw.tokens.get(real.record.id)).toMatchObject({ revokedReason: 'leaked' })
     await kw.close()
   })
 

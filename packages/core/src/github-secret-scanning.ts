@@ -28,7 +28,10 @@ export type SecretScanningOptions = {
   publicKeys: GitHubPublicKeys
   /** The largest report read, in bytes (default 1 MiB); a larger one is 413, unread. */
   maxBodyBytes?: number
-  /** The most matches one report may carry (default 100; each real token costs a hash verification). */
+  /**
+   * The most distinct tokens one report may carry (default 100; each real token costs a hash
+   * verification). A token GitHub found in several places, one match each, counts once.
+   */
   maxTokens?: number
   /** Seconds for `Retry-After` when the store cannot answer (default 5). */
   retryAfter?: number
@@ -203,16 +206,17 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
       }
       const matches = matchesOf(body.bytes.toString('utf8'))
       if (typeof matches === 'string') return refused('invalid_report', matches)
-      if (matches.length > maxTokens) {
+      // The first match of each token says what GitHub knows of it. A token found in many places
+      // comes once per place, and costs one verification: the bound is on distinct tokens.
+      const matchOf = new Map<string, Match>()
+      for (const match of matches) if (!matchOf.has(match.token)) matchOf.set(match.token, match)
+      if (matchOf.size > maxTokens) {
         return refused(
           'payload_too_large',
-          `A report may carry at most ${maxTokens} matches; got ${matches.length}.`,
+          `A report may carry at most ${maxTokens} distinct tokens; got ${matchOf.size}.`,
         )
       }
       keyward ??= defaultKeyward()
-      // The first match of each token says what GitHub knows of it.
-      const matchOf = new Map<string, Match>()
-      for (const match of matches) if (!matchOf.has(match.token)) matchOf.set(match.token, match)
       let verdicts: ReadonlyMap<string, LeakVerdict>
       try {
         verdicts = await revokeLeakedTokens(keyward, matchOf.keys(), {

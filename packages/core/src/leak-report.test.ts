@@ -1,10 +1,8 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { isKeywardError } from './errors.js'
-import { argon2Hasher } from './hashing.js'
-import { createKeyward } from './keyward.js'
 import { isRealToken, LEAKED_REASON, revokeLeakedToken, revokeLeakedTokens } from './leak-report.js'
-import type { KeywardStore } from './store.js'
-import { manualClock, sqliteBackend, wrongSecret } from './testing/backends.js'
+import { sqliteBackend, wrongSecret } from './testing/backends.js'
+import { leakTestInstance } from './testing/leak-instance.js'
 import { checksum } from './token-format.js'
 
 const bearer = (token: string) => `Bearer ${token}`
@@ -15,27 +13,10 @@ const badChecksum = (token: string) => token.slice(0, -1) + (token.endsWith('A')
 
 const backend = sqliteBackend()
 
-/** A real store, with a count of its token reads: what a refusal without I/O must leave at 0. */
 async function setup() {
-  const { store } = await backend.create()
-  let reads = 0
-  const counted: KeywardStore = {
-    ...store,
-    findToken: (id, signal) => {
-      reads++
-      return store.findToken(id, signal)
-    },
-  }
-  const clock = manualClock()
-  const kw = createKeyward({
-    store: counted,
-    clock,
-    tokenPrefix: 'acme',
-    hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-    logger: { warn: () => {} },
-  })
+  const { kw, clock, reads } = await leakTestInstance(backend)
   const mint = (expiresIn: `${number}d` = '30d') => kw.tokens.create({ userId: 'ada', name: 'ci', expiresIn })
-  return { kw, clock, mint, reads: () => reads }
+  return { kw, clock, mint, reads }
 }
 
 describe('tokens.identify()', () => {
@@ -201,6 +182,55 @@ describe('revokeLeakedTokens()', () => {
       'revoked',
     ])
     expect(reads()).toBe(2)
+    await kw.close()
+  })
+})
+
+describe('a leak reported through another copy of the core', () => {
+  it('still announces token.leaked through the instance that revoked it', async () => {
+    // An adapter that resolved its own copy of @keyward/core, or a linked package: its
+    // revokeLeakedToken is not the module that created the instance.
+    vi.resetModules()
+    const copy = (await import('./leak-report.js')) as typeof import('./leak-report.js')
+    expect(copy.revokeLeakedToken).not.toBe(revokeLeakedToken)
+    const { kw, mint } = await setup()
+    const leaked: unknown[] = []
+    kw.events.on('token.leaked', (event) => void leaked.push(event.token.id))
+    const { token, record } = await mint()
+    expect(await copy.revokeLeakedToken(kw, token)).toMatchObject({ outcome: 'revoked' })
+    expect(leaked).toEqual([record.id])
+    await kw.close()
+  })
+
+  it('announces through a view of the instance (Object.create, as the CLI gives its commands)', async () => {
+    const { kw, mint } = await setup()
+    const leaked: unknown[] = []
+    kw.events.on('token.leaked', (event) => void leaked.push(event.token.id))
+    const { token, record } = await mint()
+    expect(await revokeLeakedToken(Object.create(kw) as typeof kw, token)).toMatchObject({
+      outcome: 'revoked',
+    })
+    expect(leaked).toEqual([record.id])
+    await kw.close()
+  })
+})
+
+describe('a leak whose revocation other processes could not be told of', () => {
+  it('still fires token.leaked (the revocation stands), then throws invalidation_unconfirmed', async () => {
+    const bus = {
+      async publish() {
+        throw new Error('bus down')
+      },
+      async subscribe() {},
+      async close() {},
+    }
+    const { kw } = await leakTestInstance(backend, { bus })
+    const seen: Array<[string, boolean]> = []
+    kw.events.on('token.leaked', (event) => void seen.push([event.token.id, event.revokedNow]))
+    const { token, record } = await kw.tokens.create({ userId: 'ada', name: 'ci' })
+    await expect(revokeLeakedToken(kw, token)).rejects.toMatchObject({ code: 'invalidation_unconfirmed' })
+    expect(await kw.tokens.get(record.id)).toMatchObject({ status: 'revoked', revokedReason: LEAKED_REASON })
+    expect(seen).toEqual([[record.id, true]])
     await kw.close()
   })
 })

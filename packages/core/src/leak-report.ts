@@ -1,5 +1,5 @@
 import { type Actor, fitForActor, requireActor } from './actor.js'
-import { KeywardError } from './errors.js'
+import { isKeywardError, KeywardError } from './errors.js'
 import { announceThrough, eventOf, type LeakReport } from './events.js'
 import { requireText } from './input.js'
 import type { Keyward, TokenRecord } from './keyward-types.js'
@@ -95,7 +95,8 @@ function requireLeakOptions(options: unknown): LeakOptions {
  * it leaked, so whatever must follow such a revocation belongs here, after it: the `token.leaked`
  * event (and its audit row), for every real token, revoked now or before, since its secret is
  * public either way. Throws `invalid_argument` for bad options or a bad actor (before any read),
- * otherwise only what `kw.tokens` throws (`store_error`, `closed`, `invalidation_unconfirmed`).
+ * otherwise only what `kw.tokens` throws (`store_error`, `closed`; `invalidation_unconfirmed` once
+ * `token.leaked` is announced, the revocation being saved).
  */
 export async function revokeLeakedToken(
   kw: Keyward,
@@ -122,14 +123,26 @@ export async function revokeLeakedToken(
   }
   if (found.status === 'revoked')
     return leaked(Object.freeze({ outcome: 'already_revoked', tokenId, record: found }))
-  const record = await kw.tokens.revoke(tokenId, { reason, actor })
-  // Gone between the two calls: there is no token left to speak of.
+  let record: TokenRecord | null
+  let unconfirmed: unknown = null
+  try {
+    record = await kw.tokens.revoke(tokenId, { reason, actor })
+  } catch (error) {
+    // Saved in the store, only the other processes are not told yet (Keyward keeps telling them):
+    // the leak is announced all the same, as every event is, and then the caller hears of it.
+    if (!isKeywardError(error) || error.code !== 'invalidation_unconfirmed') throw error
+    unconfirmed = error
+    record = await kw.tokens.get(tokenId)
+  }
+  // Gone between the calls: there is no token left to speak of.
   if (record === null) return Object.freeze({ outcome: 'unknown', tokenId })
   // The store keeps the first revocation: one that came in between (another report, the owner) wins.
-  if (record.revokedReason !== reason || record.revokedAt === null) {
-    return leaked(Object.freeze({ outcome: 'already_revoked', tokenId, record }))
-  }
-  return leaked(Object.freeze({ outcome: 'revoked', tokenId, record }))
+  const revokedNow = record.revokedReason === reason && record.revokedAt !== null
+  const verdict = await leaked(
+    Object.freeze({ outcome: revokedNow ? 'revoked' : 'already_revoked', tokenId, record }),
+  )
+  if (unconfirmed !== null) throw unconfirmed
+  return verdict
 }
 
 /**

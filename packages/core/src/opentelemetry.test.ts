@@ -1,11 +1,10 @@
 import { ValueType } from '@opentelemetry/api'
 import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { describe, expect, it, vi } from 'vitest'
-import { isKeywardError } from './errors.js'
 import type { Keyward } from './keyward-types.js'
 import { KEYWARD_METRICS } from './metric-catalog.js'
 import { registerOpenTelemetry } from './opentelemetry.js'
-import { metricsInstance, sendTraffic, TRAFFIC_USER } from './testing/metric-traffic.js'
+import { metricsInstance, refusal, sendTraffic, TRAFFIC_USER } from './testing/metric-traffic.js'
 
 /** A reader that collects when asked, as a pull exporter does. */
 class PullReader extends MetricReader {
@@ -33,15 +32,6 @@ type Collected = Awaited<ReturnType<ReturnType<typeof sdk>['collect']>>
 const pointOf = (collected: Collected, name: string, attributes: Record<string, string> = {}) =>
   collected.get(name)?.dataPoints.find((p) => JSON.stringify(p.attributes) === JSON.stringify(attributes))
     ?.value
-
-const refusal = (call: () => unknown) => {
-  try {
-    call()
-  } catch (error) {
-    return isKeywardError(error) ? `${error.code}: ${error.message}` : `not a KeywardError: ${error}`
-  }
-  return 'accepted'
-}
 
 describe('registerOpenTelemetry, on the real SDK', () => {
   it('exports every metric with its name, unit, description and kind, and the values of stats()', async () => {

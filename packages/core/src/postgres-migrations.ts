@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm'
 import { postgresMigrationsTableSql } from './drizzle/postgres.js'
 import type { PostgresDatabase } from './postgres-connection.js'
-import type { MigrateOptions, MigrationStatus, StoreNaming } from './store.js'
+import type { MigrateOptions, MigrationStatus } from './store.js'
+import type { StoreNaming } from './store-naming.js'
 import { plannedMigrations, recordMigrationSql, TABLES, tableName } from './store-schema.js'
 
 /** Rows from `execute()`, whichever driver: postgres.js returns an array, node-postgres `{ rows }`. */

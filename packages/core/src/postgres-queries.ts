@@ -10,18 +10,10 @@ import type { PostgresConnection, PostgresDatabase } from './postgres-connection
 import { postgresMigrator, rowsOf } from './postgres-migrations.js'
 import { postgresUpkeep } from './postgres-upkeep.js'
 import { decodeDeploymentKey, newDeploymentKey } from './shared-trust.js'
-import {
-  DEPLOYMENT_KEY_NAME,
-  fromColumns,
-  type KeywardStore,
-  parseMetadata,
-  parseScopes,
-  patchColumns,
-  type StoreNaming,
-  type TokenRow,
-  toColumns,
-} from './store.js'
+import { DEPLOYMENT_KEY_NAME, type KeywardStore, type TokenRow } from './store.js'
+import { fromColumns, parseMetadata, parseScopes, patchColumns, toColumns } from './store-columns.js'
 import { activeAt, unchangedSince } from './store-conditions.js'
+import type { StoreNaming } from './store-naming.js'
 import { type ColumnSpec, TABLES, tableName } from './store-schema.js'
 import { tokenPageWhere } from './token-page-query.js'
 

@@ -1,7 +1,8 @@
 import { count, inArray } from 'drizzle-orm'
 import type { postgresTablesFor } from './drizzle/postgres.js'
 import type { PostgresDatabase } from './postgres-connection.js'
-import { fromColumns, type KeywardStore } from './store.js'
+import type { KeywardStore } from './store.js'
+import { fromColumns } from './store-columns.js'
 import { expiringOrder, expiringWhere, purgeableWhere } from './token-upkeep-query.js'
 
 /** The Postgres store's reads and deletes across every user: tokens about to expire, and the purge. */

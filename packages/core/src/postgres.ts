@@ -7,7 +7,8 @@ import { type Listener, listenerFor, notifyBus, postgresJsListener, urlListener 
 import { afterLoading, PostgresConnection, type PostgresDatabase } from './postgres-connection.js'
 import { postgresMethods, statementsFor } from './postgres-queries.js'
 import type { InvalidationBus } from './shared-cache.js'
-import { type KeywardStore, resolveNaming, type StoreNaming } from './store.js'
+import type { KeywardStore } from './store.js'
+import { resolveNaming, type StoreNaming } from './store-naming.js'
 
 export type { PostgresDatabase } from './postgres-connection.js'
 

@@ -1,12 +1,11 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { Counter, type OpenMetricsContentType, Registry } from 'prom-client'
 import { describe, expect, it, vi } from 'vitest'
-import { isKeywardError } from './errors.js'
 import { KEYWARD_METRICS } from './metric-catalog.js'
 import { prometheusName } from './metric-definition.js'
 import type { MetricsSource } from './metric-sources.js'
 import { PROMETHEUS_CONTENT_TYPE, prometheusExposition, registerPrometheus } from './prometheus.js'
-import { metricsInstance, sendTraffic, TRAFFIC_USER } from './testing/metric-traffic.js'
+import { metricsInstance, refusal, sendTraffic, TRAFFIC_USER } from './testing/metric-traffic.js'
 
 /** The parsed text, families by name, each sample's labels sorted: to compare two expositions. */
 function parsed(text: string) {
@@ -28,15 +27,6 @@ const sample = (text: string, name: string, labels: Record<string, string> = {})
   parsed(text)
     .get(name)
     ?.samples.find((s) => JSON.stringify(s.labels) === JSON.stringify(Object.entries(labels).sort()))?.value
-
-const refusal = (call: () => unknown) => {
-  try {
-    call()
-  } catch (error) {
-    return isKeywardError(error) ? `${error.code}: ${error.message}` : `not a KeywardError: ${error}`
-  }
-  return 'accepted'
-}
 
 describe('prometheusExposition', () => {
   it('writes every metric with HELP, TYPE, the base-unit name and the values of stats()', async () => {

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { sqliteMigrationsTableSql } from './drizzle/sqlite.js'
-import type { MigrateOptions, MigrationStatus, StoreNaming } from './store.js'
+import type { MigrateOptions, MigrationStatus } from './store.js'
+import type { StoreNaming } from './store-naming.js'
 import { plannedMigrations, recordMigrationSql, TABLES } from './store-schema.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: any schema the drizzle instance was built with

@@ -1,7 +1,8 @@
 import { count, inArray } from 'drizzle-orm'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import type { sqliteTablesFor } from './drizzle/sqlite.js'
-import { fromColumns, type KeywardStore } from './store.js'
+import type { KeywardStore } from './store.js'
+import { fromColumns } from './store-columns.js'
 import { expiringOrder, expiringWhere, purgeableWhere } from './token-upkeep-query.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: any schema the drizzle instance was built with

@@ -11,15 +11,10 @@ import { sqliteAudit } from './sqlite-audit.js'
 import { sqliteBus } from './sqlite-bus.js'
 import { sqliteMigrator } from './sqlite-migrations.js'
 import { sqliteUpkeep } from './sqlite-upkeep.js'
-import {
-  DEPLOYMENT_KEY_NAME,
-  fromColumns,
-  type KeywardStore,
-  patchColumns,
-  resolveNaming,
-  toColumns,
-} from './store.js'
+import { DEPLOYMENT_KEY_NAME, type KeywardStore } from './store.js'
+import { fromColumns, patchColumns, toColumns } from './store-columns.js'
 import { activeAt, unchangedSince } from './store-conditions.js'
+import { resolveNaming } from './store-naming.js'
 import { tokenPageWhere } from './token-page-query.js'
 
 /** The store's tables (`keywardTables()` in `@keyward/core/drizzle/sqlite` takes options). */

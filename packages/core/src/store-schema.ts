@@ -4,7 +4,8 @@
  * this; neither spells a column out again. Pure data and string building: no driver, no drizzle.
  */
 import { KeywardError } from './errors.js'
-import type { StoreNaming, TokenExpectation } from './store.js'
+import type { TokenExpectation } from './store.js'
+import type { StoreNaming } from './store-naming.js'
 
 export type Dialect = 'postgres' | 'sqlite'
 

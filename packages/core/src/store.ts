@@ -1,4 +1,3 @@
-import { KeywardError } from './errors.js'
 import type { InvalidationBus } from './shared-cache.js'
 
 /**
@@ -261,69 +260,5 @@ export interface KeywardStore {
   close(): Promise<void>
 }
 
-export function serializeScopes(scopes: readonly string[]): string {
-  return scopes.join(' ')
-}
-
-export function parseScopes(value: string): string[] {
-  return value === '' ? [] : value.split(' ')
-}
-
-export function serializeMetadata(metadata: TokenRow['metadata']): string | null {
-  return metadata == null ? null : JSON.stringify(metadata)
-}
-
-export function parseMetadata(value: string | null): TokenRow['metadata'] {
-  return value == null ? null : (JSON.parse(value) as Record<string, unknown>)
-}
-
 /** The row of `<prefix>meta` that holds the deployment key. */
 export const DEPLOYMENT_KEY_NAME = 'deployment_key'
-
-/** Identifiers from options are spliced into DDL, so they are held to a strict pattern. */
-export const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/
-
-/** A row as both drizzle schemas select it: scopes and metadata still serialized. */
-export type StoredTokenColumns = Omit<TokenRow, 'scopes' | 'metadata'> & {
-  scopes: string
-  metadata: string | null
-}
-
-export function fromColumns(columns: StoredTokenColumns): TokenRow {
-  return { ...columns, scopes: parseScopes(columns.scopes), metadata: parseMetadata(columns.metadata) }
-}
-
-export function toColumns(row: TokenRow): StoredTokenColumns {
-  return { ...row, scopes: serializeScopes(row.scopes), metadata: serializeMetadata(row.metadata) }
-}
-
-export function patchColumns(patch: TokenPatch): Partial<StoredTokenColumns> {
-  const { scopes, metadata, ...rest } = patch
-  const columns: Partial<StoredTokenColumns> = { ...rest }
-  if (scopes !== undefined) columns.scopes = serializeScopes(scopes)
-  if (metadata !== undefined) columns.metadata = serializeMetadata(metadata)
-  return columns
-}
-
-export type StoreNaming = { schema: string | null; tablePrefix: string }
-
-export function resolveNaming(options: {
-  schema?: string | undefined
-  tablePrefix?: string | undefined
-}): StoreNaming {
-  const tablePrefix = options.tablePrefix ?? 'keyward_'
-  if (tablePrefix !== '' && !SQL_IDENTIFIER.test(tablePrefix)) {
-    throw new KeywardError(
-      'invalid_option',
-      `tablePrefix must match ${SQL_IDENTIFIER}; got ${JSON.stringify(tablePrefix)}.`,
-    )
-  }
-  const schema = options.schema ?? null
-  if (schema !== null && !SQL_IDENTIFIER.test(schema)) {
-    throw new KeywardError(
-      'invalid_option',
-      `schema must match ${SQL_IDENTIFIER}; got ${JSON.stringify(schema)}.`,
-    )
-  }
-  return { schema, tablePrefix }
-}

@@ -1,5 +1,6 @@
 import { type KnownActor, requireActor } from './actor.js'
 import type { Clock } from './clock.js'
+import { type CommittedChangeContext, propagateThenAnnounce } from './committed-change.js'
 import { toGracePeriod } from './duration.js'
 import { KeywardError } from './errors.js'
 import { eventOf, type KeywardEvent, type KeywardEventType } from './events.js'
@@ -16,7 +17,6 @@ import type { CreatedToken, Keyward } from './keyward-types.js'
 import type { Lifecycle } from './lifecycle.js'
 import { expiryUnder, type LifetimePolicy, rotatedExpiry } from './lifetime.js'
 import { normalizeScopes } from './scopes.js'
-import type { InvalidationMessage } from './shared-cache.js'
 import type { KeywardStore, TokenRow } from './store.js'
 import { storeCalls } from './store-calls.js'
 import { assertRoomForToken } from './token-cap.js'
@@ -27,7 +27,7 @@ import { statusOf, toRecord } from './token-rows.js'
 /** The revocation reason of a rotated token, also set during its grace period. */
 const ROTATED = 'rotated'
 
-export type AdministrationContext = {
+export type AdministrationContext = CommittedChangeContext & {
   tokenPrefix: string
   clock: Clock
   hasher: TokenHasher
@@ -36,28 +36,8 @@ export type AdministrationContext = {
   maxTokensPerUser: number
   lifecycle: Lifecycle
   store: () => Promise<KeywardStore>
-  propagate: (message: InvalidationMessage, during: string) => Promise<void>
-  /** Records the events of a committed change (the audit log), then tells the listeners. */
-  announce: (events: readonly KeywardEvent[]) => Promise<void>
   /** Whether anyone (a listener, the audit log) takes events of this type. */
   needs: (type: KeywardEventType) => boolean
-}
-
-/**
- * Propagates a committed change, then announces it, whether or not the propagation failed: the
- * change stands in the store either way (a failed propagation throws `invalidation_unconfirmed`).
- */
-export async function propagateThenAnnounce(
-  context: Pick<AdministrationContext, 'propagate' | 'announce'>,
-  message: InvalidationMessage | null,
-  during: string,
-  events: readonly KeywardEvent[],
-): Promise<void> {
-  try {
-    if (message !== null) await context.propagate(message, during)
-  } finally {
-    if (events.length > 0) await context.announce(events)
-  }
 }
 
 /**
@@ -102,21 +82,32 @@ export function createAdministration(context: AdministrationContext) {
     return Object.freeze({ token, record: toRecord(row, clock.now()) })
   }
 
-  /** Every active token of the user revoked, one `token.revoked` each (their records read back once). */
+  /**
+   * Every active token of the user revoked, one `token.revoked` each. Their records are read before
+   * the revocation (only when someone takes the events), as `revoke` reads its token: a read that
+   * fails then changes nothing, and none stands between the commit and its propagation.
+   */
   const revokeUserTokens = (userId: string, reason: string | null, actor: KnownActor) =>
     withStore('revokeAll', async (store) => {
+      const before = needs('token.revoked') ? await store.listTokens(userId) : null
       const revokedAt = clock.now()
       const ids = await store.revokeUserTokens(userId, { revokedAt, reason })
       if (ids.length === 0) return ids
-      let events: KeywardEvent[] = []
-      if (needs('token.revoked')) {
+      const revokedEvents = async (): Promise<KeywardEvent[]> => {
+        if (before === null) return []
         const revoked = new Set(ids)
+        const known = before.filter((row) => revoked.has(row.id))
+        // A token created between the read and the revocation: read again, after the propagation.
+        const rows =
+          known.length === ids.length
+            ? known.map((row) => ({ ...row, revokedAt, revokedReason: reason }))
+            : (await store.listTokens(userId)).filter((row) => revoked.has(row.id))
         const now = clock.now()
-        events = (await store.listTokens(userId))
-          .filter((row) => revoked.has(row.id))
-          .map((row) => eventOf('token.revoked', revokedAt, { token: toRecord(row, now), reason, actor }))
+        return rows.map((row) =>
+          eventOf('token.revoked', revokedAt, { token: toRecord(row, now), reason, actor }),
+        )
       }
-      await propagateThenAnnounce(context, { tokens: ids }, 'The revocation', events)
+      await propagateThenAnnounce(context, { tokens: ids }, 'The revocation', revokedEvents)
       return ids
     })
 

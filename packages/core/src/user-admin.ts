@@ -1,5 +1,6 @@
 import { type KnownActor, requireActor } from './actor.js'
 import type { Clock } from './clock.js'
+import { type CommittedChangeContext, propagateThenAnnounce } from './committed-change.js'
 import { KeywardError } from './errors.js'
 import { eventOf, type KeywardEvent } from './events.js'
 import { requireText, requireUserId } from './input.js'
@@ -8,7 +9,6 @@ import type { Lifecycle } from './lifecycle.js'
 import type { Sessions } from './sessions.js'
 import type { KeywardStore } from './store.js'
 import { storeCalls } from './store-calls.js'
-import { type AdministrationContext, propagateThenAnnounce } from './token-admin.js'
 import { cutOffUser } from './users.js'
 
 /**
@@ -16,7 +16,7 @@ import { cutOffUser } from './users.js'
  * version. A bump is committed, propagated, then announced (`session.bumped`) with its actor.
  */
 export function createUserAdministration(
-  context: Pick<AdministrationContext, 'propagate' | 'announce'> & {
+  context: CommittedChangeContext & {
     clock: Clock
     lifecycle: Lifecycle
     store: () => Promise<KeywardStore>

@@ -5,7 +5,6 @@ import {
   type GuardOptions,
   type HttpFailure,
   type Keyward,
-  KeywardError,
   type Principal,
   type RequestReaders,
   type RequiredScope,
@@ -13,6 +12,7 @@ import {
   rememberRealm,
 } from '@keyward/core'
 import type { Context, MiddlewareHandler } from 'hono'
+import { type ClientAddress, type NodeEnv, socketAddress, takeClientAddress } from './client-address.js'
 
 export type { Principal } from '@keyward/core'
 
@@ -38,11 +38,8 @@ export type PatAuthOptions = GuardOptions<Context> & {
    * return the address your proxy vouches for (e.g. from `getConnInfo`, or the last hop of
    * X-Forwarded-For that your own proxy appended).
    */
-  clientAddress?: (c: Context) => string | null | undefined
+  clientAddress?: ClientAddress
 }
-
-type NodeEnv = { incoming?: { rawHeaders?: string[]; url?: string; socket?: { remoteAddress?: string } } }
-const socketAddress = (c: Context) => (c.env as NodeEnv | undefined)?.incoming?.socket?.remoteAddress
 
 function readersFor(clientAddress: PatAuthOptions['clientAddress']): RequestReaders<Context> {
   return {
@@ -52,19 +49,6 @@ function readersFor(clientAddress: PatAuthOptions['clientAddress']): RequestRead
     header: (c, name) => c.req.header(name),
     host: (c) => c.req.header('host') ?? new URL(c.req.url).host,
   }
-}
-
-/** The options createGuard validates: the Hono-only ones taken out. */
-function guardOptions(options?: Keyward | PatAuthOptions): {
-  guard: Keyward | PatAuthOptions | undefined
-  clientAddress?: PatAuthOptions['clientAddress']
-} {
-  if (typeof options !== 'object' || options === null || !('clientAddress' in options))
-    return { guard: options }
-  const { clientAddress, ...rest } = options
-  if (clientAddress !== undefined && typeof clientAddress !== 'function')
-    throw new KeywardError('invalid_option', 'patAuth(): `clientAddress` must be a function.')
-  return { guard: rest, clientAddress }
 }
 
 function respond(failure: HttpFailure): Response {
@@ -92,7 +76,7 @@ export function patAuth(keywardOrOptions?: Keyward | PatAuthOptions): Middleware
 export function patAuth(
   keywardOrOptions?: Keyward | PatAuthOptions,
 ): MiddlewareHandler<KeywardEnv> | MiddlewareHandler<OptionalKeywardEnv> {
-  const { guard: options, clientAddress } = guardOptions(keywardOrOptions)
+  const { rest: options, clientAddress } = takeClientAddress(keywardOrOptions, 'patAuth()')
   const guard = createGuard(options)
   const readers = readersFor(clientAddress)
   const onError = (keywardOrOptions as PatAuthOptions | undefined)?.onError

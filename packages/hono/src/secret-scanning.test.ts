@@ -51,6 +51,38 @@ describe('hono secretScanning', () => {
     expect((await small.request(SECRET_SCANNING_PATH, { method: 'POST', headers, body })).status).toBe(413)
   })
 
+  it('a body only a JSON parse kept (as older Hono versions cached c.req.json()) is the app’s misconfiguration: 500, not a forged report', async () => {
+    const { entry, privateKey } = githubKeyPair('k')
+    const kw = { tokens: { identify: async () => null }, tokenPrefix: 'test' } as never
+    const hono = new Hono()
+    hono.use(SECRET_SCANNING_PATH, async (c, next) => {
+      // What an older Hono's json() left: the stream read, only the parsed value in the cache.
+      const parsed: unknown = JSON.parse(await c.req.raw.text())
+      c.req.bodyCache = { json: Promise.resolve(parsed) } as never
+      await next()
+    })
+    hono.post(SECRET_SCANNING_PATH, secretScanning({ keyward: kw, publicKeys: [entry] }))
+    const errors: unknown[] = []
+    hono.onError((error, c) => {
+      errors.push(error)
+      return c.text('misconfigured', 500)
+    })
+    // As GitHub may format it: a re-serialization of the parsed value would not be these bytes.
+    const body = JSON.stringify([{ token: 'junk', type: 't' }], null, 2)
+    const signature = sign('sha256', Buffer.from(body), { key: privateKey, dsaEncoding: 'der' }).toString(
+      'base64',
+    )
+    const headers = { 'github-public-key-identifier': 'k', 'github-public-key-signature': signature }
+    const response = await hono.request(SECRET_SCANNING_PATH, { method: 'POST', headers, body })
+    expect(response.status).toBe(500)
+    expect(errors).toEqual([
+      expect.objectContaining({
+        code: 'invalid_option',
+        message: expect.stringMatching(/body parser in front already parsed the report/),
+      }),
+    ])
+  })
+
   it('validates its options when called', () => {
     expect(() => secretScanning({} as never)).toThrow(/`publicKeys` is required/)
     const { entry } = githubKeyPair('k')

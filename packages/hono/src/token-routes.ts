@@ -2,38 +2,19 @@ import {
   type TokenRoutesOptions as CoreTokenRoutesOptions,
   createTokenRoutes,
   type Keyward,
-  KeywardError,
   type Principal,
   readWebBody,
   type TokenRouteResponse,
 } from '@keyward/core'
 import { type Context, Hono, type Next } from 'hono'
+import { type ClientAddress, socketAddress, takeClientAddress } from './client-address.js'
 
 /**
  * The hooks (`user`, `reauthenticate`, `grantableScopes`) are called with Hono's context `c`.
  * `clientAddress`: the client's address for the audit log, as `patAuth({ clientAddress })` (default:
  * the socket's address on @hono/node-server, nothing elsewhere).
  */
-export type TokenRoutesOptions = CoreTokenRoutesOptions<Context> & {
-  clientAddress?: (c: Context) => string | null | undefined
-}
-
-type NodeEnv = { incoming?: { socket?: { remoteAddress?: string } } }
-const socketAddress = (c: Context) => (c.env as NodeEnv | undefined)?.incoming?.socket?.remoteAddress
-
-/** The options the core validates: the Hono-only one taken out. */
-function splitOptions(options?: Keyward | TokenRoutesOptions): {
-  core: Keyward | CoreTokenRoutesOptions<Context> | undefined
-  clientAddress: (c: Context) => string | null | undefined
-} {
-  if (typeof options !== 'object' || options === null || !('clientAddress' in options)) {
-    return { core: options, clientAddress: socketAddress }
-  }
-  const { clientAddress, ...core } = options
-  if (clientAddress !== undefined && typeof clientAddress !== 'function')
-    throw new KeywardError('invalid_option', 'tokenRoutes(): `clientAddress` must be a function.')
-  return { core, clientAddress: clientAddress ?? socketAddress }
-}
+export type TokenRoutesOptions = CoreTokenRoutesOptions<Context> & { clientAddress?: ClientAddress }
 
 function respond(answer: TokenRouteResponse): Response {
   return new Response(answer.body, { status: answer.status, headers: answer.headers })
@@ -47,8 +28,9 @@ function respond(answer: TokenRouteResponse): Response {
  * and the settings page at `GET /` with `GET /assets/:name` (unless `page: false`).
  */
 export function tokenRoutes(keywardOrOptions?: Keyward | TokenRoutesOptions): Hono {
-  const { core, clientAddress } = splitOptions(keywardOrOptions)
-  const routes = createTokenRoutes<Context>(core)
+  const taken = takeClientAddress(keywardOrOptions, 'tokenRoutes()')
+  const clientAddress = taken.clientAddress ?? socketAddress
+  const routes = createTokenRoutes<Context>(taken.rest)
   const serve = async (c: Context, next: Next, path: string): Promise<Response> => {
     const url = new URL(c.req.url)
     const answer = await routes.handle({

@@ -7,32 +7,51 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 export const SESSION_SECRET = 'conformance-session-secret-0123456789'
 
 /**
+ * The instances and apps of a suite's cases, each ended with its case: a file's cases would
+ * otherwise hold their stores' connections until the file ends, near Postgres's 100 connections
+ * with three suites. `open` makes a case's instance on a fresh store of `backend` with a manual
+ * clock, the prefix `test` and cheap argon2 parameters; `serve` registers its app. Call inside the
+ * suite's `describe`: it registers the hook.
+ */
+export function perCase(backend: Backend) {
+  const apps: App[] = []
+  const instances: Keyward[] = []
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close?.()))
+    await Promise.all(instances.splice(0).map((kw) => kw.close().catch(() => {})))
+  })
+  return {
+    async open(options: Omit<KeywardOptions, 'store' | 'clock'> = {}) {
+      const { store } = await backend.create()
+      const clock = manualClock()
+      const kw = createKeyward({
+        store,
+        clock,
+        tokenPrefix: 'test',
+        hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
+        logger: { warn: () => {} },
+        ...options,
+      })
+      instances.push(kw)
+      return { kw, store, clock }
+    },
+    serve<A extends App>(app: A): A {
+      apps.push(app)
+      return app
+    },
+  }
+}
+
+/**
  * What every case of one framework's suite on one backend starts from: `setup` (a fresh store, a
  * manual clock, an instance and the harness's app) and `expectFailure` (an error answer's shape).
  * Call inside the suite's `describe`: it registers the hook that ends each case's instance.
  */
 export function caseContext(harness: Harness, backend: Backend) {
-  const apps: App[] = []
-  const instances: Keyward[] = []
-  // Each case's instance (and so its store's connections) ends with the case: a file's cases would
-  // otherwise hold theirs until the file ends, near Postgres's 100 connections with three suites.
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close?.()))
-    await Promise.all(instances.splice(0).map((kw) => kw.close().catch(() => {})))
-  })
+  const cases = perCase(backend)
 
-  async function setup(options: Omit<KeywardOptions, 'store'> = {}) {
-    const { store } = await backend.create()
-    const clock = manualClock()
-    const kw = createKeyward({
-      store,
-      clock,
-      tokenPrefix: 'test',
-      hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-      logger: { warn: () => {} },
-      sessions: { secret: SESSION_SECRET },
-      ...options,
-    })
+  async function setup(options: Omit<KeywardOptions, 'store' | 'clock'> = {}) {
+    const { kw, store, clock } = await cases.open({ sessions: { secret: SESSION_SECRET }, ...options })
     const mint = async (scopes: string[] = ['repo:read'], expiresInMs?: number) =>
       kw.tokens.create({
         userId: 'u1',
@@ -40,9 +59,7 @@ export function caseContext(harness: Harness, backend: Backend) {
         scopes,
         ...(expiresInMs ? { expiresAt: new Date(clock.now() + expiresInMs) } : {}),
       })
-    instances.push(kw)
-    const app = harness.app(kw)
-    apps.push(app)
+    const app = cases.serve(harness.app(kw))
     return { kw, store, clock, mint, app }
   }
 

@@ -1,13 +1,8 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
-import {
-  argon2Hasher,
-  createKeyward,
-  type Keyward,
-  LEAKED_REASON,
-  type SecretScanningOptions,
-} from '@keyward/core'
-import { type Backend, backends, manualClock, wrongSecret } from '@keyward/core/internal/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { type Keyward, LEAKED_REASON, type SecretScanningOptions } from '@keyward/core'
+import { type Backend, backends, wrongSecret } from '@keyward/core/internal/testing'
+import { describe, expect, it } from 'vitest'
+import { perCase } from './case-context.js'
 import type { App, Reply } from './harness.js'
 
 /** The options a case gives the endpoint; the harness adds `keyward`. */
@@ -55,29 +50,14 @@ const report = (...tokens: string[]) =>
 type Feedback = { token_hash: string; token_type: string; label: string }
 
 function context(harness: SecretScanningHarness, backend: Backend) {
-  const apps: App[] = []
-  const instances: Keyward[] = []
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close?.()))
-    await Promise.all(instances.splice(0).map((kw) => kw.close().catch(() => {})))
-  })
+  const cases = perCase(backend)
   const github = githubKeyPair('github-key-current')
   const retired = githubKeyPair('github-key-retired')
 
   async function setup(options: Partial<SecretScanningTestOptions> = {}) {
-    const { store } = await backend.create()
-    const clock = manualClock()
-    const kw = createKeyward({
-      store,
-      clock,
-      tokenPrefix: 'test',
-      hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-      logger: { warn: () => {} },
-    })
-    instances.push(kw)
+    const { kw, clock } = await cases.open()
     const publicKeys = { public_keys: [{ ...github.entry, is_current: true }, retired.entry] }
-    const app = harness.app(kw, { publicKeys, ...options })
-    apps.push(app)
+    const app = cases.serve(harness.app(kw, { publicKeys, ...options }))
     /** POSTs `body` signed by `signer` over `signedBody` (default: the body itself). */
     const post = (
       body: string,

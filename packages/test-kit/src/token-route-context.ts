@@ -1,17 +1,15 @@
-import {
-  type AuditEntryJSON,
-  argon2Hasher,
-  createKeyward,
-  type Keyward,
-  type KeywardOptions,
-  type ScopeInfo,
-  type TokenJSON,
-  type TokenLifetime,
-  type TokenRoutesOptions,
+import type {
+  AuditEntryJSON,
+  Keyward,
+  KeywardOptions,
+  ScopeInfo,
+  TokenJSON,
+  TokenLifetime,
+  TokenRoutesOptions,
 } from '@keyward/core'
-import { type Backend, manualClock } from '@keyward/core/internal/testing'
-import { afterEach, expect } from 'vitest'
-import { SESSION_SECRET } from './case-context.js'
+import type { Backend } from '@keyward/core/internal/testing'
+import { expect } from 'vitest'
+import { perCase, SESSION_SECRET } from './case-context.js'
 import type { App, Reply } from './harness.js'
 
 /** The options a case gives the routes; the harness adds `keyward` (and `user` under /own-login). */
@@ -46,29 +44,15 @@ export const JSON_TYPE = { 'content-type': 'application/json' }
 
 /** A fresh store, clock, instance and app per case; each ends with its case. */
 export function tokenRouteContext(harness: TokenRoutesHarness, backend: Backend) {
-  const apps: App[] = []
-  const instances: Keyward[] = []
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close?.()))
-    await Promise.all(instances.splice(0).map((kw) => kw.close().catch(() => {})))
-  })
+  const cases = perCase(backend)
 
-  async function setup(routes: RouteTestOptions = {}, options: Omit<KeywardOptions, 'store'> = {}) {
-    const { store } = await backend.create()
-    const clock = manualClock()
-    const kw = createKeyward({
-      store,
-      clock,
-      tokenPrefix: 'test',
+  async function setup(routes: RouteTestOptions = {}, options: Omit<KeywardOptions, 'store' | 'clock'> = {}) {
+    const { kw, store, clock } = await cases.open({
       scopes: ['repo:read', 'repo:write', 'tokens:manage'],
-      hasher: argon2Hasher({ memoryCost: 1024, timeCost: 1 }),
-      logger: { warn: () => {} },
       sessions: { secret: SESSION_SECRET },
       ...options,
     })
-    instances.push(kw)
-    const app = harness.app(kw, routes)
-    apps.push(app)
+    const app = cases.serve(harness.app(kw, routes))
     /** A request; every answer of the routes (and of patAuth in front) is `no-store`. */
     const call = async (
       method: string,

@@ -1,5 +1,5 @@
 import { KeywardError } from '../errors.js'
-import { resolveNaming, type StoreNaming } from '../store.js'
+import { resolveNaming, type StoreNaming } from '../store-naming.js'
 
 /** Validates the naming options of a table or SQL helper: unknown keys are refused, not ignored. */
 export function namingOptions(options: object, allowed: readonly string[], caller: string): StoreNaming {

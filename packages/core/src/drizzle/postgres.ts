@@ -15,7 +15,7 @@ import {
   pgTable,
   text,
 } from 'drizzle-orm/pg-core'
-import type { StoreNaming } from '../store.js'
+import type { StoreNaming } from '../store-naming.js'
 import {
   type ColumnSpec,
   migrationsTableSql,

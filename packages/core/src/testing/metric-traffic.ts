@@ -1,4 +1,5 @@
 import { afterEach, expect } from 'vitest'
+import { isKeywardError } from '../errors.js'
 import { sha256Hasher } from '../hashing.js'
 import { createKeyward } from '../keyward.js'
 import type { Keyward } from '../keyward-types.js'
@@ -39,4 +40,14 @@ export async function sendTraffic(kw: Keyward): Promise<{ token: string; tokenId
   expect((await kw.authenticate(undefined)).ok).toBe(false)
   expect((await kw.authenticate(`Bearer ${wrongSecret(token, 1)}`)).ok).toBe(false)
   return { token, tokenId: record.id }
+}
+
+/** What a call answers, as text: a KeywardError's code and message, or `accepted`. */
+export function refusal(call: () => unknown): string {
+  try {
+    call()
+  } catch (error) {
+    return isKeywardError(error) ? `${error.code}: ${error.message}` : `not a KeywardError: ${error}`
+  }
+  return 'accepted'
 }

@@ -12,7 +12,8 @@ import { createKeyward, storeFromEnv } from './keyward.js'
 import { postgresStore } from './postgres.js'
 import { sqliteStore } from './sqlite.js'
 import type { KeywardStore } from './store.js'
-import { type Dialect, migrationsOf, plannedMigrations, recordMigrationSql } from './store-schema.js'
+import { plannedMigrations, recordMigrationSql } from './store-ddl.js'
+import { type Dialect, migrationsOf } from './store-schema.js'
 import { eventually, postgresBackend, TEST_DATABASE_URL } from './testing/backends.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'keyward-migrations-'))

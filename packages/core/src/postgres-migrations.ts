@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm'
 import { postgresMigrationsTableSql } from './drizzle/postgres.js'
 import type { PostgresDatabase } from './postgres-connection.js'
 import type { MigrateOptions, MigrationStatus } from './store.js'
+import { plannedMigrations, recordMigrationSql, tableName } from './store-ddl.js'
 import type { StoreNaming } from './store-naming.js'
-import { plannedMigrations, recordMigrationSql, TABLES, tableName } from './store-schema.js'
+import { TABLES } from './store-schema.js'
 
 /** Rows from `execute()`, whichever driver: postgres.js returns an array, node-postgres `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {

@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { sqliteMigrationsTableSql } from './drizzle/sqlite.js'
 import type { MigrateOptions, MigrationStatus } from './store.js'
+import { plannedMigrations, recordMigrationSql } from './store-ddl.js'
 import type { StoreNaming } from './store-naming.js'
-import { plannedMigrations, recordMigrationSql, TABLES } from './store-schema.js'
+import { TABLES } from './store-schema.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: any schema the drizzle instance was built with
 type SyncSqlite = BaseSQLiteDatabase<'sync', any, any>

@@ -1,6 +1,23 @@
 import { and, type Column, eq, gt, isNull, or, type SQL } from 'drizzle-orm'
 import type { TokenExpectation } from './store.js'
-import { expectationConditions } from './store-schema.js'
+
+/** One condition of a compare-and-set: the column holds this value (`null`: IS NULL). */
+export type ColumnCondition = {
+  column: 'revokedAt' | 'expiresAt' | 'revokedReason'
+  equals: number | null
+}
+
+/**
+ * The compare-and-set of `updateToken`: the row is still unrevoked, with the expiry it was read with
+ * and, when asked, without a revocation reason (a token rotated with a grace period has one).
+ */
+export function expectationConditions(expected: TokenExpectation): ColumnCondition[] {
+  return [
+    { column: 'revokedAt', equals: null },
+    { column: 'expiresAt', equals: expected.expiresAt },
+    ...(expected.revokedReason === null ? [{ column: 'revokedReason' as const, equals: null }] : []),
+  ]
+}
 
 type StateColumns = { revokedAt: Column; expiresAt: Column; revokedReason: Column }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { migrationSql as postgresMigrationSql } from './drizzle/postgres.js'
 import { migrationSql as sqliteMigrationSql } from './drizzle/sqlite.js'
-import { expectationConditions, migrationsOf, pendingMigrations, plannedMigrations } from './store-schema.js'
+import { expectationConditions } from './store-conditions.js'
+import { plannedMigrations } from './store-ddl.js'
+import { migrationsOf, pendingMigrations } from './store-schema.js'
 
 // The SQL migrate() ran before the stores derived their DDL from store-schema.ts, captured verbatim:
 // the shared description must render it byte for byte (a shipped migration is never edited).

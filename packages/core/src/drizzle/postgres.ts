@@ -15,16 +15,9 @@ import {
   pgTable,
   text,
 } from 'drizzle-orm/pg-core'
+import { migrationsTableSql, plannedMigrations, recordMigrationSql } from '../store-ddl.js'
 import type { StoreNaming } from '../store-naming.js'
-import {
-  type ColumnSpec,
-  migrationsTableSql,
-  plannedMigrations,
-  recordMigrationSql,
-  TABLES,
-  type TableSpec,
-  versionsUpTo,
-} from '../store-schema.js'
+import { type ColumnSpec, TABLES, type TableSpec, versionsUpTo } from '../store-schema.js'
 import { namingOptions } from './naming.js'
 
 export type PostgresTableOptions = {

@@ -13,15 +13,8 @@ import {
   sqliteTable,
   text,
 } from 'drizzle-orm/sqlite-core'
-import {
-  type ColumnSpec,
-  migrationsTableSql,
-  plannedMigrations,
-  recordMigrationSql,
-  TABLES,
-  type TableSpec,
-  versionsUpTo,
-} from '../store-schema.js'
+import { migrationsTableSql, plannedMigrations, recordMigrationSql } from '../store-ddl.js'
+import { type ColumnSpec, TABLES, type TableSpec, versionsUpTo } from '../store-schema.js'
 import { namingOptions } from './naming.js'
 
 export type SqliteTableOptions = {

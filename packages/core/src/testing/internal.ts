@@ -3,7 +3,7 @@
  * resolved from source only): not public API, not published, and free to change at any time.
  */
 
-export { plannedMigrations } from '../store-schema.js'
+export { plannedMigrations } from '../store-ddl.js'
 export {
   type Backend,
   backends,

@@ -1,12 +1,8 @@
-import { type CrossSiteOptions, type CrossSiteReaders, createCrossSiteCheck } from './cross-site.js'
-import { KeywardError } from './errors.js'
+import type { CrossSiteReaders } from './cross-site.js'
 import { defaultKeyward } from './http.js'
 import { isUserId } from './input.js'
 import type { Keyward, ScopeInfo, TokenRecord } from './keyward-types.js'
-import { assertKnownKeys, integerOption } from './option-checks.js'
-import type { Principal } from './principal.js'
-import { assertScopeSyntax, hasScope } from './scopes.js'
-import { createTokenPage, type SettingsPageOptions } from './token-page.js'
+import { hasScope } from './scopes.js'
 import {
   answerForError,
   auditEntryJSON,
@@ -29,10 +25,11 @@ import {
   createInput,
   isJsonMediaType,
   pageInput,
-  type RouteBody,
   rotateInput,
 } from './token-route-input.js'
+import { misuse, readTokenRoutesOptions } from './token-route-options.js'
 import { type Action, routeOf, TOKEN_ID } from './token-route-paths.js'
+import type { TokenRouteRequest, TokenRoutes, TokenRoutesOptions } from './token-route-types.js'
 
 export type { SettingsPageOptions } from './token-page.js'
 export { PAGE_CSP } from './token-page.js'
@@ -45,95 +42,8 @@ export type {
 export type { RouteBody } from './token-route-input.js'
 export { assertMountPrefix, pathBelow, routeOf } from './token-route-paths.js'
 
-/**
- * The token-management routes (list, create, read, rename, rotate, revoke, grantable scopes, the
- * caller's audit entries),
- * framework-agnostic: an adapter hands `handle` the request as a `TokenRouteRequest` and copies
- * the `TokenRouteResponse` it gets back, or passes the request on when it gets null.
- */
+export type { RouteUser, TokenRouteRequest, TokenRoutes, TokenRoutesOptions } from './token-route-types.js'
 
-/** The app's signed-in user, as the `user` hook returns it. */
-export type RouteUser = { userId: string }
-
-export type TokenRoutesOptions<Req = unknown> = {
-  /** Default: the one Keyward instance open in this process, as for `patAuth()`. */
-  keyward?: Keyward
-  /**
-   * The app's own login: the signed-in user of the framework's request (Express `req`, Hono `c`,
-   * Koa `ctx`), or null/undefined for no one; may be async. Without it (or when it names no one),
-   * the principal of a `patAuth()` in front of the routes is the user.
-   */
-  user?: (request: Req) => RouteUser | null | undefined | Promise<RouteUser | null | undefined>
-  /**
-   * A PAT is refused on every route (`pat_not_allowed`: a leaked token must not breed more) unless
-   * it holds this scope, e.g. `'tokens:manage'`. Session principals are always accepted.
-   */
-  patScope?: string
-  /** Called before create and rotate: false answers 401 `reauthentication_required`. */
-  reauthenticate?: (request: Req, action: 'create' | 'rotate') => boolean | Promise<boolean>
-  /**
-   * The scopes a user may grant their tokens. Default: the instance's scopes (`kw.scopes`); an
-   * instance without an allow-list offers none, so that no user can mint a scope the app never meant.
-   */
-  grantableScopes?: (userId: string, request: Req) => readonly ScopeInfo[] | Promise<readonly ScopeInfo[]>
-  /** The cross-site defence of unsafe requests, as `patAuth({ csrf })`; `false` turns it off. */
-  csrf?: CrossSiteOptions | false
-  /** The largest request body read, in bytes (default 16384); a larger one is 413. */
-  maxBodyBytes?: number
-  /** Seconds for `Retry-After` when the store cannot answer (default 5). */
-  retryAfter?: number
-  /**
-   * The token settings page at `GET /` (with `GET /assets/page.css|page.js`), served under a strict
-   * Content-Security-Policy; `false` leaves it out. Default: on.
-   */
-  page?: boolean | SettingsPageOptions
-}
-
-/** A request as an adapter describes it, for one call of `handle`. */
-export type TokenRouteRequest<Req = unknown> = {
-  readonly method: string
-  /** The path below where the routes are mounted (`/tokens/abc`), without the query. */
-  readonly path: string
-  /**
-   * The path as the client sent it (`/settings/`), without the query: the page's links are built
-   * from it. Without it they are relative, right only when the mount is addressed with a final `/`.
-   */
-  readonly fullPath?: string
-  /** The query string, with or without its `?`. */
-  readonly query: string
-  /** A request header by lower-case name. */
-  header(name: string): string | null | undefined
-  /** The request's own host (and port), for the Origin check of older browsers. */
-  readonly host: string | null | undefined
-  /** The principal a `patAuth()` in front attached, if any. */
-  readonly principal: Principal | null | undefined
-  /**
-   * The client's address, by the adapter's rules for `patAuth()` (Express `req.ip`, Koa `ctx.ip`):
-   * the actor's `address` in the events and the audit log. Absent or null when not known.
-   */
-  readonly client?: string | null | undefined
-  /** The framework's request, passed to the hooks. */
-  readonly request: Req
-  /** Reads the body, at most `maxBytes` (called only for POST and PATCH with a JSON media type). */
-  readBody(maxBytes: number): Promise<RouteBody>
-}
-
-export type TokenRoutes<Req = unknown> = {
-  /** The answer, or null when the request is not for one of these routes. */
-  handle(request: TokenRouteRequest<Req>): Promise<TokenRouteResponse | null>
-}
-
-const OPTIONS: ReadonlySet<string> = new Set([
-  'keyward',
-  'user',
-  'patScope',
-  'reauthenticate',
-  'grantableScopes',
-  'csrf',
-  'maxBodyBytes',
-  'retryAfter',
-  'page',
-])
 const UNSAFE_BODIES: ReadonlySet<Action> = new Set(['create', 'update', 'rotate'])
 const CROSS_SITE_READERS: CrossSiteReaders<TokenRouteRequest<unknown>> = {
   method: (request) => request.method,
@@ -141,34 +51,9 @@ const CROSS_SITE_READERS: CrossSiteReaders<TokenRouteRequest<unknown>> = {
   host: (request) => request.host,
 }
 
-function isKeyward(value: unknown): value is Keyward {
-  return typeof value === 'object' && value !== null && typeof (value as Keyward).tokens === 'object'
-}
-
-function misuse(message: string): KeywardError {
-  return new KeywardError('invalid_option', `tokenRoutes(): ${message}`)
-}
-
-function checkHook(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'function') throw misuse(`\`${name}\` must be a function.`)
-}
-
 /** Validates the options once, when the adapter's `tokenRoutes()` is called. */
 export function createTokenRoutes<Req = unknown>(arg?: Keyward | TokenRoutesOptions<Req>): TokenRoutes<Req> {
-  const options: TokenRoutesOptions<Req> = isKeyward(arg) ? { keyward: arg } : (arg ?? {})
-  if (typeof options !== 'object' || options === null) {
-    throw misuse('takes a Keyward instance or an options object.')
-  }
-  assertKnownKeys(options, OPTIONS, (key) => `tokenRoutes(): unknown option ${JSON.stringify(key)}`)
-  if (options.keyward !== undefined && !isKeyward(options.keyward)) {
-    throw misuse('`keyward` must be an instance from createKeyward().')
-  }
-  for (const hook of ['user', 'reauthenticate', 'grantableScopes'] as const) checkHook(options[hook], hook)
-  if (options.patScope !== undefined) assertScopeSyntax(options.patScope)
-  const maxBodyBytes = integerOption(options.maxBodyBytes ?? 16_384, 'tokenRoutes(): maxBodyBytes')
-  const retryAfter = integerOption(options.retryAfter ?? 5, 'tokenRoutes(): retryAfter', 0)
-  const crossSite = createCrossSiteCheck(options.csrf)
-  const page = createTokenPage(options.page)
+  const { options, maxBodyBytes, retryAfter, crossSite, page } = readTokenRoutesOptions(arg)
   const { user, patScope, reauthenticate, grantableScopes } = options
   let keyward: Keyward | null = options.keyward ?? null
 

@@ -122,7 +122,15 @@ export type { TokenLifetime, TokenLifetimeOptions } from './lifetime.js'
 export type { Principal } from './principal.js'
 export { assertRegisteredScopes } from './registered-scopes.js'
 export { definePrincipalAccessor, realmOf, rememberRealm, storePrincipal } from './request-slots.js'
-export { type RawBody, readNodeBody, readNodeBytes, readWebBody, readWebBytes } from './route-bodies.js'
+export {
+  type CachedBodyReads,
+  type RawBody,
+  readCachedBytes,
+  readNodeBody,
+  readNodeBytes,
+  readWebBody,
+  readWebBytes,
+} from './route-bodies.js'
 export {
   type GitHubCustomPattern,
   type GitleaksRuleOptions,

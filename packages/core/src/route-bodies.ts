@@ -116,3 +116,25 @@ export async function readWebBytes(request: Request, maxBytes: number): Promise<
   const bytes = await webBytes(request, maxBytes)
   return bytes === null ? TOO_LARGE : { kind: 'bytes', bytes }
 }
+
+/** A body cache as Hono keeps it (`c.req.bodyCache`): each read, as the promise it gave. */
+export type CachedBodyReads = {
+  arrayBuffer?: Promise<ArrayBuffer>
+  blob?: Promise<Blob>
+  text?: Promise<string>
+}
+
+/**
+ * The bytes of a body a middleware read first, from the framework's cache of its reads. Only the
+ * cached bytes or text are what was sent (and signed): a parsed value (an older Hono's
+ * `c.req.json()`, `parseBody()`) would be serialized again into other bytes, so without them the
+ * body is `consumed`, the app's misconfiguration.
+ */
+export async function readCachedBytes(cache: CachedBodyReads, maxBytes: number): Promise<RawBody> {
+  let bytes: Buffer
+  if (cache.arrayBuffer) bytes = Buffer.from(await cache.arrayBuffer)
+  else if (cache.blob) bytes = Buffer.from(await (await cache.blob).arrayBuffer())
+  else if (cache.text) bytes = Buffer.from(await cache.text, 'utf8')
+  else return { kind: 'consumed' }
+  return bytes.length > maxBytes ? { kind: 'too_large' } : { kind: 'bytes', bytes }
+}
